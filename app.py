@@ -1,0 +1,128 @@
+"""InvestAtlas (招商图谱): the application factory, read top to bottom like a table of contents."""
+
+import os
+import secrets
+from pathlib import Path
+
+from flask import Flask
+
+DEFAULTS = {
+    "CITY": "十堰市",
+    "CITY_EN": "Shiyan",
+    "TIMEZONE": "Asia/Shanghai",
+    # Only the tile server is outside; everything else is served by the app (intranet-safe).
+    "TILE_URL": "https://tile.openstreetmap.org/{z}/{x}/{y}.png",
+    "TILE_ATTRIBUTION": "© OpenStreetMap contributors",
+    "BABEL_DEFAULT_LOCALE": "zh_Hans_CN",
+    "BABEL_DEFAULT_TIMEZONE": "Asia/Shanghai",
+    "LANGUAGES": {"zh_Hans_CN": "中文", "en": "English"},
+    "SESSION_COOKIE_HTTPONLY": True,
+    "SESSION_COOKIE_SAMESITE": "Lax",
+    "REMEMBER_COOKIE_HTTPONLY": True,
+    "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+    "LOGIN_LIMITS": "10 per minute;50 per hour",
+    "RATELIMIT_STORAGE_URI": "memory://",
+    "RATELIMIT_HEADERS_ENABLED": True,
+    "MAX_CONTENT_LENGTH": 64 * 1024 * 1024,
+}
+
+# Settings an operator may give as environment variables (INVESTATLAS_<NAME> or the bare name).
+FROM_ENVIRONMENT = ("DATABASE_URL", "SECRET_KEY", "CITY", "CITY_EN", "TIMEZONE", "TILE_URL")
+
+
+def create_app(config: dict | None = None) -> Flask:
+    app = Flask(__name__, instance_relative_config=True)
+    load_config(app, config)
+    register_extensions(app)
+    register_blueprints(app)
+    register_commands(app)
+    register_error_handlers(app)
+    register_security_headers(app)
+    register_template_helpers(app)
+    return app
+
+
+def load_config(app: Flask, config: dict | None) -> None:
+    """Defaults, then instance/config.py, then the environment, then the caller's config."""
+    app.config.from_mapping(DEFAULTS)
+    app.config.from_pyfile("config.py", silent=True)
+    for name in FROM_ENVIRONMENT:
+        value = os.environ.get(f"INVESTATLAS_{name}") or os.environ.get(name)
+        if value:
+            app.config[name] = value
+    app.config.update(config or {})
+
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    app.config.setdefault("DATABASE_URL", f"sqlite:///{Path(app.instance_path) / 'investatlas.db'}")
+    app.config.setdefault("SQLALCHEMY_DATABASE_URI", app.config["DATABASE_URL"])
+    app.config.setdefault("UPLOAD_FOLDER", str(Path(app.instance_path) / "uploads"))
+    app.config.setdefault(
+        "BABEL_TRANSLATION_DIRECTORIES", str(Path(app.root_path) / "crm" / "translations")
+    )
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = _instance_secret(Path(app.instance_path) / "secret_key")
+
+
+def _instance_secret(path: Path) -> str:
+    """A random key kept in instance/, so sessions survive a restart without configuration."""
+    if not path.exists():
+        path.write_text(secrets.token_hex(32))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def register_extensions(app: Flask) -> None:
+    import crm.models  # noqa: F401  (every table registered before migrations look)
+    from crm import auth, database, i18n
+    from crm.extensions import babel, csrf, db, limiter, login_manager, migrate
+
+    db.init_app(app)
+    database.configure_engines(app)
+    migrate.init_app(
+        app,
+        db,
+        directory=str(Path(app.root_path) / "migrations"),
+        render_as_batch=True,
+        compare_type=True,
+    )
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=i18n.select_locale)
+    limiter.init_app(app)
+    login_manager.init_app(app)
+    auth.configure_login(login_manager)
+
+
+def register_blueprints(app: Flask) -> None:
+    from chainmap.views import blueprint as chainmap_views
+    from crm.auth import blueprint as auth_views
+    from crm.i18n import blueprint as language_views
+    from crm.views import blueprint as crm_views
+    from geo.views import blueprint as geo_views
+
+    for blueprint in (auth_views, language_views, crm_views, chainmap_views, geo_views):
+        app.register_blueprint(blueprint)
+
+
+def register_commands(app: Flask) -> None:
+    from crm.cli import commands
+
+    for command in commands:
+        app.cli.add_command(command)
+
+
+def register_error_handlers(app: Flask) -> None:
+    from crm.errors import register
+
+    register(app)
+
+
+def register_security_headers(app: Flask) -> None:
+    from crm.security import add_security_headers
+
+    app.after_request(add_security_headers)
+
+
+def register_template_helpers(app: Flask) -> None:
+    from crm.templating import register
+
+    register(app)

@@ -1,0 +1,1 @@
+"""The industrial chain: definitions, the networkx graph, analyses and chain pages."""

@@ -1,0 +1,1 @@
+"""The core domain: database models and the bureau's and ambassadors' work."""

@@ -1,0 +1,78 @@
+"""Command-line tools under `flask --app app`: init-db, create-user, create-token."""
+
+import sys
+
+import click
+from flask import current_app
+from flask_migrate import upgrade
+from sqlalchemy import select
+
+from crm.extensions import db
+from crm.models import Unit, User
+from crm.services.users import UserError, create_token, create_user
+from crm.vocabulary import AMBASSADOR_KIND, ROLE
+
+
+@click.command("init-db")
+def init_db():
+    """Create the database schema, or upgrade it to the newest migration."""
+    upgrade(directory=current_app.extensions["migrate"].directory)
+    click.echo(
+        f"数据库已就绪 / database ready: {db.engine.url.render_as_string(hide_password=True)}"
+    )
+
+
+@click.command("create-user")
+@click.argument("name")
+@click.option("--role", type=click.Choice(ROLE.keys), required=True)
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+@click.option("--display-name")
+@click.option("--unit", "unit_name", help="Name of the user's unit (staff scope).")
+@click.option("--can-verify", is_flag=True, help="Officials: may verify signing and landing.")
+@click.option(
+    "--ambassador-kind", type=click.Choice(AMBASSADOR_KIND.keys), default="investment_ambassador"
+)
+def create_user_command(
+    name, role, password_stdin, display_name, unit_name, can_verify, ambassador_kind
+):
+    """Create a user; an ambassador also gets an ambassador profile."""
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    unit = None
+    if unit_name:
+        unit = db.session.scalar(select(Unit).where(Unit.name == unit_name))
+        if unit is None:
+            raise click.ClickException(f"单位不存在 / no such unit: {unit_name}")
+    try:
+        user = create_user(
+            db.session,
+            name,
+            role,
+            password,
+            display_name=display_name,
+            unit=unit,
+            can_verify=can_verify,
+            ambassador_kind=ambassador_kind,
+        )
+    except UserError as error:
+        raise click.ClickException(str(error)) from error
+    db.session.commit()
+    click.echo(f"已创建用户 / created user {user.name} ({user.role})")
+
+
+@click.command("create-token")
+@click.argument("name")
+@click.option("--label", help="What the token is for.")
+def create_token_command(name, label):
+    """Make an API token for user NAME and print only the token."""
+    user = db.session.scalar(select(User).where(User.name == name))
+    if user is None:
+        raise click.ClickException(f"用户不存在 / no such user: {name}")
+    token = create_token(db.session, user, label)
+    db.session.commit()
+    click.echo(token)
+
+
+commands = [init_db, create_user_command, create_token_command]

@@ -1,0 +1,40 @@
+"""Error pages in the user's language; JSON errors under /api."""
+
+from flask import Flask, jsonify, render_template, request
+from flask_babel import gettext as _
+
+# The status codes with a page of their own, and their messages.
+MESSAGES = {
+    400: "请求无法处理，请检查输入。",
+    403: "您的角色无权访问此页面。",
+    404: "页面不存在，或您无权查看。",
+    405: "不支持此操作。",
+    413: "文件太大。",
+    429: "尝试次数过多，请稍后再试。",
+    500: "服务器出错，我们已记录此问题。",
+}
+CODES = {
+    400: "bad_request",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    413: "too_large",
+    429: "too_many_requests",
+    500: "server_error",
+}
+
+
+def register(app: Flask) -> None:
+    for status in MESSAGES:
+        app.register_error_handler(status, _handler(status))
+
+
+def _handler(status: int):
+    def handle(error):
+        message = _(MESSAGES[status])
+        if request.path.startswith("/api/"):
+            body = {"error": {"code": CODES[status], "message": message, "fields": {}}}
+            return jsonify(body), status
+        return render_template("errors/error.html", status=status, message=message), status
+
+    return handle

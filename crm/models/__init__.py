@@ -1,0 +1,65 @@
+"""Every table of the product, one module per concept; importing this registers them all."""
+
+from crm.models.activity import Activity
+from crm.models.ambassador import Ambassador, Referral, TalentReferral
+from crm.models.attachment import Attachment
+from crm.models.audit import AuditEvent
+from crm.models.chain import ChainSegment
+from crm.models.contact import Contact
+from crm.models.enterprise import Enterprise, EnterpriseTag, EnterpriseYear, enterprise_segments
+from crm.models.event import Event
+from crm.models.import_batch import ImportBatch
+from crm.models.lead import Lead, lead_segments
+from crm.models.place import District, Park
+from crm.models.project import (
+    FundsArrival,
+    Milestone,
+    Project,
+    ProjectMember,
+    ProjectProblem,
+    ProjectProgress,
+)
+from crm.models.reward_rule import RewardRule
+from crm.models.service_request import ServiceRequest
+from crm.models.stage_change import StageChange
+from crm.models.supervision import SupervisionItem
+from crm.models.supply import SupplyLink
+from crm.models.target import Target
+from crm.models.unit import Unit
+from crm.models.user import ApiToken, User
+
+__all__ = [
+    "Activity",
+    "Ambassador",
+    "ApiToken",
+    "Attachment",
+    "AuditEvent",
+    "ChainSegment",
+    "Contact",
+    "District",
+    "Enterprise",
+    "EnterpriseTag",
+    "EnterpriseYear",
+    "Event",
+    "FundsArrival",
+    "ImportBatch",
+    "Lead",
+    "Milestone",
+    "Park",
+    "Project",
+    "ProjectMember",
+    "ProjectProblem",
+    "ProjectProgress",
+    "Referral",
+    "RewardRule",
+    "ServiceRequest",
+    "StageChange",
+    "SupervisionItem",
+    "SupplyLink",
+    "TalentReferral",
+    "Target",
+    "Unit",
+    "User",
+    "enterprise_segments",
+    "lead_segments",
+]

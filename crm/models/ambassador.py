@@ -1,0 +1,102 @@
+"""Ambassadors (招商大使, 招才大使, 荣誉市民), their referrals of investors and of talent."""
+
+from datetime import date, datetime
+from decimal import Decimal
+
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from crm.models.base import Base, Record, SoftDeleted, Versioned, enum_column, non_negative, utcnow
+from crm.vocabulary import (
+    AMBASSADOR_KIND,
+    AMBASSADOR_STATUS,
+    REFERRAL_STATUS,
+    SECTOR,
+    TALENT_REFERRAL_STATUS,
+)
+
+
+class Ambassador(Record, Versioned, Base):
+    __tablename__ = "ambassadors"
+    __table_args__ = (
+        CheckConstraint(
+            "term_ends_on IS NULL OR appointed_on IS NULL OR term_ends_on >= appointed_on",
+            name="term_after_appointment",
+        ),
+    )
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), unique=True)
+    kind: Mapped[str] = enum_column(AMBASSADOR_KIND)
+    appointed_on: Mapped[date | None]
+    term_ends_on: Mapped[date | None]
+    organisation: Mapped[str | None] = mapped_column(String(200))
+    title: Mapped[str | None] = mapped_column(String(120))
+    # The networks the ambassador reaches: lists of regions and industries.
+    regions: Mapped[list] = mapped_column(JSON, default=list)
+    industries: Mapped[list] = mapped_column(JSON, default=list)
+    status: Mapped[str] = enum_column(AMBASSADOR_STATUS, default="active")
+
+    user = relationship("User", foreign_keys=[user_id], backref="ambassador", uselist=False)
+
+
+class Referral(Record, Versioned, SoftDeleted, Base):
+    """An investor an ambassador refers; credited when the linked lead lands."""
+
+    __tablename__ = "referrals"
+    __table_args__ = (
+        *non_negative("estimated_investment_wan"),
+        CheckConstraint("credit_share >= 0 AND credit_share <= 1", name="credit_share_range"),
+        CheckConstraint(
+            "status <> 'rejected' OR rejected_reason IS NOT NULL", name="rejected_has_reason"
+        ),
+    )
+
+    ambassador_id: Mapped[int] = mapped_column(
+        ForeignKey("ambassadors.id", ondelete="RESTRICT"), index=True
+    )
+    enterprise_name: Mapped[str] = mapped_column(String(200))
+    enterprise_uscc: Mapped[str | None] = mapped_column(String(18))
+    contact_name: Mapped[str | None] = mapped_column(String(80))
+    contact_phone: Mapped[str | None] = mapped_column(String(40))
+    sector: Mapped[str | None] = enum_column(SECTOR, nullable=True)
+    description: Mapped[str | None] = mapped_column(Text)
+    estimated_investment_wan: Mapped[Decimal | None]
+    status: Mapped[str] = enum_column(REFERRAL_STATUS, default="submitted")
+    rejected_reason: Mapped[str | None] = mapped_column(String(500))
+    lead_id: Mapped[int | None] = mapped_column(
+        ForeignKey("leads.id", ondelete="SET NULL"), unique=True
+    )
+    # Co-referrers split one reward; this is this referral's share of it.
+    credit_share: Mapped[Decimal] = mapped_column(default=Decimal(1))
+    submitted_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    ambassador = relationship(Ambassador)
+    lead = relationship("Lead", back_populates="referral")
+
+
+class TalentReferral(Record, Versioned, SoftDeleted, Base):
+    """A person a 招才大使 refers: talent, not investment."""
+
+    __tablename__ = "talent_referrals"
+    __table_args__ = (
+        CheckConstraint(
+            "status <> 'rejected' OR rejected_reason IS NOT NULL", name="rejected_has_reason"
+        ),
+    )
+
+    ambassador_id: Mapped[int] = mapped_column(
+        ForeignKey("ambassadors.id", ondelete="RESTRICT"), index=True
+    )
+    person_name: Mapped[str] = mapped_column(String(80))
+    field: Mapped[str] = mapped_column(String(120))
+    qualifications: Mapped[str | None] = mapped_column(Text)
+    wishes: Mapped[str | None] = mapped_column(Text)
+    suggested_employer: Mapped[str | None] = mapped_column(String(200))
+    suggested_park_id: Mapped[int | None] = mapped_column(
+        ForeignKey("parks.id", ondelete="SET NULL")
+    )
+    contact: Mapped[str | None] = mapped_column(String(120))
+    status: Mapped[str] = enum_column(TALENT_REFERRAL_STATUS, default="submitted")
+    rejected_reason: Mapped[str | None] = mapped_column(String(500))
+
+    ambassador = relationship(Ambassador)

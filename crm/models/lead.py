@@ -1,0 +1,68 @@
+"""Leads (招商线索): prospective investors and projects before signing."""
+
+from datetime import date
+from decimal import Decimal
+
+from sqlalchemy import CheckConstraint, Column, ForeignKey, Integer, String, Table
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from crm.models.base import Base, Record, SoftDeleted, Versioned, enum_column, non_negative
+from crm.vocabulary import LEAD_SOURCE, LEAD_STAGE, LEAD_STATUS, SECTOR
+
+lead_segments = Table(
+    "lead_segments",
+    Base.metadata,
+    Column("lead_id", Integer, ForeignKey("leads.id", ondelete="CASCADE"), primary_key=True),
+    Column(
+        "segment_id",
+        Integer,
+        ForeignKey("chain_segments.id", ondelete="RESTRICT"),
+        primary_key=True,
+    ),
+)
+
+
+class Lead(Record, Versioned, SoftDeleted, Base):
+    __tablename__ = "leads"
+    __table_args__ = (
+        *non_negative("intended_investment_wan", "signed_amount_wan"),
+        CheckConstraint("likelihood IS NULL OR likelihood BETWEEN 0 AND 100", name="likelihood"),
+        CheckConstraint("status <> 'lost' OR lost_reason IS NOT NULL", name="lost_has_reason"),
+    )
+
+    name: Mapped[str] = mapped_column(String(200))
+    enterprise_id: Mapped[int | None] = mapped_column(
+        ForeignKey("enterprises.id", ondelete="RESTRICT"), index=True
+    )
+    source: Mapped[str] = enum_column(LEAD_SOURCE)
+    stage: Mapped[str] = enum_column(LEAD_STAGE, default="clue", index=True)
+    # Status sits beside the stage: a lead in talks may be on hold or lost.
+    status: Mapped[str] = enum_column(LEAD_STATUS, default="active")
+    lost_reason: Mapped[str | None] = mapped_column(String(500))
+    intended_investment_wan: Mapped[Decimal | None]
+    sector: Mapped[str | None] = enum_column(SECTOR, nullable=True)
+    # The unit that owns the lead (scope) and the unit credited with it.
+    owner_unit_id: Mapped[int | None] = mapped_column(
+        ForeignKey("units.id", ondelete="RESTRICT"), index=True
+    )
+    credited_unit_id: Mapped[int | None] = mapped_column(
+        ForeignKey("units.id", ondelete="SET NULL")
+    )
+    owner_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    likelihood: Mapped[int | None]  # per cent
+    next_step: Mapped[str | None] = mapped_column(String(500))
+    next_step_on: Mapped[date | None]
+    signed_amount_wan: Mapped[Decimal | None]
+    signed_on: Mapped[date | None]
+    event_id: Mapped[int | None] = mapped_column(ForeignKey("events.id", ondelete="SET NULL"))
+    import_batch_id: Mapped[int | None] = mapped_column(
+        ForeignKey("import_batches.id", ondelete="SET NULL")
+    )
+
+    enterprise = relationship("Enterprise")
+    owner_unit = relationship("Unit", foreign_keys=[owner_unit_id])
+    credited_unit = relationship("Unit", foreign_keys=[credited_unit_id])
+    owner = relationship("User", foreign_keys=[owner_id])
+    segments = relationship("ChainSegment", secondary=lead_segments)
+    event = relationship("Event")
+    referral = relationship("Referral", back_populates="lead", uselist=False)

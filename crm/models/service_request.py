@@ -1,0 +1,27 @@
+"""Service requests (企业诉求): aftercare for enterprises already here."""
+
+from datetime import date
+
+from sqlalchemy import ForeignKey, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from crm.models.base import Base, Record, Versioned, enum_column
+from crm.vocabulary import SERVICE_REQUEST_STATUS
+
+
+class ServiceRequest(Record, Versioned, Base):
+    __tablename__ = "service_requests"
+
+    enterprise_id: Mapped[int] = mapped_column(
+        ForeignKey("enterprises.id", ondelete="CASCADE"), index=True
+    )
+    request: Mapped[str] = mapped_column(Text)
+    responsible_unit_id: Mapped[int | None] = mapped_column(
+        ForeignKey("units.id", ondelete="SET NULL")
+    )
+    deadline_on: Mapped[date | None]
+    response: Mapped[str | None] = mapped_column(Text)
+    status: Mapped[str] = enum_column(SERVICE_REQUEST_STATUS, default="open")
+
+    enterprise = relationship("Enterprise")
+    responsible_unit = relationship("Unit")

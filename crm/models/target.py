@@ -1,0 +1,27 @@
+"""Annual targets (全年目标任务) per district or department."""
+
+from decimal import Decimal
+
+from sqlalchemy import CheckConstraint, ForeignKey, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from crm.models.base import Base, Record, Versioned, enum_column, non_negative
+from crm.vocabulary import TARGET_INDICATOR
+
+
+class Target(Record, Versioned, Base):
+    __tablename__ = "targets"
+    __table_args__ = (
+        UniqueConstraint("district_id", "unit_id", "year", "indicator", name="one_per_year"),
+        CheckConstraint("district_id IS NOT NULL OR unit_id IS NOT NULL", name="has_owner"),
+        *non_negative("value"),
+    )
+
+    district_id: Mapped[int | None] = mapped_column(ForeignKey("districts.id", ondelete="CASCADE"))
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id", ondelete="CASCADE"))
+    year: Mapped[int]
+    indicator: Mapped[str] = enum_column(TARGET_INDICATOR)
+    value: Mapped[Decimal]
+
+    district = relationship("District")
+    unit = relationship("Unit")

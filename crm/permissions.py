@@ -1,0 +1,73 @@
+"""Who may do what: one table of rights per role, denied unless listed."""
+
+from functools import wraps
+
+from flask import abort
+from flask_login import current_user
+
+# Every right the product knows; a view or service names the one it needs.
+READ_RIGHTS = {
+    "dashboard.view",
+    "enterprise.read",
+    "lead.read",
+    "project.read",
+    "chain.read",
+    "map.read",
+    "ambassador.read",
+    "report.read",
+}
+STAFF_WRITE_RIGHTS = {
+    "enterprise.write",
+    "lead.write",
+    "project.write",
+    "activity.write",
+    "import.run",
+    "export.run",
+    "referral.handle",
+    "personal_data.unmask",
+}
+ADMIN_RIGHTS = {"user.manage", "unit.manage", "config.manage", "data.purge"}
+OFFICIAL_RIGHTS = {"supervision.answer", "project.note"}
+
+ROLE_RIGHTS: dict[str, frozenset[str]] = {
+    "admin": frozenset(
+        READ_RIGHTS | STAFF_WRITE_RIGHTS | OFFICIAL_RIGHTS | ADMIN_RIGHTS | {"verify"}
+    ),
+    "staff": frozenset(READ_RIGHTS | STAFF_WRITE_RIGHTS),
+    # Officials read everything but unmasked personal data; `verify` only with can_verify.
+    "official": frozenset(READ_RIGHTS | OFFICIAL_RIGHTS),
+    "ambassador": frozenset({"portal.use"}),
+}
+ALL_RIGHTS = frozenset().union(*ROLE_RIGHTS.values())
+
+
+def has_right(user, right: str) -> bool:
+    if right not in ALL_RIGHTS:
+        raise ValueError(f"unknown right {right!r}")
+    if not getattr(user, "is_authenticated", False):
+        return False
+    if right == "verify" and user.role == "official":
+        return bool(user.can_verify)
+    return right in ROLE_RIGHTS.get(user.role, frozenset())
+
+
+def require(right: str):
+    """Page views: the log-in page for visitors, 403 for users whose role may not."""
+    if right not in ALL_RIGHTS:
+        raise ValueError(f"unknown right {right!r}")
+
+    def decorator(view):
+        @wraps(view)
+        def guarded(*args, **kwargs):
+            if not current_user.is_authenticated:
+                from crm.extensions import login_manager
+
+                return login_manager.unauthorized()
+            if not has_right(current_user, right):
+                abort(403)
+            return view(*args, **kwargs)
+
+        guarded.required_right = right
+        return guarded
+
+    return decorator

@@ -1,0 +1,103 @@
+"""The audit trail: one event per changed field, and one per read of unmasked personal data."""
+
+from datetime import date, datetime
+from decimal import Decimal
+
+from flask import has_request_context, request
+from sqlalchemy import Column, inspect
+from sqlalchemy.orm import Session
+
+from crm.models import AuditEvent
+
+# Never written into the trail, even as "changed".
+SECRET_FIELDS = {"password_hash", "token_hash"}
+UNTRACKED_FIELDS = {"created_at", "updated_at", "version", "created_by_id"}
+
+
+def _text(value) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, (datetime, date)):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return format(value.normalize(), "f")
+    return str(value)
+
+
+def _remote_addr() -> str | None:
+    return request.remote_addr if has_request_context() else None
+
+
+def _tracked_columns(record):
+    """Stored columns only: derived ones (the project's pool) follow from others."""
+    return [
+        attribute
+        for attribute in inspect(record).mapper.column_attrs
+        if attribute.key not in UNTRACKED_FIELDS and isinstance(attribute.expression, Column)
+    ]
+
+
+def record_create(session: Session, record, actor_id: int | None) -> None:
+    """Call after flush, so the record has its id."""
+    session.flush()
+    for attribute in _tracked_columns(record):
+        if attribute.key == "id":
+            continue
+        value = getattr(record, attribute.key)
+        if value is None:
+            continue
+        session.add(
+            AuditEvent(
+                user_id=actor_id,
+                action="create",
+                entity=record.__tablename__,
+                entity_id=record.id,
+                field=attribute.key,
+                new_value="***" if attribute.key in SECRET_FIELDS else _text(value),
+                remote_addr=_remote_addr(),
+            )
+        )
+
+
+def record_update(session: Session, record, actor_id: int | None) -> list[str]:
+    """Call before flush: one event per column whose value changed; returns their names."""
+    state = inspect(record)
+    changed = []
+    for attribute in _tracked_columns(record):
+        history = state.attrs[attribute.key].history
+        if not history.has_changes():
+            continue
+        old = history.deleted[0] if history.deleted else None
+        new = history.added[0] if history.added else None
+        if old == new:
+            continue
+        secret = attribute.key in SECRET_FIELDS
+        session.add(
+            AuditEvent(
+                user_id=actor_id,
+                action="update",
+                entity=record.__tablename__,
+                entity_id=record.id,
+                field=attribute.key,
+                old_value="***" if secret else _text(old),
+                new_value="***" if secret else _text(new),
+                remote_addr=_remote_addr(),
+            )
+        )
+        changed.append(attribute.key)
+    return changed
+
+
+def record_event(
+    session: Session, action: str, entity: str, entity_id: int | None, actor_id: int | None
+) -> None:
+    """A whole-record event: delete, unmask, login."""
+    session.add(
+        AuditEvent(
+            user_id=actor_id,
+            action=action,
+            entity=entity,
+            entity_id=entity_id,
+            remote_addr=_remote_addr(),
+        )
+    )

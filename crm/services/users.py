@@ -1,0 +1,76 @@
+"""Users: creation with an ambassador profile where due, and authentication."""
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from crm.models import Ambassador, ApiToken, Unit, User
+from crm.models.base import utcnow
+from crm.services import audit
+from crm.vocabulary import AMBASSADOR_KIND, ROLE
+
+MIN_PASSWORD_LENGTH = 8
+
+
+class UserError(ValueError):
+    """A user that cannot be created as asked; the message says why, in Chinese."""
+
+
+def create_user(
+    session: Session,
+    name: str,
+    role: str,
+    password: str,
+    *,
+    display_name: str | None = None,
+    unit: Unit | None = None,
+    can_verify: bool = False,
+    ambassador_kind: str = "investment_ambassador",
+    actor_id: int | None = None,
+) -> User:
+    name = name.strip()
+    if not name:
+        raise UserError("用户名不能为空")
+    if role not in ROLE:
+        raise UserError(f"未知角色 {role!r}，可选：{', '.join(ROLE.keys)}")
+    if role == "ambassador" and ambassador_kind not in AMBASSADOR_KIND:
+        raise UserError(
+            f"未知大使类别 {ambassador_kind!r}，可选：{', '.join(AMBASSADOR_KIND.keys)}"
+        )
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise UserError(f"密码至少需要 {MIN_PASSWORD_LENGTH} 个字符")
+    if session.scalar(select(User.id).where(User.name == name)) is not None:
+        raise UserError(f"用户名 {name} 已存在")
+
+    user = User(
+        name=name,
+        role=role,
+        display_name=display_name,
+        unit=unit,
+        can_verify=can_verify,
+        created_by_id=actor_id,
+    )
+    user.set_password(password)
+    session.add(user)
+    audit.record_create(session, user, actor_id)
+    if role == "ambassador":
+        profile = Ambassador(user=user, kind=ambassador_kind, created_by_id=actor_id)
+        session.add(profile)
+        audit.record_create(session, profile, actor_id)
+    return user
+
+
+def authenticate(session: Session, name: str, password: str) -> User | None:
+    user = session.scalar(select(User).where(User.name == name.strip()))
+    if user is None or not user.active or not user.check_password(password):
+        return None
+    user.last_login_at = utcnow()
+    audit.record_event(session, "login", "users", user.id, user.id)
+    return user
+
+
+def create_token(session: Session, user: User, name: str | None = None) -> str:
+    """Issue an API token for the user; only its hash is stored, the token is returned once."""
+    token_record, token = ApiToken.issue(user, name)
+    session.add(token_record)
+    audit.record_create(session, token_record, user.id)
+    return token

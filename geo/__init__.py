@@ -1,0 +1,1 @@
+"""Places: boundaries, coordinates, spatial joins and the industry map."""

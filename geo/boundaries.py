@@ -1,0 +1,114 @@
+"""Shiyan's district and functional-zone boundaries, read from the committed GeoJSON file."""
+
+from __future__ import annotations
+
+import json
+import random
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import shapely
+from pyproj import Geod
+from shapely.geometry import mapping, shape
+from shapely.geometry.base import BaseGeometry
+
+DEFAULT_PATH = Path(__file__).resolve().parent.parent / "data" / "geo" / "shiyan-districts.geojson"
+
+COUNTY_DISTRICT = "county_district"
+FUNCTIONAL_ZONE = "functional_zone"
+
+_GEOD = Geod(ellps="WGS84")
+
+
+@dataclass(frozen=True)
+class DistrictBoundary:
+    """One county-level district or functional zone, with its outline in WGS-84 (lon, lat)."""
+
+    code: str
+    name: str
+    name_en: str
+    kind: str
+    parent_code: str | None
+    approximate: bool
+    geometry: BaseGeometry = field(repr=False)
+
+    @property
+    def is_county_district(self) -> bool:
+        return self.kind == COUNTY_DISTRICT
+
+    @property
+    def geojson(self) -> dict:
+        """This boundary as a GeoJSON Feature."""
+        return {
+            "type": "Feature",
+            "properties": {
+                "code": self.code,
+                "name": self.name,
+                "name_en": self.name_en,
+                "kind": self.kind,
+                "parent_code": self.parent_code,
+                "approximate": self.approximate,
+            },
+            "geometry": mapping(self.geometry),
+        }
+
+
+def load_boundaries(path: Path | str = DEFAULT_PATH) -> list[DistrictBoundary]:
+    """Read the districts and zones, in file order, from a GeoJSON FeatureCollection."""
+    collection = json.loads(Path(path).read_text(encoding="utf-8"))
+    boundaries = []
+    for feature in collection["features"]:
+        props = feature["properties"]
+        geometry = shape(feature["geometry"])
+        shapely.prepare(geometry)  # point-in-polygon tests run many times per geometry
+        boundaries.append(
+            DistrictBoundary(
+                code=props["code"],
+                name=props["name"],
+                name_en=props["name_en"],
+                kind=props["kind"],
+                parent_code=props["parent_code"],
+                approximate=props["approximate"],
+                geometry=geometry,
+            )
+        )
+    return boundaries
+
+
+def geodesic_area_km2(geometry: BaseGeometry) -> float:
+    """Area on the WGS-84 ellipsoid in km², needing no choice of projection."""
+    # pyproj signs each ring's area by its winding, so parts wound the other way would
+    # cancel out: orient every polygon the same way first.
+    area_m2, _ = _GEOD.geometry_area_perimeter(shapely.orient_polygons(geometry))
+    return abs(area_m2) / 1e6
+
+
+def district_containing(
+    boundaries: list[DistrictBoundary], lon: float, lat: float
+) -> DistrictBoundary | None:
+    """The county-level district (never a zone) that holds the point, or None outside them all."""
+    point = shapely.Point(lon, lat)
+    for boundary in boundaries:
+        # covers, not contains, so that a point exactly on a border still gets a district
+        if boundary.is_county_district and boundary.geometry.covers(point):
+            return boundary
+    return None
+
+
+def random_point_in(
+    geometry: BaseGeometry, rng: random.Random, max_tries: int = 10_000
+) -> tuple[float, float]:
+    """A (lon, lat) drawn uniformly inside the geometry by rejection sampling from its bounds.
+
+    Uniform in degrees, which over a district (under 2° of latitude) is uniform in area to
+    within about 1%. Deterministic for a given rng state.
+    """
+    if geometry.is_empty:
+        raise ValueError("cannot sample a point from an empty geometry")
+    min_lon, min_lat, max_lon, max_lat = geometry.bounds
+    for _ in range(max_tries):
+        lon = rng.uniform(min_lon, max_lon)
+        lat = rng.uniform(min_lat, max_lat)
+        if shapely.contains_xy(geometry, lon, lat):
+            return lon, lat
+    raise ValueError(f"no point found inside the geometry in {max_tries} tries")

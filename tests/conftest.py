@@ -1,0 +1,130 @@
+"""Fixtures: the database from TEST_DATABASE_URL, made once per run; each test rolled back."""
+
+import os
+import re
+
+import pytest
+from flask_migrate import upgrade
+from sqlalchemy.orm import scoped_session, sessionmaker
+
+from app import create_app
+from crm.extensions import db, limiter
+from crm.models import Unit
+from crm.services.users import create_user
+
+PASSWORD = "correct-horse-9"
+
+
+def running_in_ci() -> bool:
+    return os.environ.get("CI", "").lower() in ("1", "true", "yes")
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory) -> str:
+    return os.environ.get("TEST_DATABASE_URL") or (
+        f"sqlite:///{tmp_path_factory.mktemp('db') / 'investatlas-test.db'}"
+    )
+
+
+def make_app(database_url: str, instance_path) -> object:
+    return create_app(
+        {
+            "TESTING": True,
+            "SQLALCHEMY_DATABASE_URI": database_url,
+            "SECRET_KEY": "test-secret",
+            "UPLOAD_FOLDER": str(instance_path / "uploads"),
+            "SERVER_NAME": None,
+        }
+    )
+
+
+def recreate_schema(app) -> None:
+    """Drop whatever an earlier run left, then build the schema through the migrations."""
+    with app.app_context():
+        db.drop_all()
+        with db.engine.begin() as connection:
+            connection.exec_driver_sql("DROP TABLE IF EXISTS alembic_version")
+        upgrade(directory=app.extensions["migrate"].directory)
+        db.session.remove()
+
+
+@pytest.fixture(scope="session")
+def app(database_url, tmp_path_factory):
+    app = make_app(database_url, tmp_path_factory.mktemp("instance"))
+    recreate_schema(app)
+    yield app
+    with app.app_context():
+        db.session.remove()
+        db.drop_all()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def session(app):
+    """A session inside a transaction that is rolled back after the test; commits are savepoints."""
+    with app.app_context():
+        connection = db.engine.connect()
+        transaction = connection.begin()
+        original = db.session
+        db.session = scoped_session(
+            sessionmaker(bind=connection, join_transaction_mode="create_savepoint")
+        )
+        try:
+            yield db.session
+        finally:
+            db.session.remove()
+            db.session = original
+            transaction.rollback()
+            connection.close()
+
+
+@pytest.fixture
+def client(app, session):
+    limiter.reset()
+    return app.test_client()
+
+
+@pytest.fixture
+def make_user(session):
+    """Factory: make_user(role="staff", name=None, **options) -> User, with PASSWORD."""
+    counter = iter(range(1, 10_000))
+
+    def make(role: str = "staff", name: str | None = None, **options):
+        user = create_user(session, name or f"{role}{next(counter)}", role, PASSWORD, **options)
+        session.commit()
+        return user
+
+    return make
+
+
+@pytest.fixture
+def make_unit(session):
+    def make(name: str, kind: str = "district_bureau", parent: Unit | None = None) -> Unit:
+        unit = Unit(name=name, kind=kind, parent=parent)
+        session.add(unit)
+        session.commit()
+        return unit
+
+    return make
+
+
+def csrf_token(html: str) -> str:
+    match = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html)
+    assert match, "no CSRF token on the page"
+    return match.group(1)
+
+
+@pytest.fixture
+def login(client):
+    """login(user_or_name, password=PASSWORD) -> the response to the log-in POST."""
+
+    def do_login(user, password: str = PASSWORD, **environ):
+        name = user if isinstance(user, str) else user.name
+        page = client.get("/login")
+        return client.post(
+            "/login",
+            data={"name": name, "password": password, "csrf_token": csrf_token(page.text)},
+            environ_base=environ or None,
+        )
+
+    return do_login
