@@ -4,6 +4,7 @@ import sys
 
 import click
 from flask import current_app
+from flask.cli import with_appcontext
 from flask_migrate import upgrade
 from sqlalchemy import select
 
@@ -14,6 +15,7 @@ from crm.vocabulary import AMBASSADOR_KIND, ROLE
 
 
 @click.command("init-db")
+@with_appcontext
 def init_db():
     """Create the database schema, or upgrade it to the newest migration."""
     upgrade(directory=current_app.extensions["migrate"].directory)
@@ -23,6 +25,7 @@ def init_db():
 
 
 @click.command("create-user")
+@with_appcontext
 @click.argument("name")
 @click.option("--role", type=click.Choice(ROLE.keys), required=True)
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
@@ -63,6 +66,7 @@ def create_user_command(
 
 
 @click.command("create-token")
+@with_appcontext
 @click.argument("name")
 @click.option("--label", help="What the token is for.")
 def create_token_command(name, label):

@@ -1,17 +1,17 @@
 """Error pages in the user's language; JSON errors under /api."""
 
 from flask import Flask, jsonify, render_template, request
-from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 # The status codes with a page of their own, and their messages.
 MESSAGES = {
-    400: "请求无法处理，请检查输入。",
-    403: "您的角色无权访问此页面。",
-    404: "页面不存在，或您无权查看。",
-    405: "不支持此操作。",
-    413: "文件太大。",
-    429: "尝试次数过多，请稍后再试。",
-    500: "服务器出错，我们已记录此问题。",
+    400: _l("请求无法处理，请检查输入。"),
+    403: _l("您的角色无权访问此页面。"),
+    404: _l("页面不存在，或您无权查看。"),
+    405: _l("不支持此操作。"),
+    413: _l("文件太大。"),
+    429: _l("尝试次数过多，请稍后再试。"),
+    500: _l("服务器出错，我们已记录此问题。"),
 }
 CODES = {
     400: "bad_request",
@@ -31,7 +31,7 @@ def register(app: Flask) -> None:
 
 def _handler(status: int):
     def handle(error):
-        message = _(MESSAGES[status])
+        message = str(MESSAGES[status])
         if request.path.startswith("/api/"):
             body = {"error": {"code": CODES[status], "message": message, "fields": {}}}
             return jsonify(body), status

@@ -30,8 +30,9 @@ ADMIN_RIGHTS = {"user.manage", "unit.manage", "config.manage", "data.purge"}
 OFFICIAL_RIGHTS = {"supervision.answer", "project.note"}
 
 ROLE_RIGHTS: dict[str, frozenset[str]] = {
+    # Admins may do everything, the ambassadors' portal included (to see what they see).
     "admin": frozenset(
-        READ_RIGHTS | STAFF_WRITE_RIGHTS | OFFICIAL_RIGHTS | ADMIN_RIGHTS | {"verify"}
+        READ_RIGHTS | STAFF_WRITE_RIGHTS | OFFICIAL_RIGHTS | ADMIN_RIGHTS | {"verify", "portal.use"}
     ),
     "staff": frozenset(READ_RIGHTS | STAFF_WRITE_RIGHTS),
     # Officials read everything but unmasked personal data; `verify` only with can_verify.

@@ -3,7 +3,6 @@
 from decimal import Decimal
 
 from flask import Flask
-from flask_babel import gettext as _
 from flask_login import current_user
 
 from crm import vocabulary
@@ -11,6 +10,7 @@ from crm.i18n import locale_key
 from crm.permissions import has_right
 
 YI_IN_WAN = Decimal(10000)  # 1 亿元 = 10,000 万元
+WAN_IN_MILLION = Decimal(100)  # 1 million yuan = 100 万元
 
 
 def label(vocabulary_name: str, key: str | None) -> str:
@@ -18,13 +18,15 @@ def label(vocabulary_name: str, key: str | None) -> str:
 
 
 def money(amount_wan) -> str:
-    """万元 below one 亿元, 亿元 from there on, with thousands separators."""
+    """Chinese: 万元 below one 亿元, 亿元 from there on. English: million yuan."""
     if amount_wan is None:
         return "—"
     amount = Decimal(amount_wan)
+    if locale_key() == "en":
+        return f"{amount / WAN_IN_MILLION:,.2f} million yuan"
     if abs(amount) >= YI_IN_WAN:
-        return _("%(amount)s 亿元", amount=f"{amount / YI_IN_WAN:,.2f}")
-    return _("%(amount)s 万元", amount=f"{amount:,.0f}")
+        return f"{amount / YI_IN_WAN:,.2f} 亿元"
+    return f"{amount:,.0f} 万元"
 
 
 def register(app: Flask) -> None:

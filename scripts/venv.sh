@@ -17,7 +17,7 @@ ensure_venv() {  # ensure_venv EXTRAS, e.g. ensure_venv "dev,postgres"
   if [ ! -f "$stamp" ]; then
     echo "Installing Python packages into .venv ..."
     .venv/bin/python -m pip install --quiet --upgrade pip
-    .venv/bin/python -m pip install --quiet --constraint constraints.txt --editable ".[${1:-}]"
+    .venv/bin/python -m pip install --quiet --constraint constraints.txt --editable ".${1:+[$1]}"
     rm -f .venv/.installed-*
     touch "$stamp"
   fi

@@ -1,40 +1,21 @@
 """Fixtures: the database from TEST_DATABASE_URL, made once per run; each test rolled back."""
 
 import os
-import re
 
 import pytest
 from flask_migrate import upgrade
 from sqlalchemy.orm import scoped_session, sessionmaker
 
-from app import create_app
 from crm.extensions import db, limiter
 from crm.models import Unit
 from crm.services.users import create_user
-
-PASSWORD = "correct-horse-9"
-
-
-def running_in_ci() -> bool:
-    return os.environ.get("CI", "").lower() in ("1", "true", "yes")
+from tests.support import PASSWORD, csrf_token, make_app
 
 
 @pytest.fixture(scope="session")
 def database_url(tmp_path_factory) -> str:
     return os.environ.get("TEST_DATABASE_URL") or (
         f"sqlite:///{tmp_path_factory.mktemp('db') / 'investatlas-test.db'}"
-    )
-
-
-def make_app(database_url: str, instance_path) -> object:
-    return create_app(
-        {
-            "TESTING": True,
-            "SQLALCHEMY_DATABASE_URI": database_url,
-            "SECRET_KEY": "test-secret",
-            "UPLOAD_FOLDER": str(instance_path / "uploads"),
-            "SERVER_NAME": None,
-        }
     )
 
 
@@ -61,21 +42,27 @@ def app(database_url, tmp_path_factory):
 
 @pytest.fixture
 def session(app):
-    """A session inside a transaction that is rolled back after the test; commits are savepoints."""
+    """A session inside a transaction that is rolled back after the test; commits are savepoints.
+
+    The test body runs outside any app context, so each request gets its own, as in production.
+    """
     with app.app_context():
         connection = db.engine.connect()
-        transaction = connection.begin()
-        original = db.session
-        db.session = scoped_session(
-            sessionmaker(bind=connection, join_transaction_mode="create_savepoint")
+    transaction = connection.begin()
+    original = db.session
+    db.session = scoped_session(
+        # Each request's teardown closes the session; the test's objects keep their values.
+        sessionmaker(
+            bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False
         )
-        try:
-            yield db.session
-        finally:
-            db.session.remove()
-            db.session = original
-            transaction.rollback()
-            connection.close()
+    )
+    try:
+        yield db.session
+    finally:
+        db.session.remove()
+        db.session = original
+        transaction.rollback()
+        connection.close()
 
 
 @pytest.fixture
@@ -108,12 +95,6 @@ def make_unit(session):
     return make
 
 
-def csrf_token(html: str) -> str:
-    match = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html)
-    assert match, "no CSRF token on the page"
-    return match.group(1)
-
-
 @pytest.fixture
 def login(client):
     """login(user_or_name, password=PASSWORD) -> the response to the log-in POST."""
@@ -124,7 +105,7 @@ def login(client):
         return client.post(
             "/login",
             data={"name": name, "password": password, "csrf_token": csrf_token(page.text)},
-            environ_base=environ or None,
+            environ_base=environ,
         )
 
     return do_login

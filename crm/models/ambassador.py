@@ -36,7 +36,7 @@ class Ambassador(Record, Versioned, Base):
     industries: Mapped[list] = mapped_column(JSON, default=list)
     status: Mapped[str] = enum_column(AMBASSADOR_STATUS, default="active")
 
-    user = relationship("User", foreign_keys=[user_id], backref="ambassador", uselist=False)
+    user = relationship("User", foreign_keys=[user_id], back_populates="ambassador")
 
 
 class Referral(Record, Versioned, SoftDeleted, Base):

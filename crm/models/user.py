@@ -29,6 +29,9 @@ class User(UserMixin, Record, Versioned, Base):
     last_login_at: Mapped[datetime | None]
 
     unit = relationship("Unit", foreign_keys=[unit_id])
+    ambassador = relationship(
+        "Ambassador", foreign_keys="Ambassador.user_id", back_populates="user", uselist=False
+    )
 
     def set_password(self, password: str) -> None:
         self.password_hash = generate_password_hash(password)

@@ -1,0 +1,144 @@
+"""Log-in, log-out, CSRF and throttling."""
+
+from sqlalchemy import select
+
+from crm.models import AuditEvent
+from tests.support import PASSWORD, csrf_token
+
+
+def test_staff_logs_in_and_lands_on_the_dashboard(client, login, make_user):
+    user = make_user("staff")
+    response = login(user)
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/"
+    assert "首页" in client.get("/").text
+
+
+def test_ambassador_lands_on_the_portal(client, login, make_user):
+    response = login(make_user("ambassador"))
+    assert response.headers["Location"] == "/portal"
+    assert client.get("/").headers["Location"] == "/portal"
+
+
+def test_wrong_password_is_refused_with_a_message(client, login, make_user):
+    user = make_user("staff")
+    response = login(user, "not-the-password")
+    assert response.status_code == 401
+    assert "用户名或密码不正确" in response.text
+    assert client.get("/").status_code == 302
+
+
+def test_inactive_user_cannot_log_in(client, login, make_user, session):
+    user = make_user("staff")
+    user.active = False
+    session.commit()
+    assert login(user).status_code == 401
+
+
+def test_next_parameter_only_goes_to_this_site(client, make_user):
+    user = make_user("staff")
+    page = client.get("/login?next=https://evil.example/")
+    response = client.post(
+        "/login",
+        data={
+            "name": user.name,
+            "password": PASSWORD,
+            "next": "https://evil.example/",
+            "csrf_token": csrf_token(page.text),
+        },
+    )
+    assert response.headers["Location"] == "/"
+
+
+def test_next_parameter_returns_to_the_page_asked_for(client, make_user):
+    user = make_user("staff")
+    redirect = client.get("/projects")
+    assert redirect.headers["Location"].startswith("/login?next=/projects")
+    page = client.get("/login?next=/projects")
+    response = client.post(
+        "/login",
+        data={
+            "name": user.name,
+            "password": PASSWORD,
+            "next": "/projects",
+            "csrf_token": csrf_token(page.text),
+        },
+    )
+    assert response.headers["Location"] == "/projects"
+
+
+def test_log_in_is_audited(client, login, make_user, session):
+    user = make_user("staff")
+    login(user)
+    event = session.scalar(select(AuditEvent).where(AuditEvent.action == "login"))
+    assert (event.user_id, event.entity, event.entity_id) == (user.id, "users", user.id)
+
+
+def test_password_is_hashed_and_never_in_the_audit_log(session, make_user):
+    user = make_user("staff")
+    assert PASSWORD not in user.password_hash
+    values = session.scalars(select(AuditEvent.new_value)).all()
+    assert PASSWORD not in values and user.password_hash not in values
+
+
+def test_logout_needs_a_post_with_csrf(client, login, make_user):
+    login(make_user("staff"))
+    assert client.get("/logout").status_code == 405
+    assert client.post("/logout").status_code == 400
+    home = client.get("/")
+    response = client.post("/logout", data={"csrf_token": csrf_token(home.text)})
+    assert response.headers["Location"] == "/login"
+    assert client.get("/").status_code == 302
+
+
+def test_login_without_csrf_token_is_refused(client, make_user):
+    user = make_user("staff")
+    response = client.post("/login", data={"name": user.name, "password": PASSWORD})
+    assert response.status_code == 400
+    assert client.get("/").status_code == 302
+
+
+def test_language_switch_without_csrf_token_is_refused(client, login, make_user):
+    login(make_user("staff"))
+    assert client.post("/language/en").status_code == 400
+
+
+def test_failed_logins_from_one_address_are_throttled(client, login, make_user):
+    user = make_user("staff")
+    for _ in range(10):
+        assert login(user, "wrong-password").status_code == 401
+    # The eleventh attempt is refused even with the right password.
+    response = login(user)
+    assert response.status_code == 429
+    assert "尝试次数过多" in response.text
+
+
+def test_failed_logins_against_one_account_are_throttled_across_addresses(client, login, make_user):
+    user = make_user("staff")
+    for attempt in range(10):
+        response = login(user, "wrong-password", REMOTE_ADDR=f"10.0.0.{attempt + 1}")
+        assert response.status_code == 401
+    assert login(user, REMOTE_ADDR="10.0.1.1").status_code == 429
+
+
+def test_successful_logins_do_not_count_against_the_limit(client, login, make_user):
+    user = make_user("staff")
+    home = None
+    for _ in range(12):
+        assert login(user).status_code == 302
+        home = client.get("/")
+        client.post("/logout", data={"csrf_token": csrf_token(home.text)})
+
+
+def test_security_headers_are_set(client):
+    headers = client.get("/login").headers
+    assert headers["X-Content-Type-Options"] == "nosniff"
+    assert headers["X-Frame-Options"] == "SAMEORIGIN"
+    assert "default-src 'self'" in headers["Content-Security-Policy"]
+    assert "frame-ancestors 'self'" in headers["Content-Security-Policy"]
+
+
+def test_session_cookie_is_http_only(client, login, make_user):
+    response = login(make_user("staff"))
+    cookie = response.headers["Set-Cookie"]
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie

@@ -1,0 +1,91 @@
+"""The command-line contract: create-user and create-token."""
+
+from sqlalchemy import select
+
+from crm.models import Ambassador, ApiToken, User
+
+
+def invoke(app, *args, stdin=None):
+    return app.test_cli_runner().invoke(args=list(args), input=stdin)
+
+
+def test_create_user_reads_the_password_from_stdin(app, session):
+    result = invoke(
+        app,
+        "create-user",
+        "wang.li",
+        "--role",
+        "staff",
+        "--password-stdin",
+        stdin="s3cret-enough\n",
+    )
+    assert result.exit_code == 0, result.output
+    user = session.scalar(select(User).where(User.name == "wang.li"))
+    assert user.role == "staff"
+    assert user.check_password("s3cret-enough")
+
+
+def test_create_ambassador_also_creates_the_profile(app, session):
+    result = invoke(
+        app,
+        "create-user",
+        "zhao.min",
+        "--role",
+        "ambassador",
+        "--ambassador-kind",
+        "talent_ambassador",
+        "--password-stdin",
+        stdin="s3cret-enough\n",
+    )
+    assert result.exit_code == 0, result.output
+    user = session.scalar(select(User).where(User.name == "zhao.min"))
+    profile = session.scalar(select(Ambassador).where(Ambassador.user_id == user.id))
+    assert profile.kind == "talent_ambassador"
+
+
+def test_ambassador_kind_defaults_to_investment_ambassador(app, session):
+    invoke(
+        app,
+        "create-user",
+        "qian.bo",
+        "--role",
+        "ambassador",
+        "--password-stdin",
+        stdin="s3cret-enough\n",
+    )
+    user = session.scalar(select(User).where(User.name == "qian.bo"))
+    assert user.ambassador.kind == "investment_ambassador"
+
+
+def test_bad_role_short_password_and_duplicate_name_are_refused(app, session):
+    assert (
+        invoke(
+            app, "create-user", "a", "--role", "mayor", "--password-stdin", stdin="s3cret-enough\n"
+        ).exit_code
+        != 0
+    )
+    short = invoke(app, "create-user", "a", "--role", "staff", "--password-stdin", stdin="short\n")
+    assert short.exit_code == 1 and "密码至少需要 8 个字符" in short.output
+    invoke(
+        app, "create-user", "dup", "--role", "staff", "--password-stdin", stdin="s3cret-enough\n"
+    )
+    again = invoke(
+        app, "create-user", "dup", "--role", "staff", "--password-stdin", stdin="s3cret-enough\n"
+    )
+    assert again.exit_code == 1 and "已存在" in again.output
+    assert session.scalar(select(User.id).where(User.name == "a")) is None
+
+
+def test_create_token_prints_only_the_token_and_keeps_only_its_hash(app, session, make_user):
+    user = make_user("staff")
+    result = invoke(app, "create-token", user.name)
+    assert result.exit_code == 0, result.output
+    token = result.output.strip()
+    assert len(token) >= 40 and "\n" not in token
+    stored = session.scalar(select(ApiToken).where(ApiToken.user_id == user.id))
+    assert stored.token_hash == ApiToken.hash(token) != token
+
+
+def test_create_token_for_unknown_user_fails_clearly(app, session):
+    result = invoke(app, "create-token", "nobody")
+    assert result.exit_code == 1 and "no such user" in result.output

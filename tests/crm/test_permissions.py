@@ -1,0 +1,104 @@
+"""The role table against every page, and unit scope for staff."""
+
+import pytest
+from sqlalchemy import select
+
+from app import create_app
+from crm.models import Lead
+from crm.permissions import ROLE_RIGHTS, has_right
+from crm.services.scope import scoped, unit_subtree_ids
+
+# Every page, and what each role gets: 200, 403, or a redirect to where it goes.
+# Worked out from the table in DESIGN.md ("who may do what").
+PAGES = {
+    "/": {"admin": 200, "staff": 200, "official": 200, "ambassador": "/portal"},
+    "/enterprises": {"admin": 200, "staff": 200, "official": 200, "ambassador": 403},
+    "/leads": {"admin": 200, "staff": 200, "official": 200, "ambassador": 403},
+    "/projects": {"admin": 200, "staff": 200, "official": 200, "ambassador": 403},
+    "/chain": {"admin": 200, "staff": 200, "official": 200, "ambassador": 403},
+    "/map": {"admin": 200, "staff": 200, "official": 200, "ambassador": 403},
+    "/ambassadors": {"admin": 200, "staff": 200, "official": 200, "ambassador": 403},
+    "/reports": {"admin": 200, "staff": 200, "official": 200, "ambassador": 403},
+    "/portal": {"admin": 200, "staff": 403, "official": 403, "ambassador": 200},
+}
+# Pages anyone may open, or that only take a POST.
+PUBLIC_OR_ACTIONS = {"/login", "/logout", "/language/<code>", "/static/<path:filename>"}
+
+
+def test_every_page_is_in_the_role_table():
+    app = create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://", "SECRET_KEY": "x"})
+    pages = {rule.rule for rule in app.url_map.iter_rules() if "GET" in rule.methods}
+    assert pages - PUBLIC_OR_ACTIONS == set(PAGES)
+
+
+@pytest.mark.parametrize("role", ["admin", "staff", "official", "ambassador"])
+def test_role_table_on_every_page(client, login, make_user, role):
+    login(make_user(role))
+    for path, expected_by_role in PAGES.items():
+        expected = expected_by_role[role]
+        response = client.get(path)
+        if isinstance(expected, str):
+            assert (response.status_code, response.headers["Location"]) == (302, expected), path
+        else:
+            assert response.status_code == expected, (role, path)
+
+
+def test_forbidden_page_explains_itself(client, login, make_user):
+    login(make_user("ambassador"))
+    response = client.get("/projects")
+    assert response.status_code == 403
+    assert "您的角色无权访问此页面" in response.text
+
+
+def test_visitors_are_sent_to_log_in(client):
+    for path in PAGES:
+        response = client.get(path)
+        assert response.status_code == 302
+        assert response.headers["Location"].startswith("/login")
+
+
+def test_pages_not_yet_built_say_so(client, login, make_user):
+    login(make_user("staff"))
+    assert "此功能尚未建成" in client.get("/leads").text
+
+
+def test_officials_verify_only_with_the_verify_right(make_user):
+    assert not has_right(make_user("official"), "verify")
+    assert has_right(make_user("official", can_verify=True), "verify")
+    assert not has_right(make_user("staff"), "verify")
+
+
+def test_officials_never_unmask_personal_data(make_user):
+    assert not has_right(make_user("official"), "personal_data.unmask")
+    assert has_right(make_user("staff"), "personal_data.unmask")
+
+
+def test_ambassadors_have_only_the_portal():
+    assert ROLE_RIGHTS["ambassador"] == {"portal.use"}
+    assert "portal.use" not in ROLE_RIGHTS["staff"] | ROLE_RIGHTS["official"]
+
+
+def test_unknown_right_is_a_programming_error(make_user):
+    with pytest.raises(ValueError):
+        has_right(make_user("admin"), "everything")
+
+
+def test_staff_with_a_unit_see_only_their_units_records(session, make_user, make_unit):
+    city = make_unit("市招商局", "city_bureau")
+    district = make_unit("茅箭区招商局", parent=city)
+    team = make_unit("新能源专班", "task_team", parent=district)
+    other = make_unit("张湾区招商局", parent=city)
+    for unit in (city, district, team, other):
+        session.add(Lead(name=f"{unit.name}的线索", source="online", owner_unit=unit))
+    session.commit()
+
+    assert unit_subtree_ids(session, district.id) == {district.id, team.id}
+
+    def visible(user):
+        statement = scoped(select(Lead.name), Lead, user, session)
+        return set(session.scalars(statement))
+
+    assert visible(make_user("staff", unit=district)) == {"茅箭区招商局的线索", "新能源专班的线索"}
+    assert len(visible(make_user("staff", unit=city))) == 4
+    assert len(visible(make_user("staff"))) == 4  # no unit set: no restriction
+    assert len(visible(make_user("official"))) == 4

@@ -1,0 +1,107 @@
+"""Browser journeys: a live server on its own database, driven in Debian's headless Chromium."""
+
+import os
+import threading
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+from werkzeug.serving import make_server
+
+from crm.extensions import db
+from crm.services.users import create_user
+from tests.support import PASSWORD, make_app, running_in_ci
+
+CHROMIUM = "/usr/bin/chromium"
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-results" / "screenshots"
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        if "/e2e/" in str(item.fspath):
+            item.add_marker(pytest.mark.e2e)
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    if not Path(CHROMIUM).exists():
+        message = f"{CHROMIUM} is missing: install Debian's chromium to run the browser tests"
+        if running_in_ci():
+            pytest.fail(message)
+        pytest.skip("!!! " + message + " !!!")
+    return {
+        **browser_type_launch_args,
+        "executable_path": CHROMIUM,
+        "args": [
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-dev-shm-usage",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-first-run",
+        ],
+    }
+
+
+def _e2e_database_url(database_url: str, tmp_path_factory) -> str:
+    """A database of its own: the live server commits, which the rolled-back tests must not see."""
+    url = make_url(database_url)
+    if url.get_backend_name() == "sqlite":
+        return f"sqlite:///{tmp_path_factory.mktemp('e2e') / 'e2e.db'}"
+    name = f"{url.database}_e2e"
+    admin = create_engine(url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        exists = connection.scalar(
+            text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}
+        )
+        if not exists:
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return url.set(database=name).render_as_string(hide_password=False)
+
+
+@pytest.fixture(scope="session")
+def live_app(database_url, tmp_path_factory):
+    from tests.conftest import recreate_schema
+
+    app = make_app(
+        _e2e_database_url(database_url, tmp_path_factory), tmp_path_factory.mktemp("e2e-instance")
+    )
+    recreate_schema(app)
+    with app.app_context():
+        create_user(db.session, "li.staff", "staff", PASSWORD, display_name="李招商")
+        create_user(db.session, "chen.ambassador", "ambassador", PASSWORD, display_name="陈大使")
+        db.session.commit()
+        db.session.remove()
+    yield app
+    with app.app_context():
+        db.session.remove()
+        db.drop_all()
+        db.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def live_server(live_app):
+    """The app served from a thread; yields its base URL."""
+    server = make_server("127.0.0.1", 0, live_app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join(timeout=10)
+
+
+@pytest.fixture
+def screenshot(page, request):
+    """screenshot(name): saves the page under test-results/screenshots/<database>/."""
+    folder = SCREENSHOTS / os.environ.get("TEST_RUN_NAME", "local")
+    folder.mkdir(parents=True, exist_ok=True)
+
+    def take(name: str) -> Path:
+        path = folder / f"{request.node.name}-{name}.png"
+        page.screenshot(path=str(path), full_page=True)
+        return path
+
+    return take
