@@ -1,6 +1,7 @@
-"""Command-line tools under `flask --app app`: init-db, create-user, create-token."""
+"""Command-line tools under `flask --app app`: init-db, users, tokens and the demo city."""
 
 import sys
+import time
 
 import click
 from flask import current_app
@@ -8,6 +9,9 @@ from flask.cli import with_appcontext
 from flask_migrate import upgrade
 from sqlalchemy import select
 
+from crm.clock import city_today
+from crm.demo.purge import purge_demo
+from crm.demo.seed import DEMO_PASSWORD, DemoError, has_demo, seed_demo
 from crm.extensions import db
 from crm.models import Unit, User
 from crm.services.users import UserError, create_token, create_user
@@ -79,4 +83,48 @@ def create_token_command(name, label):
     click.echo(token)
 
 
-commands = [init_db, create_user_command, create_token_command]
+@click.command("seed-demo")
+@with_appcontext
+@click.option("--enterprises", default=2000, show_default=True, help="Size of the demo city.")
+@click.option("--seed", default=1, show_default=True, help="Same seed, same city.")
+@click.option("--if-empty", is_flag=True, help="Do nothing when the demo city is already there.")
+@click.option("--replace", is_flag=True, help="Purge the demo city first, then load a new one.")
+def seed_demo_command(enterprises, seed, if_empty, replace):
+    """Load the fictional demo city (示例数据), marked as demo so it can be purged."""
+    if has_demo(db.session):
+        if if_empty:
+            click.echo("示例数据已存在 / the demo city is already loaded")
+            return
+        if replace:
+            purge_demo(db.session)
+    started = time.perf_counter()
+    try:
+        summary = seed_demo(db.session, enterprises=enterprises, seed=seed, today=city_today())
+    except DemoError as error:
+        raise click.ClickException(str(error)) from error
+    db.session.commit()
+    seconds = time.perf_counter() - started
+    counts = ", ".join(f"{table} {count:,}" for table, count in summary.counts.items())
+    click.echo(f"示例数据已加载 / demo city loaded in {seconds:.1f} s: {counts}")
+    click.echo(f"示例账号 / demo log-ins (password: {DEMO_PASSWORD}):")
+    for name, role, note in summary.logins:
+        click.echo(f"  {name:<12} {role:<10} {note}")
+
+
+@click.command("purge-demo")
+@with_appcontext
+@click.confirmation_option(prompt="Delete every demo row?")
+def purge_demo_command():
+    """Delete the demo city (rows marked 示例数据); real data stays."""
+    removed = purge_demo(db.session)
+    db.session.commit()
+    click.echo(f"已删除示例数据 / demo data purged ({removed:,} records and what hung from them)")
+
+
+commands = [
+    init_db,
+    create_user_command,
+    create_token_command,
+    seed_demo_command,
+    purge_demo_command,
+]

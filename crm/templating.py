@@ -6,6 +6,8 @@ from flask import Flask
 from flask_login import current_user
 
 from crm import vocabulary
+from crm.demo.seed import has_demo
+from crm.extensions import db
 from crm.i18n import locale_key
 from crm.permissions import has_right
 
@@ -40,4 +42,5 @@ def register(app: Flask) -> None:
             "city_name": app.config["CITY_EN"] if locale_key() == "en" else app.config["CITY"],
             "languages": app.config["LANGUAGES"],
             "locale_key": locale_key(),
+            "demo_data": current_user.is_authenticated and has_demo(db.session),
         }

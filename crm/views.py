@@ -1,10 +1,16 @@
-"""The bureau's pages: home, and the sections whose capabilities are still being built."""
+"""The bureau's pages: the dashboard, the portal, and sections still being built."""
 
-from flask import Blueprint, abort, redirect, render_template, url_for
+from datetime import date
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
+from crm.clock import city_today
+from crm.extensions import db
 from crm.permissions import has_right, require
+from crm.services.dashboard import build_dashboard
 
 blueprint = Blueprint("crm", __name__)
 
@@ -17,7 +23,14 @@ def home():
         return redirect(url_for("crm.portal"))
     if not has_right(current_user, "dashboard.view"):
         abort(403)
-    return render_template("crm/home.html")
+    as_of = city_today()
+    if request.args.get("as_of"):
+        try:
+            as_of = date.fromisoformat(request.args["as_of"])
+        except ValueError:
+            flash(_("日期格式应为 YYYY-MM-DD，已显示今天的数据。"), "error")
+    board = build_dashboard(db.session, current_user, as_of)
+    return render_template("crm/home.html", board=board)
 
 
 @blueprint.get("/portal")

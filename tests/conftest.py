@@ -3,13 +3,12 @@
 import os
 
 import pytest
-from flask_migrate import upgrade
 from sqlalchemy.orm import scoped_session, sessionmaker
 
 from crm.extensions import db, limiter
 from crm.models import Unit
 from crm.services.users import create_user
-from tests.support import PASSWORD, csrf_token, make_app
+from tests.support import PASSWORD, csrf_token, drop_schema, make_app, recreate_schema
 
 
 @pytest.fixture(scope="session")
@@ -19,25 +18,12 @@ def database_url(tmp_path_factory) -> str:
     )
 
 
-def recreate_schema(app) -> None:
-    """Drop whatever an earlier run left, then build the schema through the migrations."""
-    with app.app_context():
-        db.drop_all()
-        with db.engine.begin() as connection:
-            connection.exec_driver_sql("DROP TABLE IF EXISTS alembic_version")
-        upgrade(directory=app.extensions["migrate"].directory)
-        db.session.remove()
-
-
 @pytest.fixture(scope="session")
 def app(database_url, tmp_path_factory):
     app = make_app(database_url, tmp_path_factory.mktemp("instance"))
     recreate_schema(app)
     yield app
-    with app.app_context():
-        db.session.remove()
-        db.drop_all()
-        db.engine.dispose()
+    drop_schema(app)
 
 
 @pytest.fixture

@@ -2,8 +2,12 @@
 
 import os
 import re
+from pathlib import Path
+
+from flask_migrate import upgrade
 
 from app import create_app
+from crm.extensions import db
 
 PASSWORD = "correct-horse-9"
 
@@ -28,3 +32,28 @@ def make_app(database_url: str, instance_path) -> object:
             "SERVER_NAME": None,
         }
     )
+
+
+def drop_schema(app) -> None:
+    """Remove every table. A SQLite file is simply deleted: its DROP TABLE checks each row's
+    foreign keys, which self-referencing tables (unit and segment trees) refuse."""
+    with app.app_context():
+        db.session.remove()
+        if db.engine.dialect.name == "sqlite":
+            path = db.engine.url.database
+            db.engine.dispose()
+            for suffix in ("", "-wal", "-shm"):
+                Path(path + suffix).unlink(missing_ok=True)
+            return
+        db.drop_all()
+        with db.engine.begin() as connection:
+            connection.exec_driver_sql("DROP TABLE IF EXISTS alembic_version")
+        db.engine.dispose()
+
+
+def recreate_schema(app) -> None:
+    """Drop whatever an earlier run left, then build the schema through the migrations."""
+    drop_schema(app)
+    with app.app_context():
+        upgrade(directory=app.extensions["migrate"].directory)
+        db.session.remove()

@@ -6,7 +6,16 @@ from decimal import Decimal
 from sqlalchemy import JSON, CheckConstraint, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from crm.models.base import Base, Record, SoftDeleted, Versioned, enum_column, non_negative, utcnow
+from crm.models.base import (
+    Base,
+    DemoMarked,
+    Record,
+    SoftDeleted,
+    Versioned,
+    enum_column,
+    non_negative,
+    utcnow,
+)
 from crm.vocabulary import (
     AMBASSADOR_KIND,
     AMBASSADOR_STATUS,
@@ -39,7 +48,7 @@ class Ambassador(Record, Versioned, Base):
     user = relationship("User", foreign_keys=[user_id], back_populates="ambassador")
 
 
-class Referral(Record, Versioned, SoftDeleted, Base):
+class Referral(Record, Versioned, SoftDeleted, DemoMarked, Base):
     """An investor an ambassador refers; credited when the linked lead lands."""
 
     __tablename__ = "referrals"
@@ -74,7 +83,7 @@ class Referral(Record, Versioned, SoftDeleted, Base):
     lead = relationship("Lead", back_populates="referral")
 
 
-class TalentReferral(Record, Versioned, SoftDeleted, Base):
+class TalentReferral(Record, Versioned, SoftDeleted, DemoMarked, Base):
     """A person a 招才大使 refers: talent, not investment."""
 
     __tablename__ = "talent_referrals"

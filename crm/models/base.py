@@ -13,6 +13,7 @@ from sqlalchemy import (
     MetaData,
     Numeric,
     String,
+    false,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column, registry
 
@@ -75,6 +76,12 @@ class Versioned:
 
 class SoftDeleted:
     deleted_at: Mapped[datetime | None]
+
+
+class DemoMarked:
+    """Rows of the fictional demo city carry is_demo, so they can be purged in one go."""
+
+    is_demo: Mapped[bool] = mapped_column(default=False, server_default=false())
 
 
 def enum_column(vocabulary: Vocabulary, check_name: str | None = None, **kwargs) -> Mapped:

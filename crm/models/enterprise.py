@@ -15,7 +15,16 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from crm.models.base import Area, Base, Record, SoftDeleted, Versioned, enum_column, non_negative
+from crm.models.base import (
+    Area,
+    Base,
+    DemoMarked,
+    Record,
+    SoftDeleted,
+    Versioned,
+    enum_column,
+    non_negative,
+)
 from crm.vocabulary import ENTERPRISE_TAG, RATING
 
 enterprise_segments = Table(
@@ -37,7 +46,7 @@ enterprise_segments = Table(
 )
 
 
-class Enterprise(Record, Versioned, SoftDeleted, Base):
+class Enterprise(Record, Versioned, SoftDeleted, DemoMarked, Base):
     __tablename__ = "enterprises"
     __table_args__ = (
         *non_negative(

@@ -5,11 +5,11 @@ from datetime import date
 from sqlalchemy import CheckConstraint, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from crm.models.base import Base, Record, Versioned, enum_column
+from crm.models.base import Base, DemoMarked, Record, Versioned, enum_column
 from crm.vocabulary import EVENT_KIND
 
 
-class Event(Record, Versioned, Base):
+class Event(Record, Versioned, DemoMarked, Base):
     __tablename__ = "events"
     __table_args__ = (
         CheckConstraint("ends_on IS NULL OR ends_on >= starts_on", name="ends_after_start"),

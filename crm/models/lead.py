@@ -6,7 +6,15 @@ from decimal import Decimal
 from sqlalchemy import CheckConstraint, Column, ForeignKey, Integer, String, Table
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from crm.models.base import Base, Record, SoftDeleted, Versioned, enum_column, non_negative
+from crm.models.base import (
+    Base,
+    DemoMarked,
+    Record,
+    SoftDeleted,
+    Versioned,
+    enum_column,
+    non_negative,
+)
 from crm.vocabulary import LEAD_SOURCE, LEAD_STAGE, LEAD_STATUS, SECTOR
 
 lead_segments = Table(
@@ -22,7 +30,7 @@ lead_segments = Table(
 )
 
 
-class Lead(Record, Versioned, SoftDeleted, Base):
+class Lead(Record, Versioned, SoftDeleted, DemoMarked, Base):
     __tablename__ = "leads"
     __table_args__ = (
         *non_negative("intended_investment_wan", "signed_amount_wan"),

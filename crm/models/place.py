@@ -5,7 +5,7 @@ from decimal import Decimal
 from sqlalchemy import JSON, CheckConstraint, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from crm.models.base import Area, Base, Record, Versioned, enum_column, non_negative
+from crm.models.base import Area, Base, DemoMarked, Record, Versioned, enum_column, non_negative
 from crm.vocabulary import DISTRICT_KIND
 
 
@@ -25,7 +25,7 @@ class District(Record, Versioned, Base):
     parent = relationship("District", remote_side="District.id")
 
 
-class Park(Record, Versioned, Base):
+class Park(Record, Versioned, DemoMarked, Base):
     __tablename__ = "parks"
     __table_args__ = (
         *non_negative("land_available_mu"),

@@ -6,7 +6,16 @@ from decimal import Decimal
 from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstraint, case
 from sqlalchemy.orm import Mapped, column_property, mapped_column, relationship
 
-from crm.models.base import Area, Base, Record, SoftDeleted, Versioned, enum_column, non_negative
+from crm.models.base import (
+    Area,
+    Base,
+    DemoMarked,
+    Record,
+    SoftDeleted,
+    Versioned,
+    enum_column,
+    non_negative,
+)
 from crm.vocabulary import (
     FUNDS_ORIGIN,
     MILESTONE_STATUS,
@@ -19,7 +28,7 @@ from crm.vocabulary import (
 )
 
 
-class Project(Record, Versioned, SoftDeleted, Base):
+class Project(Record, Versioned, SoftDeleted, DemoMarked, Base):
     """一个项目、一名领导、一个班子、一套方案: one leader, one team, one plan."""
 
     __tablename__ = "projects"

@@ -5,10 +5,10 @@ from decimal import Decimal
 from sqlalchemy import JSON, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from crm.models.base import Base, Record, Versioned, non_negative
+from crm.models.base import Base, DemoMarked, Record, Versioned, non_negative
 
 
-class RewardRule(Record, Versioned, Base):
+class RewardRule(Record, Versioned, DemoMarked, Base):
     __tablename__ = "reward_rules"
     __table_args__ = (UniqueConstraint("city", "year", name="city_year"), *non_negative("cap_wan"))
 

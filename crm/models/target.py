@@ -5,11 +5,11 @@ from decimal import Decimal
 from sqlalchemy import CheckConstraint, ForeignKey, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from crm.models.base import Base, Record, Versioned, enum_column, non_negative
+from crm.models.base import Base, DemoMarked, Record, Versioned, enum_column, non_negative
 from crm.vocabulary import TARGET_INDICATOR
 
 
-class Target(Record, Versioned, Base):
+class Target(Record, Versioned, DemoMarked, Base):
     __tablename__ = "targets"
     __table_args__ = (
         UniqueConstraint("district_id", "unit_id", "year", "indicator", name="one_per_year"),

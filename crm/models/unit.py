@@ -3,11 +3,11 @@
 from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from crm.models.base import Base, Record, Versioned, enum_column
+from crm.models.base import Base, DemoMarked, Record, Versioned, enum_column
 from crm.vocabulary import UNIT_KIND
 
 
-class Unit(Record, Versioned, Base):
+class Unit(Record, Versioned, DemoMarked, Base):
     __tablename__ = "units"
 
     name: Mapped[str] = mapped_column(String(120), unique=True)

@@ -9,11 +9,11 @@ from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from crm.models.base import Base, Record, Versioned, enum_column, utcnow
+from crm.models.base import Base, DemoMarked, Record, Versioned, enum_column, utcnow
 from crm.vocabulary import ROLE
 
 
-class User(UserMixin, Record, Versioned, Base):
+class User(UserMixin, Record, Versioned, DemoMarked, Base):
     __tablename__ = "users"
 
     name: Mapped[str] = mapped_column(String(80), unique=True)

@@ -9,11 +9,14 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 from werkzeug.serving import make_server
 
+from crm.clock import city_today
+from crm.demo.seed import seed_demo
 from crm.extensions import db
 from crm.services.users import create_user
-from tests.support import PASSWORD, make_app, running_in_ci
+from tests.support import PASSWORD, drop_schema, make_app, recreate_schema, running_in_ci
 
 CHROMIUM = "/usr/bin/chromium"
+DEMO_ENTERPRISES = 400
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-results" / "screenshots"
 
 
@@ -64,8 +67,6 @@ def _e2e_database_url(database_url: str, tmp_path_factory) -> str:
 
 @pytest.fixture(scope="session")
 def live_app(database_url, tmp_path_factory):
-    from tests.conftest import recreate_schema
-
     app = make_app(
         _e2e_database_url(database_url, tmp_path_factory), tmp_path_factory.mktemp("e2e-instance")
     )
@@ -73,13 +74,11 @@ def live_app(database_url, tmp_path_factory):
     with app.app_context():
         create_user(db.session, "li.staff", "staff", PASSWORD, display_name="李招商")
         create_user(db.session, "chen.ambassador", "ambassador", PASSWORD, display_name="陈大使")
+        seed_demo(db.session, enterprises=DEMO_ENTERPRISES, seed=11, today=city_today())
         db.session.commit()
         db.session.remove()
     yield app
-    with app.app_context():
-        db.session.remove()
-        db.drop_all()
-        db.engine.dispose()
+    drop_schema(app)
 
 
 @pytest.fixture(scope="session")

@@ -1,0 +1,1 @@
+"""The demo city: fictional, deterministic data marked as demo so it can be purged."""

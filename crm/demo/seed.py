@@ -1,0 +1,905 @@
+"""The demo city: a deterministic, realistic and fictional city to try the product on.
+
+Every row is generated from one random.Random(seed) and the given day, so the same seed and day
+give the same data on SQLite and PostgreSQL. Rows are written with bulk inserts and explicit ids
+(no ORM round trips), which is what lets 100,000 enterprises load in well under a minute.
+"""
+
+import math
+import random
+import tomllib
+from bisect import bisect
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+from itertools import accumulate
+from pathlib import Path
+
+import shapely
+from pypinyin import lazy_pinyin
+from sqlalchemy import Table, func, insert, select, text
+from sqlalchemy.orm import Session
+from stdnum.cn import uscc as uscc_rules
+from werkzeug.security import generate_password_hash
+
+from chainmap.definition import load_chain_by_key, load_local_base
+from chainmap.segments import load_chain_segments
+from crm import models
+from crm.services.names import name_initials, normalise_name
+from geo.boundaries import random_point_in
+from geo.places import load_districts
+
+DATA = Path(__file__).resolve().parents[2] / "data" / "demo"
+DEMO_PASSWORD = "shiyan-demo-2026"
+CHUNK = 5000
+
+# City-scale ratios per enterprise (DESIGN.md: 100k enterprises, 300k supply links, 20k leads,
+# 10k projects, 200k activities).
+LINKS_PER_ENTERPRISE = 3
+LEADS_PER_ENTERPRISE = 0.2
+PROJECTS_PER_ENTERPRISE = 0.1
+ACTIVITIES_PER_ENTERPRISE = 2
+
+# How many enterprises a segment attracts, by the city's local base in it.
+LOCAL_WEIGHT = {"strong": 10.0, "present": 3.0, "gap": 0.05}
+# Outside enterprises (targets) sit mostly where the city is thin.
+TARGET_WEIGHT = {"strong": 0.5, "present": 2.0, "gap": 5.0}
+OUTSIDE_SHARE = 0.1
+# The organisers of the chain: the biggest local maker in these segments becomes 链主.
+CHAIN_LEADER_SEGMENTS = ("D101", "D102", "D104", "D106", "M101", "M201")
+
+INDUSTRY_CODES = {  # GB/T 4754 class by category (first segment's category)
+    "U1": "3130", "U2": "2913", "U3": "3985", "U4": "3973", "M1": "3620", "M2": "3670",
+    "M3": "3660", "M4": "3670", "M5": "3841", "M6": "3849", "M7": "3670", "M8": "3670",
+    "M9": "3670", "M10": "3670", "D1": "3611", "D2": "5261", "S1": "7320",
+}  # fmt: skip
+
+LEAD_STAGE_WEIGHTS = {"clue": 35, "initial_contact": 25, "site_visit": 15, "negotiation": 12,
+                      "signed": 13}  # fmt: skip
+LEAD_SOURCE_WEIGHTS = {"business_referral": 25, "ambassador": 12, "exhibition": 15,
+                       "intermediary": 10, "online": 8, "walk_in": 10, "chain_targeting": 18,
+                       "other": 2}  # fmt: skip
+PROJECT_STAGES = ("planning", "ready_to_start", "newly_started", "under_construction",
+                  "completed", "in_production")  # fmt: skip
+STARTED = {"newly_started", "under_construction", "completed", "in_production"}
+
+
+class DemoError(Exception):
+    """The demo city cannot be loaded as asked; the message says why."""
+
+
+@dataclass
+class Summary:
+    counts: dict[str, int] = field(default_factory=dict)
+    logins: list[tuple[str, str, str]] = field(default_factory=list)  # (name, role, note)
+
+
+def seed_demo(
+    session: Session, enterprises: int = 2000, seed: int = 1, today: date | None = None
+) -> Summary:
+    """Load the demo city into a database that has none yet; returns what was made."""
+    if enterprises < 50:
+        raise DemoError("至少需要 50 家企业 / at least 50 enterprises")
+    if session.scalar(select(models.ImportBatch.id).where(models.ImportBatch.kind == "demo")):
+        raise DemoError("示例数据已经加载 / the demo data is already loaded")
+    return DemoCity(session, enterprises, seed, today or date.today()).build()
+
+
+def has_demo(session: Session) -> bool:
+    return (
+        session.scalar(
+            select(models.ImportBatch.id).where(models.ImportBatch.kind == "demo").limit(1)
+        )
+        is not None
+    )
+
+
+class DemoCity:
+    def __init__(self, session: Session, enterprises: int, seed: int, today: date):
+        self.session = session
+        self.n = enterprises
+        self.seed = seed
+        self.rng = random.Random(seed)
+        self.today = today
+        self.now = datetime.combine(today, time(9, 0))
+        self.vocab = tomllib.loads((DATA / "shiyan.toml").read_text(encoding="utf-8"))
+        self.chain = load_chain_by_key(self.vocab["chain"])
+        self.local_base = load_local_base(DATA / "shiyan-chain-base.toml")
+        self.summary = Summary()
+        self._next_id: dict[str, int] = {}
+        self._initials: dict[str, str] = {}
+
+    # -- plumbing ---------------------------------------------------------------------------
+
+    def ids(self, table: Table, count: int) -> range:
+        """Explicit ids after the table's current maximum, so rows can refer to each other."""
+        if table.name not in self._next_id:
+            current = self.session.scalar(select(func.max(table.c.id))) or 0
+            self._next_id[table.name] = current + 1
+        start = self._next_id[table.name]
+        self._next_id[table.name] = start + count
+        return range(start, start + count)
+
+    def write(self, table: Table, rows: list[dict]) -> None:
+        for start in range(0, len(rows), CHUNK):
+            self.session.execute(insert(table), rows[start : start + CHUNK])
+        self.summary.counts[table.name] = self.summary.counts.get(table.name, 0) + len(rows)
+
+    def stamp(self, row: dict, demo: bool = True) -> dict:
+        row.setdefault("created_at", self.now)
+        row.setdefault("updated_at", self.now)
+        if demo:
+            row["is_demo"] = True
+        return row
+
+    def days_ago(self, low: int, high: int) -> date:
+        return self.today - timedelta(days=self.rng.randint(low, high))
+
+    def person(self) -> str:
+        people = self.vocab["people"]
+        given = self.rng.choice(people["given"])
+        if self.rng.random() < 0.7:
+            given += self.rng.choice(people["given"])
+        return self.rng.choice(people["surnames"]) + given
+
+    def lognormal(self, median: float, sigma: float) -> float:
+        return median * math.exp(self.rng.gauss(0, sigma))
+
+    # -- the city ---------------------------------------------------------------------------
+
+    def build(self) -> Summary:
+        self.load_reference_data()
+        self.make_batch()
+        self.make_units()
+        self.make_parks()
+        self.make_users()
+        self.make_events()
+        self.make_enterprises()
+        self.make_supply_links()
+        self.make_contacts()
+        self.make_leads()
+        self.make_projects()
+        self.make_activities()
+        self.make_ambassadors()
+        self.make_targets_and_rules()
+        self.finish()
+        return self.summary
+
+    def load_reference_data(self) -> None:
+        """Districts and chain segments are real reference data, not demo rows."""
+        boundaries = load_districts(self.session)
+        rows = load_chain_segments(self.session, self.chain)
+        districts = {d.code: d for d in self.session.scalars(select(models.District))}
+        self.district_id = {code: district.id for code, district in districts.items()}
+        self.district_name = {code: district.name for code, district in districts.items()}
+        self.geometry = {boundary.code: boundary.geometry for boundary in boundaries}
+        self.parent_code = {b.code: b.parent_code or b.code for b in boundaries}
+        self.segment_id = {code: row.id for code, row in rows.items()}
+        self.segments = list(self.chain.segments)
+
+    def make_batch(self) -> None:
+        table = models.ImportBatch.__table__
+        (self.batch_id,) = self.ids(table, 1)
+        self.write(table, [self.stamp({
+            "id": self.batch_id, "kind": "demo", "row_count": 0,
+            "file_name": f"seed-demo --enterprises {self.n} --seed {self.seed}",
+        }, demo=False)])  # fmt: skip
+
+    def make_units(self) -> None:
+        table = models.Unit.__table__
+        specs = list(self.vocab["units"])
+        city_bureau = specs[0]["name"]
+        for code in self.vocab["district_weights"]:
+            specs.append({"name": f"{self.district_name[code]}招商局", "kind": "district_bureau",
+                          "parent": city_bureau, "district": code})  # fmt: skip
+        for park in self.vocab["parks"]:
+            county = self.parent_code[park["district"]]
+            specs.append({"name": f"{park['name']}管委会", "kind": "park_committee",
+                          "parent": f"{self.district_name[county]}招商局",
+                          "district": park["district"]})  # fmt: skip
+        ids = self.ids(table, len(specs))
+        self.unit_id = {spec["name"]: unit_id for spec, unit_id in zip(specs, ids, strict=True)}
+        self.write(table, [self.stamp({
+            "id": self.unit_id[spec["name"]], "name": spec["name"], "kind": spec["kind"],
+            "parent_id": self.unit_id.get(spec.get("parent")),
+            "district_id": self.district_id.get(spec.get("district")),
+        }) for spec in specs])  # fmt: skip
+        self.city_bureau_id = self.unit_id[city_bureau]
+        self.bureau_of = {code: self.unit_id[f"{self.district_name[code]}招商局"]
+                          for code in self.vocab["district_weights"]}  # fmt: skip
+        self.task_teams = [self.unit_id[s["name"]] for s in specs if s["kind"] == "task_team"]
+        self.departments = [self.unit_id[s["name"]] for s in specs if s["kind"] != "park_committee"]
+
+    def make_parks(self) -> None:
+        table = models.Park.__table__
+        parks = self.vocab["parks"]
+        ids = self.ids(table, len(parks))
+        rows = []
+        self.parks_in: dict[str, list[tuple[int, float, float]]] = {}
+        for park, park_id in zip(parks, ids, strict=True):
+            lon, lat = self.inside(park["district"], park["lon"], park["lat"], 0.0)
+            county = self.parent_code[park["district"]]
+            self.parks_in.setdefault(county, []).append((park_id, lon, lat))
+            rows.append(self.stamp({
+                "id": park_id, "name": park["name"], "district_id": self.district_id[park["district"]],
+                "lon": lon, "lat": lat, "land_available_mu": Decimal(park["land_mu"]),
+            }))  # fmt: skip
+        self.write(table, rows)
+
+    def inside(self, code: str, lon: float, lat: float, spread: float) -> tuple[float, float]:
+        """A point near (lon, lat) that lies inside the district or zone `code`."""
+        geometry = self.geometry[code]
+        for _ in range(20):
+            x = lon + self.rng.gauss(0, spread) if spread else lon
+            y = lat + self.rng.gauss(0, spread) if spread else lat
+            if shapely.contains_xy(geometry, x, y):
+                return round(x, 6), round(y, 6)
+            spread = spread or 0.01
+        x, y = random_point_in(geometry, self.rng)
+        return round(x, 6), round(y, 6)
+
+    def make_users(self) -> None:
+        table = models.User.__table__
+        password_hash = generate_password_hash(DEMO_PASSWORD)  # one hash: hashing is slow
+        specs = [("admin", "admin", "系统管理员", None, False, "管理员 / administrator")]
+        specs.append(("zhaoshang", "staff", "市招商局 " + self.person(), self.city_bureau_id,
+                      False, "市招商局工作人员，看全市 / city bureau staff"))  # fmt: skip
+        for code in self.vocab["district_weights"]:
+            login = "".join(lazy_pinyin(self.district_name[code][:-1]))
+            specs.append((login, "staff", f"{self.district_name[code]} {self.person()}",
+                          self.bureau_of[code], False,
+                          f"{self.district_name[code]}招商局，只看本区县 / district staff"))  # fmt: skip
+        titles = ["市长", "常务副市长", "副市长", "副市长", "市招商局局长", "市发改委主任"]
+        for number, title in enumerate(titles, 1):
+            specs.append((f"leader{number}", "official", f"{self.person()}（{title}）", None,
+                          number <= 2, "领导，可核验签约 / official, may verify"
+                          if number <= 2 else "领导 / official"))  # fmt: skip
+        ambassador_count = max(9, self.n // 2000)
+        kinds = (["investment_ambassador"] * 6 + ["talent_ambassador"] * 2
+                 + ["honorary_citizen"])  # fmt: skip
+        self.ambassador_users = []
+        for number in range(1, ambassador_count + 1):
+            kind = kinds[(number - 1) % len(kinds)]
+            specs.append((f"ambassador{number}", "ambassador", self.person(), None, False, kind))
+        ids = self.ids(table, len(specs))
+        rows = []
+        self.staff_of: dict[int | None, list[int]] = {}
+        self.officials = []
+        for (login, role, display, unit, verify, note), user_id in zip(specs, ids, strict=True):
+            rows.append(self.stamp({
+                "id": user_id, "name": login, "display_name": display, "role": role,
+                "unit_id": unit, "can_verify": verify, "password_hash": password_hash,
+                "active": True,
+            }))  # fmt: skip
+            if role == "staff":
+                self.staff_of.setdefault(unit, []).append(user_id)
+            elif role == "official":
+                self.officials.append(user_id)
+            elif role == "ambassador":
+                self.ambassador_users.append((user_id, note))
+            if role != "ambassador" or login in ("ambassador1", "ambassador7", "ambassador9"):
+                self.summary.logins.append((login, role, note))
+        self.staff = [user for users in self.staff_of.values() for user in users]
+        self.write(table, rows)
+
+    def make_events(self) -> None:
+        table = models.Event.__table__
+        events = self.vocab["events"]["names"]
+        ids = self.ids(table, len(events))
+        self.events_of_kind: dict[str, list[int]] = {}
+        rows = []
+        for spec, event_id in zip(events, ids, strict=True):
+            starts = self.days_ago(10, 300)
+            self.events_of_kind.setdefault(spec["kind"], []).append(event_id)
+            rows.append(self.stamp({
+                "id": event_id, "name": f"{starts.year}年{spec['name']}", "kind": spec["kind"],
+                "starts_on": starts, "ends_on": starts + timedelta(days=self.rng.randint(0, 2)),
+                "location": self.vocab["city"],
+            }))  # fmt: skip
+        self.write(table, rows)
+
+    # -- enterprises ------------------------------------------------------------------------
+
+    def company_name(self, words: list[str], used: set[str], city: str) -> tuple[str, str]:
+        """A new company name and its pinyin initials (from cached parts: pypinyin is slow)."""
+        vocab = self.vocab
+        for _ in range(50):
+            parts = (city, self.rng.choice(vocab["brand_first"]),
+                     self.rng.choice(vocab["brand_second"]), self.rng.choice(words),
+                     self.rng.choice(vocab["suffixes"]))  # fmt: skip
+            name = "".join(parts)
+            if name not in used:
+                used.add(name)
+                return name, "".join(map(self.initials, parts))
+        name = f"{name[:-4]}{len(used)}{name[-4:]}"
+        used.add(name)
+        return name, name_initials(name)
+
+    def initials(self, part: str) -> str:
+        if part not in self._initials:
+            self._initials[part] = name_initials(part)
+        return self._initials[part]
+
+    def credit_code(self, index: int, area: str) -> str:
+        organisation = f"{(index * 7919 + self.seed * 104729) % 10**8:08d}{self.rng.randrange(10)}"
+        body = f"91{area}{organisation}"
+        return body + uscc_rules.calc_check_digit(body)
+
+    def make_enterprises(self) -> None:
+        table = models.Enterprise.__table__
+        rng, n = self.rng, self.n
+        codes = [segment.code for segment in self.segments]
+        category_of = {segment.code: segment.category_code for segment in self.segments}
+        local_cum = list(accumulate(LOCAL_WEIGHT[self.local_base[c]] for c in codes))
+        target_cum = list(accumulate(TARGET_WEIGHT[self.local_base[c]] for c in codes))
+        district_codes = list(self.vocab["district_weights"])
+        district_cum = list(accumulate(self.vocab["district_weights"].values()))
+        words = self.vocab["category_words"]
+        used_names: set[str] = set()
+
+        ids = self.ids(table, n)
+        self.enterprise_ids = ids
+        self.local_by_segment: dict[str, list[int]] = {code: [] for code in codes}
+        self.all_by_segment: dict[str, list[int]] = {code: [] for code in codes}
+        self.outside: list[int] = []
+        self.local: list[int] = []
+        self.enterprise_name: dict[int, str] = {}
+        self.enterprise_county: dict[int, str] = {}
+        rows, segment_rows, tag_rows, output_of = [], [], [], {}
+        for index, enterprise_id in enumerate(ids):
+            is_local = rng.random() >= OUTSIDE_SHARE
+            cum = local_cum if is_local else target_cum
+            segment = codes[bisect(cum, rng.random() * cum[-1])]
+            category = category_of[segment]
+            if is_local:
+                county = district_codes[bisect(district_cum, rng.random() * district_cum[-1])]
+                city, area = "十堰", county
+            else:
+                place = rng.choice(self.vocab["outside_cities"])
+                county, city, area = None, place["name"], place["code"]
+            name, initials = self.company_name(words[category], used_names, city)
+            output = round(self.lognormal(700 if is_local else 20000, 1.5), 1)
+            output_of[enterprise_id] = output
+            lon = lat = park_id = None
+            if county:
+                parks = self.parks_in.get(county, [])
+                if parks and rng.random() < 0.7:
+                    park_id, park_lon, park_lat = rng.choice(parks)
+                    lon, lat = self.inside(county, park_lon, park_lat, 0.015)
+                else:
+                    lon, lat = random_point_in(self.geometry[county], rng)
+                    lon, lat = round(lon, 6), round(lat, 6)
+            employees = max(3, int(output / rng.uniform(40, 120)))
+            row = self.stamp({
+                "id": enterprise_id,
+                "uscc": self.credit_code(index, area) if rng.random() < 0.97 else None,
+                "name": name,
+                "name_normalised": normalise_name(name),
+                "name_initials": initials,
+                "aliases": [],
+                "is_leading": False,
+                "is_chain_leader": False,
+                "is_above_scale": output >= 2000,
+                "is_local": is_local,
+                "district_id": self.district_id[county] if county else None,
+                "park_id": park_id,
+                "lon": lon,
+                "lat": lat,
+                "land_mu": Decimal(f"{output / rng.uniform(150, 600) + 2:.2f}") if county else None,
+                "output_wan": Decimal(f"{output:.1f}"),
+                "tax_wan": Decimal(f"{output * rng.uniform(0.02, 0.06):.1f}"),
+                "employees": employees,
+                "rd_spend_wan": Decimal(f"{output * rng.uniform(0.005, 0.05):.1f}"),
+                "energy_tce": Decimal(f"{output * rng.uniform(0.01, 0.08):.1f}"),
+                "emissions_t": Decimal(f"{output * rng.uniform(0.002, 0.03):.2f}"),
+                "safety_rating": rng.choices("ABCD", (50, 35, 12, 3))[0],
+                "environment_rating": rng.choices("ABCD", (45, 38, 13, 4))[0],
+                "established_on": date(rng.randint(1969, self.today.year - 1), rng.randint(1, 12),
+                                       rng.randint(1, 28)),
+                "registered_capital_wan": Decimal(rng.choice((50, 100, 200, 500, 1000, 3000,
+                                                              5000, 10000))),
+                "legal_representative": self.person(),
+                "address": f"{city}市{rng.choice(self.vocab['brand_first'])}"
+                           f"{rng.choice(self.vocab['brand_second'])}路{rng.randint(1, 300)}号",
+                "industry_code": INDUSTRY_CODES.get(category),
+                "import_batch_id": self.batch_id,
+            })  # fmt: skip
+            rows.append(row)
+            self.enterprise_name[enterprise_id] = name
+            segment_rows.append({"enterprise_id": enterprise_id,
+                                 "segment_id": self.segment_id[segment]})  # fmt: skip
+            if rng.random() < 0.15:  # a second segment in the same category
+                sibling = rng.choice([c for c in codes if category_of[c] == category])
+                if sibling != segment:
+                    segment_rows.append({"enterprise_id": enterprise_id,
+                                         "segment_id": self.segment_id[sibling]})  # fmt: skip
+            self.all_by_segment[segment].append(enterprise_id)
+            if is_local:
+                self.local.append(enterprise_id)
+                self.local_by_segment[segment].append(enterprise_id)
+                self.enterprise_county[enterprise_id] = county
+            else:
+                self.outside.append(enterprise_id)
+            for tag, chance in (
+                ("listed", 0.01),
+                ("specialised", 0.03 if output >= 2000 else 0.005),
+                ("state_owned", 0.01),
+                ("foreign", 0.015),
+                ("fortune500", 0.001),
+            ):
+                if rng.random() < chance:
+                    tag_rows.append({"enterprise_id": enterprise_id, "tag": tag})  # fmt: skip
+        self.mark_leaders(rows, output_of, tag_rows)
+        self.write(table, rows)
+        self.write(models.enterprise_segments, segment_rows)
+        self.write(models.EnterpriseTag.__table__, _unique(tag_rows))
+        self.make_enterprise_years(rows)
+
+    def mark_leaders(self, rows: list[dict], output_of: dict[int, float], tags: list[dict]):
+        """链主: the biggest local maker of each organising segment, grown to its real size.
+        龙头: the three biggest local firms of every segment that has any."""
+        by_id = {row["id"]: row for row in rows}
+        self.chain_leaders = []
+        for code in CHAIN_LEADER_SEGMENTS:
+            members = self.local_by_segment.get(code) or []
+            if not members:
+                continue
+            leader = max(members, key=output_of.__getitem__)
+            row = by_id[leader]
+            output = self.lognormal(1_500_000, 0.4)
+            row.update(is_chain_leader=True, is_leading=True, is_above_scale=True,
+                       output_wan=Decimal(f"{output:.1f}"),
+                       tax_wan=Decimal(f"{output * 0.04:.1f}"),
+                       employees=int(output / 90), land_mu=Decimal(f"{output / 400:.2f}"))  # fmt: skip
+            tags.extend([{"enterprise_id": leader, "tag": "state_owned"},
+                         {"enterprise_id": leader, "tag": "fortune500"}])  # fmt: skip
+            output_of[leader] = output
+            self.chain_leaders.append(leader)
+        for members in self.local_by_segment.values():
+            for enterprise_id in sorted(members, key=output_of.__getitem__, reverse=True)[:3]:
+                if output_of[enterprise_id] >= 20_000:
+                    by_id[enterprise_id]["is_leading"] = True
+
+    def make_enterprise_years(self, rows: list[dict]) -> None:
+        """Three years of figures for enterprises above designated size (亩均 reads them)."""
+        table = models.EnterpriseYear.__table__
+        above = [row for row in rows if row["is_above_scale"]]
+        ids = iter(self.ids(table, len(above) * 3))
+        years = []
+        for row in above:
+            output = float(row["output_wan"])
+            for back in (3, 2, 1):
+                factor = (1 + self.rng.uniform(-0.05, 0.15)) ** -back
+                years.append(self.stamp({
+                    "id": next(ids), "enterprise_id": row["id"], "year": self.today.year - back,
+                    "output_wan": Decimal(f"{output * factor:.1f}"),
+                    "value_added_wan": Decimal(f"{output * factor * 0.28:.1f}"),
+                    "tax_wan": Decimal(f"{float(row['tax_wan']) * factor:.1f}"),
+                    "energy_tce": Decimal(f"{float(row['energy_tce']) * factor:.1f}"),
+                    "emissions_t": Decimal(f"{float(row['emissions_t']) * factor:.2f}"),
+                    "employees": row["employees"],
+                    "rd_spend_wan": Decimal(f"{float(row['rd_spend_wan']) * factor:.1f}"),
+                }, demo=False))  # fmt: skip
+        self.write(table, years)
+
+    def make_supply_links(self) -> None:
+        """Local buyers and their suppliers along the chain's flows; 链主 buy the most."""
+        table = models.SupplyLink.__table__
+        rng = self.rng
+        leaders = set(self.chain_leaders)
+        flows = [(s, b) for s, b in self.chain.flows
+                 if self.all_by_segment[s] and self.local_by_segment[b]]  # fmt: skip
+        if not flows:
+            return
+        flow_cum = list(accumulate(
+            math.sqrt(len(self.all_by_segment[s]) * len(self.local_by_segment[b])) for s, b in flows
+        ))  # fmt: skip
+        buyer_cum = {}
+        for _, buyer in flows:
+            if buyer not in buyer_cum:
+                members = self.local_by_segment[buyer]
+                weights = (200 if m in leaders else 1 for m in members)
+                buyer_cum[buyer] = (members, list(accumulate(weights)))
+        target = self.n * LINKS_PER_ENTERPRISE
+        seen: set[tuple[int, int, int]] = set()
+        rows = []
+        attempts = 0
+        while len(rows) < target and attempts < target * 3:
+            attempts += 1
+            supplier_segment, buyer_segment = flows[bisect(flow_cum, rng.random() * flow_cum[-1])]
+            supplier = rng.choice(self.all_by_segment[supplier_segment])
+            members, cum = buyer_cum[buyer_segment]
+            customer = members[bisect(cum, rng.random() * cum[-1])]
+            key = (supplier, customer, self.segment_id[supplier_segment])
+            if supplier == customer or key in seen:
+                continue
+            seen.add(key)
+            rows.append({"supplier_id": supplier, "customer_id": customer, "segment_id": key[2],
+                         "share": round(rng.uniform(0.05, 0.6), 3)})  # fmt: skip
+        for row, link_id in zip(rows, self.ids(table, len(rows)), strict=True):
+            self.stamp(row, demo=False)["id"] = link_id
+        self.write(table, rows)
+
+    def make_contacts(self) -> None:
+        table = models.Contact.__table__
+        chosen = self.rng.sample(self.enterprise_ids, k=int(self.n * 0.2))
+        titles = self.vocab["people"]["titles"]
+        rows = [self.stamp({
+            "id": contact_id, "enterprise_id": enterprise_id, "name": self.person(),
+            "title": self.rng.choice(titles),
+            "phone": f"1{self.rng.choice('3589')}{self.rng.randrange(10**9):09d}",
+            "email": f"contact{contact_id}@example.com",
+        }, demo=False) for enterprise_id, contact_id in zip(
+            chosen, self.ids(table, len(chosen)), strict=True)]  # fmt: skip
+        self.write(table, rows)
+
+    # -- leads and projects -----------------------------------------------------------------
+
+    def owner_unit(self, county: str | None) -> int:
+        if county and self.rng.random() < 0.75:
+            return self.bureau_of[county]
+        return self.rng.choice([self.city_bureau_id, *self.task_teams])
+
+    def owner_user(self, unit: int) -> int:
+        return self.rng.choice(self.staff_of.get(unit) or self.staff_of[self.city_bureau_id])
+
+    def make_leads(self) -> None:
+        table = models.Lead.__table__
+        rng = self.rng
+        count = int(self.n * LEADS_PER_ENTERPRISE)
+        stages, stage_weights = zip(*LEAD_STAGE_WEIGHTS.items(), strict=True)
+        sources, source_weights = zip(*LEAD_SOURCE_WEIGHTS.items(), strict=True)
+        lead_vocab = self.vocab["lead"]
+        county_codes = list(self.vocab["district_weights"])
+        rows, changes = [], []
+        self.signed_leads = []
+        self.ambassador_leads = []
+        self.lead_ids = self.ids(table, count)
+        for lead_id in self.lead_ids:
+            outside = rng.random() < 0.7 and self.outside
+            enterprise = rng.choice(self.outside if outside else self.local)
+            county = self.enterprise_county.get(enterprise) or rng.choice(county_codes)
+            stage = rng.choices(stages, stage_weights)[0]
+            status = "active" if stage == "signed" else rng.choices(
+                ("active", "on_hold", "lost"), (80, 12, 8))[0]  # fmt: skip
+            unit = self.owner_unit(county)
+            source = rng.choices(sources, source_weights)[0]
+            intended = self.lognormal(5000, 1.1)
+            created = self.days_ago(20, 720)
+            signed_on = None
+            if stage == "signed":
+                signed_on = created + timedelta(days=rng.randint(30, 400))
+                if signed_on > self.today:
+                    signed_on = self.days_ago(0, 90)
+            short = self.enterprise_name[enterprise].removesuffix("有限公司")[:12]
+            rows.append(self.stamp({
+                "id": lead_id, "name": f"{short}{rng.choice(('扩能', '新建', '配套', '生产基地', '研发中心'))}项目",
+                "enterprise_id": enterprise, "source": source, "stage": stage, "status": status,
+                "lost_reason": rng.choice(lead_vocab["lost_reasons"]) if status == "lost" else None,
+                "intended_investment_wan": Decimal(f"{intended:.0f}"),
+                "sector": rng.choices(("industry", "services", "infrastructure", "agriculture"),
+                                      (80, 10, 5, 5))[0],
+                "owner_unit_id": unit, "credited_unit_id": unit, "owner_id": self.owner_user(unit),
+                "likelihood": {"clue": 10, "initial_contact": 25, "site_visit": 45,
+                               "negotiation": 70, "signed": 100}[stage],
+                "next_step": rng.choice(lead_vocab["next_steps"]) if status == "active"
+                and stage != "signed" else None,
+                "next_step_on": self.today + timedelta(days=rng.randint(-20, 40))
+                if status == "active" and stage != "signed" else None,
+                "signed_amount_wan": Decimal(f"{intended * rng.uniform(0.8, 1.1):.0f}")
+                if signed_on else None,
+                "signed_on": signed_on,
+                "event_id": rng.choice(self.events_of_kind["signing_ceremony"])
+                if signed_on and rng.random() < 0.3 else None,
+                "import_batch_id": self.batch_id,
+                "created_at": datetime.combine(created, time(10, 0)),
+            }))  # fmt: skip
+            changes.extend(self.stage_history("lead", lead_id, LEAD_STAGE_WEIGHTS, stage,
+                                              created, signed_on or self.today))  # fmt: skip
+            if signed_on:
+                self.signed_leads.append(rows[-1])
+            if source == "ambassador":
+                self.ambassador_leads.append(lead_id)
+        self.write(table, rows)
+        self.write_stage_changes(changes)
+
+    def stage_history(self, subject, record_id, stage_order, stage, start, end) -> list[dict]:
+        """None → first stage at `start`, then each next stage up to `stage`, dated in order."""
+        order = list(stage_order)
+        steps = order[: order.index(stage) + 1]
+        span = max((end - start).days, len(steps))
+        changes, previous = [], None
+        for number, step in enumerate(steps):
+            when = start + timedelta(days=span * number // len(steps))
+            changes.append({"subject": subject, f"{subject}_id": record_id, "from_stage": previous,
+                            "to_stage": step, "changed_at": datetime.combine(when, time(15, 0))})  # fmt: skip
+            previous = step
+        return changes
+
+    def write_stage_changes(self, changes: list[dict]) -> None:
+        table = models.StageChange.__table__
+        for change, change_id in zip(changes, self.ids(table, len(changes)), strict=True):
+            change.setdefault("lead_id", None)
+            change.setdefault("project_id", None)
+            self.stamp(change, demo=False)["id"] = change_id
+        self.write(table, changes)
+
+    def make_projects(self) -> None:
+        table = models.Project.__table__
+        rng = self.rng
+        count = int(self.n * PROJECTS_PER_ENTERPRISE)
+        county_codes = list(self.vocab["district_weights"])
+        specs = []
+        for lead in self.signed_leads:  # about four in five signed leads have landed
+            if rng.random() < 0.8 and len(specs) < count:
+                specs.append(lead)
+        specs.extend([None] * (count - len(specs)))
+        rows, changes = [], []
+        self.project_rows = rows
+        for spec, project_id in zip(specs, self.ids(table, len(specs)), strict=True):
+            if spec:
+                enterprise, signed_on = spec["enterprise_id"], spec["signed_on"]
+                total, name = float(spec["signed_amount_wan"]), spec["name"]
+                project_type, sector = "new_build", spec["sector"]
+            else:
+                enterprise = rng.choice(self.local)
+                signed_on = self.days_ago(60, 1100)
+                total = self.lognormal(5000, 1.1)
+                project_type = rng.choices(("new_build", "expansion", "upgrade"), (40, 30, 30))[0]
+                sector = rng.choices(("industry", "services", "infrastructure", "agriculture"),
+                                     (75, 10, 10, 5))[0]  # fmt: skip
+                label = {"new_build": "新建", "expansion": "扩建", "upgrade": "技术改造"}[
+                    project_type
+                ]
+                name = (
+                    f"{self.enterprise_name[enterprise].removesuffix('有限公司')[:12]}{label}项目"
+                )
+            age = (self.today - signed_on).days
+            # Older projects have gone further; a few stall.
+            position = min(5, max(0, int(age / 180 + rng.uniform(-1, 1))))
+            stage = PROJECT_STAGES[position]
+            status = rng.choices(("on_track", "lagging", "suspended"), (80, 15, 5))[0]
+            county = self.enterprise_county.get(enterprise) or rng.choice(county_codes)
+            parks = self.parks_in.get(county, [])
+            started = stage in STARTED
+            done_share = {0: 0, 1: 0.02, 2: 0.15, 3: 0.45, 4: 0.9, 5: 1.0}[position]
+            funds = total * done_share * rng.uniform(0.8, 1.0)
+            started_on = (
+                signed_on + timedelta(days=min(age, rng.randint(60, 200))) if started else None
+            )
+            in_statistics = started and rng.random() < 0.75
+            unit = self.owner_unit(county)
+            rows.append(self.stamp({
+                "id": project_id, "name": name, "lead_id": spec["id"] if spec else None,
+                "enterprise_id": enterprise, "project_type": project_type, "sector": sector,
+                "district_id": self.district_id[county],
+                "park_id": rng.choice(parks)[0] if parks and rng.random() < 0.8 else None,
+                "owner_unit_id": unit, "total_investment_wan": Decimal(f"{total:.0f}"),
+                "funds_in_place_wan": Decimal(f"{funds:.0f}"),
+                "land_mu": Decimal(f"{total / rng.uniform(150, 500):.1f}"),
+                "stage": stage, "status": status, "leader_id": rng.choice(self.officials),
+                "team_unit_id": rng.choice(self.task_teams),
+                "plan": "按节点计划推进前期手续、建设和投产，专班每周跟进，问题清单销号管理。",
+                "planned_investment_this_year_wan": Decimal(f"{total * 0.3:.0f}"),
+                "completed_investment_this_year_wan": Decimal(f"{total * 0.3 * done_share:.0f}"),
+                "jobs": int(total / rng.uniform(20, 60)),
+                "in_statistics": in_statistics,
+                "in_statistics_on": started_on + timedelta(days=rng.randint(10, 60))
+                if in_statistics else None,
+                "signed_on": signed_on, "started_on": started_on,
+                "event_id": rng.choice(self.events_of_kind["groundbreaking"])
+                if started and rng.random() < 0.2 else None,
+                "import_batch_id": self.batch_id,
+                "created_at": datetime.combine(signed_on, time(11, 0)),
+            }))  # fmt: skip
+            changes.extend(self.stage_history("project", project_id, PROJECT_STAGES, stage,
+                                              signed_on, self.today))  # fmt: skip
+        self.write(table, rows)
+        self.write_stage_changes(changes)
+        self.make_project_details(rows)
+
+    def make_project_details(self, projects: list[dict]) -> None:
+        """Team, milestones, progress, funds, problems and supervision items of each project."""
+        rng = self.rng
+        vocab = self.vocab["project"]
+        members, milestones, progress, funds, problems, items = [], [], [], [], [], []
+        for project in projects:
+            project_id = project["id"]
+            for user in rng.sample(self.staff, k=min(2, len(self.staff))):
+                members.append({"project_id": project_id, "user_id": user, "duty": "专班成员"})
+            signed = project["signed_on"]
+            position = PROJECT_STAGES.index(project["stage"])
+            reached = int(len(vocab["milestones"]) * (position + 1) / len(PROJECT_STAGES))
+            overdue_one = None
+            for number, name in enumerate(vocab["milestones"]):
+                planned = signed + timedelta(days=45 * (number + 1))
+                actual = (
+                    planned + timedelta(days=rng.randint(-10, 25)) if number < reached else None
+                )
+                actual = actual if actual and actual <= self.today else None
+                status = "done" if actual else "in_progress" if number == reached else "pending"
+                milestones.append({"project_id": project_id, "name": name, "planned_on": planned,
+                                   "actual_on": actual, "status": status,
+                                   "owner_id": rng.choice(self.staff)})  # fmt: skip
+                if not actual and planned < self.today and overdue_one is None:
+                    overdue_one = len(milestones) - 1
+            if project["stage"] in STARTED:
+                cumulative = 0.0
+                start = project["started_on"]
+                months = min(6, max(1, (self.today - start).days // 30))
+                per_month = float(project["completed_investment_this_year_wan"] or 0) / months
+                for back in range(months, 0, -1):
+                    period = month_start(self.today, back)
+                    spent = per_month * rng.uniform(0.6, 1.4)
+                    cumulative += spent
+                    progress.append({"project_id": project_id, "period": "month",
+                                     "period_start_on": period,
+                                     "investment_period_wan": Decimal(f"{spent:.0f}"),
+                                     "investment_cumulative_wan": Decimal(f"{cumulative:.0f}"),
+                                     "image_progress": rng.choice(vocab["image_progress"])})  # fmt: skip
+                total_funds = float(project["funds_in_place_wan"])
+                parts = rng.randint(1, 4)
+                for part in range(parts):
+                    amount = total_funds / parts
+                    origin = rng.choices(("local", "out_of_province", "foreign"), (55, 42, 3))[0]
+                    funds.append({"project_id": project_id,
+                                  "arrived_on": min(self.today, start + timedelta(days=40 * part)),
+                                  "amount_wan": Decimal(f"{amount:.0f}"), "origin": origin,
+                                  "currency": "USD" if origin == "foreign" else None,
+                                  "amount_usd": Decimal(f"{amount * 10000 / 7.1:.0f}")
+                                  if origin == "foreign" else None})  # fmt: skip
+            if rng.random() < 0.15 or project["status"] != "on_track":
+                problems.append({"project_id": project_id,
+                                 "description": rng.choice(vocab["problems"]),
+                                 "responsible_unit_id": rng.choice(self.departments),
+                                 "deadline_on": self.today + timedelta(days=rng.randint(-30, 45)),
+                                 "status": rng.choices(("open", "in_progress", "solved"),
+                                                       (40, 35, 25))[0]})  # fmt: skip
+            if project["status"] == "lagging" and overdue_one is not None:
+                items.append({"source": "overdue_milestone", "project_id": project_id,
+                              "milestone_index": overdue_one,
+                              "description": f"节点“{milestones[overdue_one]['name']}”已逾期，请说明原因和整改时限",
+                              "assignee_id": project["leader_id"],
+                              "assignee_unit_id": project["owner_unit_id"],
+                              "deadline_on": self.today + timedelta(days=rng.randint(3, 15)),
+                              "status": rng.choices(("open", "answered"), (70, 30))[0]})  # fmt: skip
+        self.write_with_ids(models.ProjectMember.__table__, members)
+        self.write_with_ids(models.Milestone.__table__, milestones)
+        for item in items:
+            item["milestone_id"] = milestones[item.pop("milestone_index")]["id"]
+            item["response"] = (
+                "已召开专题协调会，预计两周内完成。" if item["status"] == "answered" else None
+            )
+        self.write_with_ids(models.ProjectProgress.__table__, progress)
+        self.write_with_ids(models.FundsArrival.__table__, funds)
+        self.write_with_ids(models.ProjectProblem.__table__, problems)
+        self.write_with_ids(models.SupervisionItem.__table__, items)
+
+    def write_with_ids(self, table: Table, rows: list[dict], demo: bool = False) -> None:
+        for row, row_id in zip(rows, self.ids(table, len(rows)), strict=True):
+            self.stamp(row, demo=demo)["id"] = row_id
+        self.write(table, rows)
+
+    def make_activities(self) -> None:
+        rng = self.rng
+        count = int(self.n * ACTIVITIES_PER_ENTERPRISE)
+        project_ids = [project["id"] for project in self.project_rows]
+        kinds = ("visit", "call", "meeting", "negotiation", "inspection")
+        notes = ("了解企业投资意向和选址需求", "介绍园区用地、配套和政策", "协调解决项目推进中的问题",
+                 "洽谈投资协议主要条款", "陪同企业实地考察园区")  # fmt: skip
+        rows = []
+        for _ in range(count):
+            draw = rng.random()
+            row = {"lead_id": None, "project_id": None, "enterprise_id": None}
+            if draw < 0.7 and self.lead_ids:
+                row["lead_id"] = rng.choice(self.lead_ids)
+            elif draw < 0.9 and project_ids:
+                row["project_id"] = rng.choice(project_ids)
+            else:
+                row["enterprise_id"] = rng.choice(self.local)
+            row.update(kind=rng.choice(kinds), occurred_on=self.days_ago(0, 365),
+                       participants=f"{self.person()}、{self.person()}", notes=rng.choice(notes))  # fmt: skip
+            rows.append(row)
+        self.write_with_ids(models.Activity.__table__, rows)
+
+    def make_ambassadors(self) -> None:
+        rng = self.rng
+        vocab = self.vocab["ambassador"]
+        ambassadors, referrals, talents = [], [], []
+        free_leads = list(self.ambassador_leads)
+        rng.shuffle(free_leads)
+        for (user_id, kind), ambassador_id in zip(
+            self.ambassador_users,
+            self.ids(models.Ambassador.__table__, len(self.ambassador_users)),
+            strict=True,
+        ):
+            appointed = self.days_ago(100, 900)
+            ambassadors.append({"id": ambassador_id, "user_id": user_id, "kind": kind,
+                                "appointed_on": appointed,
+                                "term_ends_on": appointed + timedelta(days=365 * 3),
+                                "organisation": rng.choice(vocab["organisations"]),
+                                "title": rng.choice(("会长", "董事长", "教授", "合伙人", "总经理")),
+                                "regions": rng.sample(vocab["regions"], 2),
+                                "industries": rng.sample(vocab["fields"], 2),
+                                "status": "active"})  # fmt: skip
+            if kind == "talent_ambassador":
+                for _ in range(rng.randint(1, 5)):
+                    status = rng.choice(("submitted", "contacted", "matched", "hired", "rejected"))
+                    talents.append({"ambassador_id": ambassador_id, "person_name": self.person(),
+                                    "field": rng.choice(vocab["talent_fields"]),
+                                    "qualifications": "博士，十年以上研发经历",
+                                    "wishes": "希望在十堰设立研发团队",
+                                    "suggested_employer": self.enterprise_name[rng.choice(self.local)],
+                                    "contact": "通过大使联系", "status": status,
+                                    "rejected_reason": "岗位暂不匹配" if status == "rejected" else None})  # fmt: skip
+                continue
+            for _ in range(rng.randint(1, 6)):
+                lead_id = free_leads.pop() if free_leads and rng.random() < 0.6 else None
+                status = (rng.choice(("accepted", "in_talks", "signed", "landed")) if lead_id
+                          else rng.choice(("submitted", "submitted", "rejected")))  # fmt: skip
+                outside = rng.choice(self.outside or self.local)
+                referrals.append({"ambassador_id": ambassador_id,
+                                  "enterprise_name": self.enterprise_name[outside],
+                                  "contact_name": self.person(), "sector": "industry",
+                                  "description": "企业有意在中西部布局新的生产基地",
+                                  "estimated_investment_wan": Decimal(f"{self.lognormal(20000, 1):.0f}"),
+                                  "status": status, "lead_id": lead_id,
+                                  "rejected_reason": "与本地产业方向不符" if status == "rejected" else None,
+                                  "credit_share": Decimal(1), "submitted_at": self.now})  # fmt: skip
+        self.write(
+            models.Ambassador.__table__, [self.stamp(row, demo=False) for row in ambassadors]
+        )
+        self.write_with_ids(models.Referral.__table__, referrals, demo=True)
+        self.write_with_ids(models.TalentReferral.__table__, talents, demo=True)
+
+    def make_targets_and_rules(self) -> None:
+        year = self.today.year
+        scale = self.n / 100_000
+        targets = []
+        for code, weight in self.vocab["district_weights"].items():
+            share = weight / 100
+            for indicator, value in (("signed_count", 2600 * scale * share),
+                                     ("signed_amount_wan", 60_000_000 * scale * share),
+                                     ("funds_in_place_wan", 25_000_000 * scale * share),
+                                     ("projects_started", 900 * scale * share),
+                                     ("projects_in_statistics", 700 * scale * share)):  # fmt: skip
+                targets.append({"district_id": self.district_id[code], "unit_id": None,
+                                "year": year, "indicator": indicator,
+                                "value": Decimal(f"{max(1, value):.0f}")})  # fmt: skip
+        self.write_with_ids(models.Target.__table__, targets, demo=True)
+        rule = {"city": self.vocab["city"], "year": year, "cap_wan": Decimal(100),
+                "bands": [{"up_to_wan": 1000, "per_mille": 3}, {"up_to_wan": 10000, "per_mille": 4},
+                          {"up_to_wan": None, "per_mille": 5}],
+                "extras": {"technology_bonus_pct": 10, "financing_pct": 1.5, "pay_within_days": 30}}  # fmt: skip
+        self.write_with_ids(models.RewardRule.__table__, [rule], demo=True)
+
+    def finish(self) -> None:
+        total = sum(self.summary.counts.values())
+        self.session.execute(
+            models.ImportBatch.__table__.update()
+            .where(models.ImportBatch.id == self.batch_id)
+            .values(row_count=total, finished_at=self.now)
+        )
+        if self.session.get_bind().dialect.name == "postgresql":
+            # Explicit ids leave the sequences behind; move them past the rows just written.
+            for table_name in self._next_id:
+                self.session.execute(text(
+                    f"SELECT setval(pg_get_serial_sequence('{table_name}', 'id'), "
+                    f"(SELECT COALESCE(MAX(id), 1) FROM {table_name}))"
+                ))  # fmt: skip
+
+
+def _unique(rows: list[dict]) -> list[dict]:
+    seen, unique = set(), []
+    for row in rows:
+        key = tuple(row.values())
+        if key not in seen:
+            seen.add(key)
+            unique.append(row)
+    return unique
+
+
+def month_start(day: date, months_back: int) -> date:
+    """The first day of the month `months_back` months before `day`'s month."""
+    index = day.year * 12 + day.month - 1 - months_back
+    return date(index // 12, index % 12 + 1, 1)

@@ -1,0 +1,107 @@
+"""The home dashboard's figures, checked against a small city worked out by hand."""
+
+from datetime import date
+from decimal import Decimal
+
+import pytest
+
+from crm.models import ChainSegment, Enterprise, FundsArrival, Lead, Project
+from crm.services.dashboard import build_dashboard
+
+AS_OF = date(2026, 6, 22)
+
+
+@pytest.fixture
+def small_city(session, make_user, make_unit):
+    """Four signed leads (three this year), three projects, funds in and out of the year."""
+    maojian = make_unit("茅箭区招商局")
+    zhangwan = make_unit("张湾区招商局")
+    leader = make_user("official")
+
+    def lead(name, stage="signed", signed_on=None, amount=None, unit=maojian):
+        row = Lead(name=name, source="online", stage=stage, signed_on=signed_on,
+                   signed_amount_wan=amount, owner_unit=unit)  # fmt: skip
+        session.add(row)
+        return row
+
+    a = lead("甲", signed_on=date(2026, 2, 1), amount=Decimal(30000))
+    b = lead("乙", signed_on=date(2026, 5, 1), amount=Decimal(12000))
+    lead("丙", signed_on=date(2026, 6, 1), amount=Decimal(8000), unit=zhangwan)
+    lead("丁", signed_on=date(2025, 12, 30), amount=Decimal(99999))
+    lead("戊", stage="negotiation")
+    lead("己", stage="clue")
+    session.flush()
+
+    def project(name, stage, lead=None, in_statistics=False, unit=maojian, total=10000):
+        row = Project(name=name, project_type="new_build", sector="industry", leader=leader,
+                      total_investment_wan=Decimal(total), stage=stage, lead=lead,
+                      in_statistics=in_statistics, owner_unit=unit,
+                      in_statistics_on=date(2026, 4, 1) if in_statistics else None)  # fmt: skip
+        session.add(row)
+        return row
+
+    started = project("甲项目", "under_construction", lead=a, in_statistics=True, total=30000)
+    project("乙项目", "planning", lead=b, total=12000)
+    project("老项目", "in_production", total=5000, unit=zhangwan)
+    session.flush()
+    for day, amount in ((date(2025, 12, 1), 700), (date(2026, 3, 1), 1000),
+                        (date(2026, 6, 20), 500), (date(2026, 7, 1), 400)):  # fmt: skip
+        session.add(FundsArrival(project=started, arrived_on=day, amount_wan=Decimal(amount),
+                                 origin="local"))  # fmt: skip
+    segment = ChainSegment(
+        chain_key="automotive", code="M201", name="车桥与传动轴", level="segment"
+    )
+    names = {"汉江车桥": True, "武当车桥": True, "外地车桥": False}
+    for name, local in names.items():
+        session.add(Enterprise(name=name, name_normalised=name, name_initials="x",
+                               is_local=local, segments=[segment]))  # fmt: skip
+    session.commit()
+    return {"maojian": maojian, "zhangwan": zhangwan}
+
+
+def test_citywide_figures(session, make_user, small_city):
+    board = build_dashboard(session, make_user("official"), AS_OF)
+    assert board.leads_by_stage == [("clue", 1), ("initial_contact", 0), ("site_visit", 0),
+                                    ("negotiation", 1), ("signed", 4)]  # fmt: skip
+    # Signed this year: 甲 30000 + 乙 12000 + 丙 8000 (丁 was last year).
+    assert (board.signed_count, board.signed_amount_wan) == (3, Decimal(50000))
+    # Funds this year up to the day: 1000 + 500 (not December's 700 nor July's 400).
+    assert board.funds_in_place_wan == Decimal(1500)
+    assert board.projects_by_pool == [
+        ("reserve", 1, Decimal(12000)), ("construction", 1, Decimal(30000)),
+        ("in_effect", 1, Decimal(5000))]  # fmt: skip
+    assert board.projects_by_sector[0] == ("industry", 3, Decimal(47000))
+    # Of 3 signed this year, 2 have a project (甲, 乙); of those 1 started (甲), in statistics.
+    assert (board.landing.numerator, board.landing.denominator) == (2, 3)
+    assert (board.starting.numerator, board.starting.denominator) == (1, 2)
+    assert (board.in_statistics.numerator, board.in_statistics.denominator) == (1, 1)
+    assert board.landing.percent == pytest.approx(66.667, abs=0.001)
+    assert board.enterprises_by_segment == [("M201", "车桥与传动轴", 2)]
+
+
+def test_staff_with_a_unit_see_their_units_figures(session, make_user, small_city):
+    board = build_dashboard(session, make_user("staff", unit=small_city["zhangwan"]), AS_OF)
+    assert dict(board.leads_by_stage)["signed"] == 1
+    assert (board.signed_count, board.signed_amount_wan) == (1, Decimal(8000))
+    assert (board.landing.numerator, board.landing.denominator) == (0, 1)
+    assert board.starting.percent is None  # nothing landed: no rate rather than a made-up one
+    assert board.funds_in_place_wan == 0
+    assert [count for _, count, _ in board.projects_by_pool] == [0, 0, 1]
+
+
+def test_dashboard_page_shows_the_figures_in_chinese(client, login, make_user, small_city):
+    login(make_user("admin"))
+    page = client.get("/?as_of=2026-06-22").text
+    assert "签约项目落地率" in page and "66.7%" in page and "2 / 3" in page
+    assert "5.00 亿元" in page  # 50,000 万元 signed this year
+    assert "1,500 万元" in page  # funds in place
+    assert 'href="/projects?pool=construction"' in page
+    assert 'href="/leads?stage=signed&amp;signed_year=2026"' in page
+    assert "数据截至 2026-06-22" in page
+
+
+def test_a_bad_as_of_date_falls_back_to_today_with_a_message(client, login, make_user):
+    login(make_user("admin"))
+    page = client.get("/?as_of=2026-13-45")
+    assert page.status_code == 200
+    assert "日期格式应为 YYYY-MM-DD" in page.text
