@@ -35,7 +35,8 @@ class Dashboard:
     signed_count: int = 0
     signed_amount_wan: Decimal = Decimal(0)
     funds_in_place_wan: Decimal = Decimal(0)
-    enterprises_by_segment: list[tuple[str, str, int]] = field(default_factory=list)
+    # (code, name, English name, count of local enterprises)
+    enterprises_by_segment: list[tuple[str, str, str, int]] = field(default_factory=list)
     landing: Rate = Rate(0, 0)  # 签约项目落地率: signed this year → a project exists
     starting: Rate = Rate(0, 0)  # 落地项目开工率: landed → construction started
     in_statistics: Rate = Rate(0, 0)  # 开工项目入库率: started → in the official statistics
@@ -116,15 +117,15 @@ def build_dashboard(session: Session, user, as_of: date, segment_limit: int = 12
     return board
 
 
-def _enterprises_by_segment(session: Session, limit: int) -> list[tuple[str, str, int]]:
+def _enterprises_by_segment(session: Session, limit: int) -> list[tuple[str, str, str, int]]:
     """Local, live enterprises per chain segment, the most populated first."""
     statement: Select = (
-        select(ChainSegment.code, ChainSegment.name, func.count())
+        select(ChainSegment.code, ChainSegment.name, ChainSegment.name_en, func.count())
         .select_from(enterprise_segments)
         .join(ChainSegment, ChainSegment.id == enterprise_segments.c.segment_id)
         .join(Enterprise, Enterprise.id == enterprise_segments.c.enterprise_id)
         .where(Enterprise.deleted_at.is_(None), Enterprise.is_local)
-        .group_by(ChainSegment.code, ChainSegment.name)
+        .group_by(ChainSegment.code, ChainSegment.name, ChainSegment.name_en)
         .order_by(func.count().desc(), ChainSegment.code)
         .limit(limit)
     )

@@ -49,7 +49,11 @@ def small_city(session, make_user, make_unit):
         session.add(FundsArrival(project=started, arrived_on=day, amount_wan=Decimal(amount),
                                  origin="local"))  # fmt: skip
     segment = ChainSegment(
-        chain_key="automotive", code="M201", name="车桥与传动轴", level="segment"
+        chain_key="automotive",
+        code="M201",
+        name="车桥与传动轴",
+        name_en="Axles and drive shafts",
+        level="segment",
     )
     names = {"汉江车桥": True, "武当车桥": True, "外地车桥": False}
     for name, local in names.items():
@@ -76,7 +80,7 @@ def test_citywide_figures(session, make_user, small_city):
     assert (board.starting.numerator, board.starting.denominator) == (1, 2)
     assert (board.in_statistics.numerator, board.in_statistics.denominator) == (1, 1)
     assert board.landing.percent == pytest.approx(66.667, abs=0.001)
-    assert board.enterprises_by_segment == [("M201", "车桥与传动轴", 2)]
+    assert board.enterprises_by_segment == [("M201", "车桥与传动轴", "Axles and drive shafts", 2)]
 
 
 def test_staff_with_a_unit_see_their_units_figures(session, make_user, small_city):
