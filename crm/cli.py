@@ -10,8 +10,9 @@ from flask_migrate import upgrade
 from sqlalchemy import select
 
 from crm.clock import city_today
+from crm.demo import has_demo
 from crm.demo.purge import purge_demo
-from crm.demo.seed import DEMO_PASSWORD, DemoError, has_demo, seed_demo
+from crm.demo.seed import DEMO_PASSWORD, DemoError, seed_demo
 from crm.extensions import db
 from crm.models import Unit, User
 from crm.services.users import UserError, create_token, create_user

@@ -1,1 +1,12 @@
 """The demo city: fictional, deterministic data marked as demo so it can be purged."""
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from crm.models import ImportBatch
+
+
+def has_demo(session: Session) -> bool:
+    """Whether the demo city is loaded (its import batch is the marker; a tiny table)."""
+    query = select(ImportBatch.id).where(ImportBatch.kind == "demo").limit(1)
+    return session.scalar(query) is not None

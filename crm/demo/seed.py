@@ -25,6 +25,7 @@ from werkzeug.security import generate_password_hash
 from chainmap.definition import load_chain_by_key, load_local_base
 from chainmap.segments import load_chain_segments
 from crm import models
+from crm.demo import has_demo
 from crm.services.names import name_initials, normalise_name
 from geo.boundaries import random_point_in
 from geo.places import load_districts
@@ -80,18 +81,9 @@ def seed_demo(
     """Load the demo city into a database that has none yet; returns what was made."""
     if enterprises < 50:
         raise DemoError("至少需要 50 家企业 / at least 50 enterprises")
-    if session.scalar(select(models.ImportBatch.id).where(models.ImportBatch.kind == "demo")):
+    if has_demo(session):
         raise DemoError("示例数据已经加载 / the demo data is already loaded")
     return DemoCity(session, enterprises, seed, today or date.today()).build()
-
-
-def has_demo(session: Session) -> bool:
-    return (
-        session.scalar(
-            select(models.ImportBatch.id).where(models.ImportBatch.kind == "demo").limit(1)
-        )
-        is not None
-    )
 
 
 class DemoCity:
