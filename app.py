@@ -94,12 +94,13 @@ def register_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     from chainmap.views import blueprint as chainmap_views
+    from crm.api import blueprint as api_views
     from crm.auth import blueprint as auth_views
     from crm.i18n import blueprint as language_views
     from crm.views import blueprint as crm_views
     from geo.views import blueprint as geo_views
 
-    for blueprint in (auth_views, language_views, crm_views, chainmap_views, geo_views):
+    for blueprint in (auth_views, language_views, crm_views, chainmap_views, geo_views, api_views):
         app.register_blueprint(blueprint)
 
 

@@ -1,5 +1,6 @@
 """The audit trail: one event per changed field, and one per read of unmasked personal data."""
 
+import json
 from datetime import date, datetime
 from decimal import Decimal
 
@@ -21,6 +22,8 @@ def _text(value) -> str | None:
         return value.isoformat()
     if isinstance(value, Decimal):
         return format(value.normalize(), "f")
+    if isinstance(value, (list, dict)):  # JSON columns (aliases): readable, not Python's repr
+        return json.dumps(value, ensure_ascii=False)
     return str(value)
 
 
@@ -86,6 +89,30 @@ def record_update(session: Session, record, actor_id: int | None) -> list[str]:
         )
         changed.append(attribute.key)
     return changed
+
+
+def record_value(
+    session: Session,
+    action: str,
+    record,
+    field: str,
+    old_value: str | None,
+    new_value: str | None,
+    actor_id: int | None,
+) -> None:
+    """One field's change that no column shows, such as a many-to-many collection."""
+    session.add(
+        AuditEvent(
+            user_id=actor_id,
+            action=action,
+            entity=record.__tablename__,
+            entity_id=record.id,
+            field=field,
+            old_value=old_value,
+            new_value=new_value,
+            remote_addr=_remote_addr(),
+        )
+    )
 
 
 def record_event(

@@ -1,0 +1,93 @@
+"""Who calls the API: a Bearer token, else the session cookie (whose writes need a CSRF header)."""
+
+from datetime import timedelta
+
+from flask import current_app, g, request
+from flask_login import current_user
+from flask_wtf.csrf import validate_csrf
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
+from wtforms.validators import ValidationError
+
+from crm.api.errors import (
+    BAD_TOKEN,
+    CSRF_MISSING,
+    LOG_IN_FIRST,
+    MALFORMED_AUTHORIZATION,
+    ApiError,
+    forbidden,
+)
+from crm.extensions import db
+from crm.models import ApiToken, User
+from crm.models.base import utcnow
+from crm.permissions import has_right
+
+UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+# last_used_at is for spotting dormant tokens; a write per request would be waste.
+LAST_USED_RESOLUTION = timedelta(minutes=1)
+CSRF_HEADERS = ("X-CSRFToken", "X-CSRF-Token")
+
+
+def public(view):
+    """Mark a view that answers without log-in."""
+    view.public = True
+    return view
+
+
+def authenticate() -> None:
+    """Before every API request: find the caller, or answer 401 (never a redirect)."""
+    view = current_app.view_functions.get(request.endpoint)
+    if getattr(view, "public", False):
+        return
+    header = request.headers.get("Authorization")
+    if header is not None:
+        # A token is sent on purpose, so a forged cross-site request cannot carry it: no CSRF.
+        g.api_user = _token_user(header)
+        return
+    if not current_user.is_authenticated:
+        raise ApiError(401, "unauthorized", LOG_IN_FIRST)
+    if request.method in UNSAFE_METHODS:
+        _check_csrf()
+    g.api_user = current_user._get_current_object()
+
+
+def api_user() -> User:
+    """The caller: the token's user for this request only, else the logged-in user."""
+    return g.get("api_user") or current_user
+
+
+def require_right(right: str) -> User:
+    """The caller when their role holds `right`; 403 otherwise."""
+    user = api_user()
+    if not has_right(user, right):
+        raise forbidden()
+    return user
+
+
+def _token_user(header: str) -> User:
+    scheme, _space, token = header.partition(" ")
+    token = token.strip()
+    if scheme.lower() != "bearer" or not token or " " in token:
+        raise ApiError(401, "unauthorized", MALFORMED_AUTHORIZATION)
+    record = db.session.scalar(
+        select(ApiToken)
+        .options(joinedload(ApiToken.user))
+        .where(ApiToken.token_hash == ApiToken.hash(token))
+    )
+    if record is None or record.revoked_at is not None or not record.user.is_active:
+        raise ApiError(401, "unauthorized", BAD_TOKEN)
+    now = utcnow()
+    if record.last_used_at is None or now - record.last_used_at >= LAST_USED_RESOLUTION:
+        record.last_used_at = now
+        db.session.commit()
+    return record.user
+
+
+def _check_csrf() -> None:
+    if not current_app.config.get("WTF_CSRF_ENABLED", True):
+        return
+    token = next(filter(None, (request.headers.get(name) for name in CSRF_HEADERS)), None)
+    try:
+        validate_csrf(token)
+    except ValidationError as error:
+        raise ApiError(400, "csrf", CSRF_MISSING) from error

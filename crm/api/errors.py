@@ -1,0 +1,78 @@
+"""API errors: one exception, answered as {"error": {"code", "message", "fields"}}."""
+
+from contextlib import contextmanager
+
+from flask import jsonify
+from flask_babel import lazy_gettext as _l
+
+from crm.services.errors import UnknownFields, ValidationError
+
+MALFORMED_JSON = _l("请求体不是有效的 JSON。")
+NOT_AN_OBJECT = _l("请求体应为 JSON 对象。")
+UNKNOWN_FIELDS = _l("请求中含有未知或只读字段。")
+INVALID = _l("输入有误，请检查标出的字段。")
+LOG_IN_FIRST = _l("请先登录。")
+BAD_TOKEN = _l("访问令牌无效或已撤销。")
+MALFORMED_AUTHORIZATION = _l("Authorization 请求头应为“Bearer 令牌”。")
+CSRF_MISSING = _l("缺少有效的 CSRF 令牌（X-CSRFToken 请求头）。")
+FORBIDDEN = _l("您的角色无权执行此操作。")
+NOT_FOUND = _l("记录不存在，或您无权查看。")
+CONFLICT = _l("记录已被他人修改，请基于最新版本重新提交。")
+
+
+class ApiError(Exception):
+    """An answer other than success; `extra` adds top-level keys (409's "current")."""
+
+    def __init__(
+        self,
+        status: int,
+        code: str,
+        message,
+        fields: dict[str, list[str]] | None = None,
+        extra: dict | None = None,
+    ):
+        super().__init__(code)
+        self.status = status
+        self.code = code
+        self.message = message
+        self.fields = fields or {}
+        self.extra = extra or {}
+
+
+def invalid(fields: dict[str, list[str]]) -> ApiError:
+    return ApiError(422, "invalid", INVALID, fields)
+
+
+def forbidden() -> ApiError:
+    return ApiError(403, "forbidden", FORBIDDEN)
+
+
+def not_found() -> ApiError:
+    return ApiError(404, "not_found", NOT_FOUND)
+
+
+@contextmanager
+def service_errors():
+    """A service's refusal as an answer: 400 for unknown fields, 422 for wrong values."""
+    try:
+        yield
+    except UnknownFields as error:
+        raise ApiError(400, "unknown_fields", UNKNOWN_FIELDS, error.fields) from error
+    except ValidationError as error:
+        raise invalid(error.fields) from error
+
+
+def handle_api_error(error: ApiError):
+    body = {
+        "error": {"code": error.code, "message": str(error.message), "fields": error.fields},
+        **error.extra,
+    }
+    response = jsonify(body)
+    response.status_code = error.status
+    if error.status == 401:
+        response.headers["WWW-Authenticate"] = 'Bearer realm="InvestAtlas"'
+    return response
+
+
+def register(blueprint) -> None:
+    blueprint.register_error_handler(ApiError, handle_api_error)

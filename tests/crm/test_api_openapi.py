@@ -1,0 +1,125 @@
+"""The OpenAPI document: public, and in step with the routes, the records and the service."""
+
+import re
+
+from crm.api.enterprises import TEXT_FILTERS
+from crm.services.enterprises import FLAG_FIELDS, WRITABLE_FIELDS
+from crm.services.users import create_token
+
+DOCUMENT = "/api/v1/openapi.json"
+
+
+def api_routes(app) -> set[tuple[str, str]]:
+    """(path, method) of every /api/v1 route, in OpenAPI's spelling: <int:x> becomes {x}."""
+    routes = set()
+    for rule in app.url_map.iter_rules():
+        if not rule.rule.startswith("/api/v1/"):
+            continue
+        path = re.sub(r"<(?:[^:>]+:)?([^>]+)>", r"{\1}", rule.rule.removeprefix("/api/v1"))
+        routes |= {(path, method.lower()) for method in rule.methods - {"HEAD", "OPTIONS"}}
+    return routes
+
+
+def documented(document) -> set[tuple[str, str]]:
+    methods = {"get", "put", "post", "patch", "delete"}
+    return {
+        (path, method)
+        for path, item in document["paths"].items()
+        for method in item
+        if method in methods
+    }
+
+
+def resolve(document, reference: str):
+    node = document
+    for part in reference.removeprefix("#/").split("/"):
+        node = node[part]
+    return node
+
+
+def references(node):
+    if isinstance(node, dict):
+        if "$ref" in node:
+            yield node["$ref"]
+        for value in node.values():
+            yield from references(value)
+    elif isinstance(node, list):
+        for value in node:
+            yield from references(value)
+
+
+def test_the_document_is_public(client):
+    response = client.get(DOCUMENT)
+    assert response.status_code == 200
+    document = response.get_json()
+    assert document["openapi"] == "3.1.0"
+    assert document["servers"] == [{"url": "/api/v1"}]
+    assert set(document["components"]["securitySchemes"]) == {"bearer", "cookie"}
+    assert document["paths"]["/openapi.json"]["get"]["security"] == []
+
+
+def test_every_route_is_documented_and_nothing_else(app, client):
+    document = client.get(DOCUMENT).get_json()
+    assert documented(document) == api_routes(app)
+    assert ("/enterprises/{enterprise_id}", "patch") in documented(document)
+
+
+def test_every_reference_resolves(client):
+    document = client.get(DOCUMENT).get_json()
+    for reference in set(references(document)):
+        assert resolve(document, reference) is not None, reference
+
+
+def test_every_operation_answers_401_and_its_own_errors(client):
+    document = client.get(DOCUMENT).get_json()
+    expected = {
+        ("/enterprises", "get"): {"200", "401", "403", "422"},
+        ("/enterprises", "post"): {"201", "400", "401", "403", "422"},
+        ("/enterprises/{enterprise_id}", "get"): {"200", "401", "404"},
+        ("/enterprises/{enterprise_id}", "patch"): {
+            "200",
+            "400",
+            "401",
+            "403",
+            "404",
+            "409",
+            "422",
+        },
+        ("/enterprises/{enterprise_id}", "delete"): {"204", "400", "401", "403", "404"},
+        ("/openapi.json", "get"): {"200"},
+    }
+    answers = {
+        (path, method): set(document["paths"][path][method]["responses"])
+        for path, method in documented(document)
+    }
+    assert answers == expected
+
+
+def test_the_schemas_match_what_the_api_sends_and_takes(client, make_user, session):
+    token = create_token(session, make_user("staff"))
+    session.commit()
+    headers = {"Authorization": f"Bearer {token}"}
+    record = client.post(
+        "/api/v1/enterprises", json={"name": "汉江精工"}, headers=headers
+    ).get_json()
+    item = client.get("/api/v1/enterprises", headers=headers).get_json()["items"][0]
+    schemas = client.get(DOCUMENT).get_json()["components"]["schemas"]
+
+    assert set(schemas["Enterprise"]["properties"]) == set(record)
+    assert set(schemas["EnterpriseSummary"]["properties"]) == set(item)
+    assert set(schemas["EnterpriseInput"]["properties"]) == WRITABLE_FIELDS
+    assert set(schemas["EnterprisePatch"]["properties"]) == WRITABLE_FIELDS | {"version"}
+    assert schemas["EnterprisePatch"]["required"] == ["version"]
+    assert set(schemas["Error"]["properties"]["error"]["properties"]) == {
+        "code",
+        "message",
+        "fields",
+    }
+    assert set(schemas["Page"]["properties"]) == {"items", "page", "per_page", "next"}
+
+
+def test_the_list_parameters_are_the_ones_the_list_reads(client):
+    document = client.get(DOCUMENT).get_json()
+    parameters = document["paths"]["/enterprises"]["get"]["parameters"]
+    names = {resolve(document, parameter["$ref"])["name"] for parameter in parameters}
+    assert names == {"page", "per_page", *TEXT_FILTERS, *FLAG_FIELDS}
