@@ -3,13 +3,16 @@
 import math
 import re
 import unicodedata
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from functools import partial
 
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import exists, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -398,7 +401,8 @@ def create_enterprise(session: Session, data: dict, actor, locale: str = "zh") -
     _assign_columns(enterprise, cleaned)
     enterprise.segments = cleaned.get("segments", [])
     enterprise.tags = [EnterpriseTag(tag=key) for key in cleaned.get("tags", [])]
-    session.add(enterprise)
+    with _holder_named_on_conflict(session, partial(validate_enterprise, session, data, locale)):
+        session.add(enterprise)
     audit.record_create(session, enterprise, _actor_id(actor))
     for field, values in (
         ("segments", _codes(enterprise.segments)),
@@ -428,44 +432,64 @@ def update_enterprise(
     # Read the collections before any column changes, so their lazy loads flush nothing.
     old_segments, old_tags = _codes(enterprise.segments), _tag_keys(enterprise.tags)
 
-    _assign_columns(enterprise, cleaned)
-    changed = audit.record_update(session, enterprise, _actor_id(actor))
-
-    if "segments" in cleaned and _codes(cleaned["segments"]) != old_segments:
-        enterprise.segments = cleaned["segments"]
-        changed.append("segments")
-        audit.record_value(
-            session,
-            "update",
-            enterprise,
-            "segments",
-            _joined(old_segments),
-            _joined(_codes(cleaned["segments"])),
-            _actor_id(actor),
-        )
-    if "tags" in cleaned and sorted(cleaned["tags"]) != old_tags:
-        wanted = set(cleaned["tags"])
-        kept = [tag for tag in enterprise.tags if tag.tag in wanted]
-        added = [EnterpriseTag(tag=key) for key in cleaned["tags"] if key not in old_tags]
-        enterprise.tags = kept + added
-        changed.append("tags")
-        audit.record_value(
-            session,
-            "update",
-            enterprise,
-            "tags",
-            _joined(old_tags),
-            _joined(sorted(wanted)),
-            _actor_id(actor),
-        )
-    if changed:
-        # Touching a column makes SQLAlchemy bump `version` even when only collections changed.
-        enterprise.updated_at = utcnow()
+    revalidate = partial(validate_enterprise, session, data, locale, enterprise)
     try:
-        session.flush()
+        with _holder_named_on_conflict(session, revalidate):
+            _assign_columns(enterprise, cleaned)
+            changed = audit.record_update(session, enterprise, _actor_id(actor))
+
+            if "segments" in cleaned and _codes(cleaned["segments"]) != old_segments:
+                enterprise.segments = cleaned["segments"]
+                changed.append("segments")
+                audit.record_value(
+                    session,
+                    "update",
+                    enterprise,
+                    "segments",
+                    _joined(old_segments),
+                    _joined(_codes(cleaned["segments"])),
+                    _actor_id(actor),
+                )
+            if "tags" in cleaned and sorted(cleaned["tags"]) != old_tags:
+                wanted = set(cleaned["tags"])
+                kept = [tag for tag in enterprise.tags if tag.tag in wanted]
+                added = [EnterpriseTag(tag=key) for key in cleaned["tags"] if key not in old_tags]
+                enterprise.tags = kept + added
+                changed.append("tags")
+                audit.record_value(
+                    session,
+                    "update",
+                    enterprise,
+                    "tags",
+                    _joined(old_tags),
+                    _joined(sorted(wanted)),
+                    _actor_id(actor),
+                )
+            if changed:
+                # Touching a column makes SQLAlchemy bump `version` even when only collections changed.
+                enterprise.updated_at = utcnow()
     except StaleDataError as error:  # another writer got in between the check and the flush
         raise StaleVersion from error
     return enterprise
+
+
+@contextmanager
+def _holder_named_on_conflict(session: Session, validate_again):
+    """Make the changes in the block and flush them in a savepoint; if another writer took the
+    credit code since validation, say who holds it.
+
+    The unique constraint is the real guard; validating again after it fires finds the holder
+    and raises the usual ValidationError instead of an IntegrityError (a 500 in the API). The
+    savepoint begins before the changes, since beginning one flushes what is pending.
+    """
+    try:
+        with session.begin_nested():
+            yield
+            session.flush()
+    except IntegrityError:
+        with session.no_autoflush:
+            validate_again()
+        raise
 
 
 def soft_delete_enterprise(session: Session, enterprise: Enterprise, actor) -> None:

@@ -1,12 +1,13 @@
 """The enterprise service without HTTP: races, derived names, and locales."""
 
 import pytest
-from sqlalchemy import update
+from sqlalchemy import insert, update
 
 from crm.models import Enterprise
 from crm.services.enterprises import (
     StaleVersion,
     ValidationError,
+    _holder_named_on_conflict,
     create_enterprise,
     update_enterprise,
     validate_enterprise,
@@ -43,3 +44,22 @@ def test_messages_follow_the_locale_given(session):
     with pytest.raises(ValidationError) as english:
         validate_enterprise(session, {"name": "x", "uscc": "123"}, "en")
     assert "must have 18 characters, not 3" in english.value.fields["uscc"][0]
+
+
+def test_a_credit_code_taken_after_the_check_is_reported_not_crashed(session):
+    code = "91110108551385082Q"
+    data = {"name": "汉江精工", "uscc": code}
+    cleaned = validate_enterprise(session, data, "zh")  # the code is free at this moment
+    # Another writer registers the same code before our flush.
+    session.execute(
+        insert(Enterprise).values(
+            name="抢先登记", name_normalised="抢先登记", name_initials="qxdj", uscc=code, aliases=[]
+        )
+    )
+    with (
+        pytest.raises(ValidationError) as caught,
+        _holder_named_on_conflict(session, lambda: validate_enterprise(session, data, "zh")),
+    ):
+        session.add(Enterprise(name=data["name"], name_normalised="汉江精工", name_initials="hjjg",
+                               uscc=cleaned["uscc"], aliases=[]))  # fmt: skip
+    assert "抢先登记" in caught.value.fields["uscc"][0]
