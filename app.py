@@ -27,7 +27,15 @@ DEFAULTS = {
 }
 
 # Settings an operator may give as environment variables (INVESTATLAS_<NAME> or the bare name).
-FROM_ENVIRONMENT = ("DATABASE_URL", "SECRET_KEY", "CITY", "CITY_EN", "TIMEZONE", "TILE_URL")
+FROM_ENVIRONMENT = (
+    "DATABASE_URL",
+    "SECRET_KEY",
+    "CITY",
+    "CITY_EN",
+    "TIMEZONE",
+    "TILE_URL",
+    "TRUSTED_PROXIES",
+)
 
 
 def create_app(config: dict | None = None) -> Flask:
@@ -38,6 +46,7 @@ def create_app(config: dict | None = None) -> Flask:
     register_commands(app)
     register_error_handlers(app)
     register_security_headers(app)
+    register_proxy_settings(app)
     register_template_helpers(app)
     return app
 
@@ -66,8 +75,10 @@ def load_config(app: Flask, config: dict | None) -> None:
 def _instance_secret(path: Path) -> str:
     """A random key kept in instance/, so sessions survive a restart without configuration."""
     if not path.exists():
-        path.write_text(secrets.token_hex(32))
-        path.chmod(0o600)
+        # Created readable by the owner only from the first byte (no umask window).
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(descriptor, "w") as file:
+            file.write(secrets.token_hex(32))
     return path.read_text().strip()
 
 
@@ -121,6 +132,16 @@ def register_security_headers(app: Flask) -> None:
     from crm.security import add_security_headers
 
     app.after_request(add_security_headers)
+
+
+def register_proxy_settings(app: Flask) -> None:
+    """Behind TRUSTED_PROXIES reverse proxies, take the client's address from X-Forwarded-For,
+    so the log-in throttle counts each client, not the proxy."""
+    proxies = int(app.config.get("TRUSTED_PROXIES") or 0)
+    if proxies:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
 
 
 def register_template_helpers(app: Flask) -> None:

@@ -16,8 +16,8 @@ from flask_login import current_user, login_required, login_user, logout_user
 
 from crm.extensions import db, limiter
 from crm.forms import LoginForm
-from crm.i18n import _same_site
 from crm.models import User
+from crm.security import same_site_path
 from crm.services.users import authenticate
 
 blueprint = Blueprint("auth", __name__)
@@ -72,7 +72,7 @@ def login():
         if user is not None:
             login_user(user, remember=form.remember.data)
             db.session.commit()
-            target = _same_site(form.next.data) if user.role != "ambassador" else None
+            target = same_site_path(form.next.data) if user.role != "ambassador" else None
             return redirect(target or landing_page(user))
         form.password.errors.append(_("用户名或密码不正确。"))
         return render_template("auth/login.html", form=form), 401

@@ -1,4 +1,5 @@
-"""Engine settings: SQLite gets WAL, foreign keys, a busy timeout and real savepoints."""
+"""Engine settings: SQLite gets WAL, foreign keys, a busy timeout, real savepoints and
+transactions that take the write lock when they begin."""
 
 from flask import Flask
 from sqlalchemy import event
@@ -32,4 +33,7 @@ def _configure_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def on_begin(connection):
-        connection.exec_driver_sql("BEGIN")
+        # IMMEDIATE takes the write lock up front, waiting up to the busy timeout for it. A
+        # deferred BEGIN that reads and then writes fails at once ("database is locked") when
+        # another connection wrote in between, and the busy timeout cannot help it.
+        connection.exec_driver_sql("BEGIN IMMEDIATE")

@@ -3,6 +3,8 @@
 from flask import Flask, jsonify, render_template, request
 from flask_babel import lazy_gettext as _l
 
+from crm.extensions import db
+
 # The status codes with a page of their own, and their messages.
 MESSAGES = {
     400: _l("请求无法处理，请检查输入。"),
@@ -31,6 +33,8 @@ def register(app: Flask) -> None:
 
 def _handler(status: int):
     def handle(error):
+        if status == 500:
+            db.session.rollback()  # the failed transaction must not break the error page too
         message = str(MESSAGES[status])
         if request.path.startswith("/api/"):
             body = {"error": {"code": CODES[status], "message": message, "fields": {}}}

@@ -1,12 +1,12 @@
 """Language: Simplified Chinese by default, English on request; the switch remembers the choice."""
 
-from urllib.parse import urlsplit
-
 from flask import Blueprint, abort, current_app, redirect, request, session, url_for
 from flask_babel import get_locale
 from flask_login import current_user
 
 from crm.extensions import db
+from crm.security import same_site_path
+from crm.services.users import set_preferred_locale
 
 blueprint = Blueprint("i18n", __name__)
 
@@ -42,16 +42,6 @@ def switch_language(code: str):
         abort(404)
     session["locale"] = code
     if current_user.is_authenticated:
-        current_user.locale = code
+        set_preferred_locale(db.session, current_user, code)
         db.session.commit()
-    return redirect(_same_site(request.form.get("next")) or url_for("crm.home"))
-
-
-def _same_site(target: str | None) -> str | None:
-    """Only a path on this site may be a redirect target (no open redirect)."""
-    if not target:
-        return None
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
-        return None
-    return target
+    return redirect(same_site_path(request.form.get("next")) or url_for("crm.home"))

@@ -68,7 +68,6 @@ def require(right: str):
                 abort(403)
             return view(*args, **kwargs)
 
-        guarded.required_right = right
         return guarded
 
     return decorator

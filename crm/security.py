@@ -1,4 +1,4 @@
-"""Security headers on every response."""
+"""Security headers on every response, and redirect targets kept on this site."""
 
 from urllib.parse import urlsplit
 
@@ -16,14 +16,24 @@ def add_security_headers(response):
     headers.setdefault("X-Frame-Options", "SAMEORIGIN")
     headers.setdefault("Referrer-Policy", "same-origin")
     headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=(self)")
-    # Map pages carry inline scripts and styles written by folium; nothing loads from elsewhere
-    # but the configured tile server.
+    # No page runs inline script; styles may be inline (bars of the dashboard). Nothing loads
+    # from elsewhere but the configured tile server.
     headers.setdefault(
         "Content-Security-Policy",
         "default-src 'self'; "
         f"img-src 'self' data: {_tile_origin()}; "
         "style-src 'self' 'unsafe-inline'; "
-        "script-src 'self' 'unsafe-inline'; "
+        "script-src 'self'; "
         "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'self'",
     )
     return response
+
+
+def same_site_path(target: str | None) -> str | None:
+    """Only a path on this site may be a redirect target (no open redirect)."""
+    if not target:
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return None
+    return target

@@ -44,9 +44,6 @@ class Vocabulary:
             return key
         return term.en if locale.startswith("en") else term.zh
 
-    def choices(self, locale: str = "zh") -> list[tuple[str, str]]:
-        return [(term.key, self.label(term.key, locale)) for term in self.terms]
-
 
 ROLE = Vocabulary(
     "role",

@@ -12,13 +12,16 @@ require_python() {
 ensure_venv() {  # ensure_venv EXTRAS, e.g. ensure_venv "dev,postgres"
   require_python
   [ -x .venv/bin/python ] || "$PYTHON" -m venv .venv
-  local stamp
-  stamp=".venv/.installed-$(cat pyproject.toml constraints.txt | sha256sum | cut -c1-16)-${1:-base}"
-  if [ ! -f "$stamp" ]; then
-    echo "Installing Python packages into .venv ..."
-    .venv/bin/python -m pip install --quiet --upgrade pip
-    .venv/bin/python -m pip install --quiet --constraint constraints.txt --editable ".${1:+[$1]}"
-    rm -f .venv/.installed-*
-    touch "$stamp"
+  local version stamp
+  version=$(cat pyproject.toml constraints.txt | sha256sum | cut -c1-16)
+  stamp=".venv/.installed-$version-${1:-base}"
+  # The full set (the test command's) also serves the server, so no reinstall, no network.
+  if [ -f "$stamp" ] || [ -f ".venv/.installed-$version-dev,postgres" ]; then
+    return 0
   fi
+  echo "Installing Python packages into .venv ..."
+  .venv/bin/python -m pip install --quiet --upgrade pip
+  .venv/bin/python -m pip install --quiet --constraint constraints.txt --editable ".${1:+[$1]}"
+  find .venv -maxdepth 1 -name '.installed-*' ! -name ".installed-$version-*" -delete
+  touch "$stamp"
 }

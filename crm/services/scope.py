@@ -18,9 +18,3 @@ def scoped(statement, model, user, session: Session):
     if user.role != "staff" or user.unit_id is None:
         return statement
     return statement.where(model.owner_unit_id.in_(unit_subtree_ids(session, user.unit_id)))
-
-
-def in_scope(record, user, session: Session) -> bool:
-    if user.role != "staff" or user.unit_id is None:
-        return True
-    return record.owner_unit_id in unit_subtree_ids(session, user.unit_id)

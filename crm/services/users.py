@@ -1,7 +1,8 @@
 """Users: creation with an ambassador profile where due, and authentication."""
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
+from werkzeug.security import check_password_hash, generate_password_hash
 
 from crm.models import Ambassador, ApiToken, Unit, User
 from crm.models.base import utcnow
@@ -59,13 +60,33 @@ def create_user(
     return user
 
 
+# Checked when the name is unknown, so the answer takes as long as for a real user.
+_DUMMY_HASH = generate_password_hash("no such user")
+
+
 def authenticate(session: Session, name: str, password: str) -> User | None:
     user = session.scalar(select(User).where(User.name == name.strip()))
-    if user is None or not user.active or not user.check_password(password):
+    if user is None:
+        check_password_hash(_DUMMY_HASH, password)
         return None
-    user.last_login_at = utcnow()
+    if not user.active or not user.check_password(password):
+        return None
+    # A log-in is not an edit of the user: a plain UPDATE leaves `version` alone, so people
+    # logging in at the same moment as the same user do not collide.
+    session.execute(
+        update(User)
+        .where(User.id == user.id)
+        .values(last_login_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
     audit.record_event(session, "login", "users", user.id, user.id)
     return user
+
+
+def set_preferred_locale(session: Session, user: User, locale: str) -> None:
+    """The UI language the user chose; remembered across sessions and devices."""
+    user.locale = locale
+    audit.record_update(session, user, user.id)
 
 
 def create_token(session: Session, user: User, name: str | None = None) -> str:

@@ -2,6 +2,7 @@
 
 from sqlalchemy import select
 
+from app import create_app
 from crm.models import AuditEvent
 from tests.support import PASSWORD, csrf_token
 
@@ -142,3 +143,36 @@ def test_session_cookie_is_http_only(client, login, make_user):
     response = login(make_user("staff"))
     cookie = response.headers["Set-Cookie"]
     assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
+
+
+def test_control_characters_in_the_name_are_refused_not_crashed(client, make_user):
+    page = client.get("/login")
+    response = client.post(
+        "/login",
+        data={"name": "adm\x00in", "password": PASSWORD, "csrf_token": csrf_token(page.text)},
+    )
+    assert response.status_code == 200
+    assert "不能包含控制字符" in response.text
+
+
+def test_no_inline_script_is_allowed(client):
+    policy = client.get("/login").headers["Content-Security-Policy"]
+    assert "script-src 'self';" in policy
+
+
+def test_behind_a_trusted_proxy_the_client_address_is_the_forwarded_one(
+    database_url, session, make_user
+):
+    user = make_user("staff")
+    proxied = create_app(
+        {"SQLALCHEMY_DATABASE_URI": database_url, "SECRET_KEY": "x", "TRUSTED_PROXIES": 1}
+    )
+    client = proxied.test_client()
+    page = client.get("/login")
+    client.post(
+        "/login",
+        data={"name": user.name, "password": PASSWORD, "csrf_token": csrf_token(page.text)},
+        headers={"X-Forwarded-For": "203.0.113.7"},
+    )
+    event = session.scalar(select(AuditEvent).where(AuditEvent.action == "login"))
+    assert event.remote_addr == "203.0.113.7"
