@@ -88,16 +88,19 @@ def create_token_command(name, label):
 @with_appcontext
 @click.option("--enterprises", default=2000, show_default=True, help="Size of the demo city.")
 @click.option("--seed", default=1, show_default=True, help="Same seed, same city.")
-@click.option("--if-empty", is_flag=True, help="Do nothing when the demo city is already there.")
+@click.option("--if-empty", is_flag=True, help="Load only into a database that has no users yet.")
 @click.option("--replace", is_flag=True, help="Purge the demo city first, then load a new one.")
 def seed_demo_command(enterprises, seed, if_empty, replace):
     """Load the fictional demo city (示例数据), marked as demo so it can be purged."""
-    if has_demo(db.session):
-        if if_empty:
-            click.echo("示例数据已存在 / the demo city is already loaded")
-            return
-        if replace:
+    if if_empty and db.session.scalar(select(User.id).limit(1)) is not None:
+        # Only a brand-new database gets the demo; one in use (or purged of it) is left alone.
+        click.echo("数据库中已有数据，未加载示例数据 / the database is in use; no demo loaded")
+        return
+    if replace and has_demo(db.session):
+        try:
             purge_demo(db.session)
+        except DemoError as error:
+            raise click.ClickException(str(error)) from error
     started = time.perf_counter()
     try:
         summary = seed_demo(db.session, enterprises=enterprises, seed=seed, today=city_today())
@@ -117,7 +120,10 @@ def seed_demo_command(enterprises, seed, if_empty, replace):
 @click.confirmation_option(prompt="Delete every demo row?")
 def purge_demo_command():
     """Delete the demo city (rows marked 示例数据); real data stays."""
-    removed = purge_demo(db.session)
+    try:
+        removed = purge_demo(db.session)
+    except DemoError as error:
+        raise click.ClickException(str(error)) from error
     db.session.commit()
     click.echo(f"已删除示例数据 / demo data purged ({removed:,} records and what hung from them)")
 

@@ -13,6 +13,7 @@ from crm.permissions import has_right, require
 from crm.services.dashboard import build_dashboard
 
 blueprint = Blueprint("crm", __name__)
+EARLIEST_AS_OF = date(2000, 1, 1)
 
 
 @blueprint.get("/")
@@ -23,14 +24,25 @@ def home():
         return redirect(url_for("crm.portal"))
     if not has_right(current_user, "dashboard.view"):
         abort(403)
-    as_of = city_today()
-    if request.args.get("as_of"):
-        try:
-            as_of = date.fromisoformat(request.args["as_of"])
-        except ValueError:
-            flash(_("日期格式应为 YYYY-MM-DD，已显示今天的数据。"), "error")
+    today = city_today()
+    as_of = _as_of(request.args.get("as_of"), today)
     board = build_dashboard(db.session, current_user, as_of)
-    return render_template("crm/home.html", board=board)
+    return render_template("crm/home.html", board=board, is_today=as_of == today)
+
+
+def _as_of(text: str | None, today: date) -> date:
+    """The day asked for in ?as_of=, or today with a message when it is not a usable date."""
+    if not text:
+        return today
+    try:
+        day = date.fromisoformat(text)
+    except ValueError:
+        flash(_("日期格式应为 YYYY-MM-DD，已显示今天的数据。"), "error")
+        return today
+    if not EARLIEST_AS_OF <= day <= today:
+        flash(_("日期应在 2000-01-01 到今天之间，已显示今天的数据。"), "error")
+        return today
+    return day
 
 
 @blueprint.get("/portal")

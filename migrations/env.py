@@ -88,10 +88,23 @@ def run_migrations_online():
     connectable = get_engine()
 
     with connectable.connect() as connection:
-        context.configure(connection=connection, target_metadata=get_metadata(), **conf_args)
-
-        with context.begin_transaction():
-            context.run_migrations()
+        sqlite = connection.dialect.name == "sqlite"
+        if sqlite:
+            # Batch migrations copy SQLite tables; with foreign keys on, dropping the old copy of
+            # a referenced table would fail. Off for the migration (outside any transaction) and
+            # checked afterwards; the connection is then discarded, never pooled with them off.
+            connection.connection.driver_connection.execute("PRAGMA foreign_keys = OFF")
+        try:
+            context.configure(connection=connection, target_metadata=get_metadata(), **conf_args)
+            with context.begin_transaction():
+                context.run_migrations()
+                if sqlite:
+                    broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+                    if broken:
+                        raise RuntimeError(f"migration broke foreign keys: {broken[:5]}")
+        finally:
+            if sqlite:
+                connection.invalidate()
 
 
 if context.is_offline_mode():

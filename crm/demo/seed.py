@@ -27,6 +27,7 @@ from chainmap.segments import load_chain_segments
 from crm import models
 from crm.demo import has_demo
 from crm.services.names import name_initials, normalise_name
+from crm.vocabulary import LEAD_STAGE, PROJECT_STAGE
 from geo.boundaries import random_point_in
 from geo.places import load_districts
 
@@ -55,14 +56,16 @@ INDUSTRY_CODES = {  # GB/T 4754 class by category (first segment's category)
     "M9": "3670", "M10": "3670", "D1": "3611", "D2": "5261", "S1": "7320",
 }  # fmt: skip
 
-LEAD_STAGE_WEIGHTS = {"clue": 35, "initial_contact": 25, "site_visit": 15, "negotiation": 12,
-                      "signed": 13}  # fmt: skip
+# Stages come from crm.vocabulary, so a city that renames or adds stages keeps a working demo:
+# each lead stage holds fewer leads than the one before; the last lead stage is the signing.
+LEAD_STAGES = LEAD_STAGE.keys
+LEAD_STAGE_WEIGHTS = tuple(0.72**index for index in range(len(LEAD_STAGES)))
+SIGNED = LEAD_STAGES[-1]
 LEAD_SOURCE_WEIGHTS = {"business_referral": 25, "ambassador": 12, "exhibition": 15,
                        "intermediary": 10, "online": 8, "walk_in": 10, "chain_targeting": 18,
                        "other": 2}  # fmt: skip
-PROJECT_STAGES = ("planning", "ready_to_start", "newly_started", "under_construction",
-                  "completed", "in_production")  # fmt: skip
-STARTED = {"newly_started", "under_construction", "completed", "in_production"}
+PROJECT_STAGES = PROJECT_STAGE.keys
+STARTED = {term.key for term in PROJECT_STAGE if term.pool != "reserve"}
 
 
 class DemoError(Exception):
@@ -253,6 +256,13 @@ class DemoCity:
         for number in range(1, ambassador_count + 1):
             kind = kinds[(number - 1) % len(kinds)]
             specs.append((f"ambassador{number}", "ambassador", self.person(), None, False, kind))
+        taken = sorted(self.session.scalars(
+            select(models.User.name).where(models.User.name.in_([spec[0] for spec in specs]))
+        ))  # fmt: skip
+        if taken:
+            raise DemoError(
+                f"示例账号与已有用户重名 / demo log-ins already taken: {', '.join(taken)}"
+            )
         ids = self.ids(table, len(specs))
         rows = []
         self.staff_of: dict[int | None, list[int]] = {}
@@ -386,8 +396,8 @@ class DemoCity:
                 "emissions_t": Decimal(f"{output * rng.uniform(0.002, 0.03):.2f}"),
                 "safety_rating": rng.choices("ABCD", (50, 35, 12, 3))[0],
                 "environment_rating": rng.choices("ABCD", (45, 38, 13, 4))[0],
-                "established_on": date(rng.randint(1969, self.today.year - 1), rng.randint(1, 12),
-                                       rng.randint(1, 28)),
+                # Counted back from today: the same draws whatever the year (determinism).
+                "established_on": self.today - timedelta(days=rng.randint(400, 57 * 365)),
                 "registered_capital_wan": Decimal(rng.choice((50, 100, 200, 500, 1000, 3000,
                                                               5000, 10000))),
                 "legal_representative": self.person(),
@@ -539,7 +549,6 @@ class DemoCity:
         table = models.Lead.__table__
         rng = self.rng
         count = int(self.n * LEADS_PER_ENTERPRISE)
-        stages, stage_weights = zip(*LEAD_STAGE_WEIGHTS.items(), strict=True)
         sources, source_weights = zip(*LEAD_SOURCE_WEIGHTS.items(), strict=True)
         lead_vocab = self.vocab["lead"]
         county_codes = list(self.vocab["district_weights"])
@@ -551,15 +560,16 @@ class DemoCity:
             outside = rng.random() < 0.7 and self.outside
             enterprise = rng.choice(self.outside if outside else self.local)
             county = self.enterprise_county.get(enterprise) or rng.choice(county_codes)
-            stage = rng.choices(stages, stage_weights)[0]
-            status = "active" if stage == "signed" else rng.choices(
+            stage_index = rng.choices(range(len(LEAD_STAGES)), LEAD_STAGE_WEIGHTS)[0]
+            stage = LEAD_STAGES[stage_index]
+            status = "active" if stage == SIGNED else rng.choices(
                 ("active", "on_hold", "lost"), (80, 12, 8))[0]  # fmt: skip
             unit = self.owner_unit(county)
             source = rng.choices(sources, source_weights)[0]
             intended = self.lognormal(5000, 1.1)
             created = self.days_ago(20, 720)
             signed_on = None
-            if stage == "signed":
+            if stage == SIGNED:
                 signed_on = created + timedelta(days=rng.randint(30, 400))
                 if signed_on > self.today:
                     signed_on = self.days_ago(0, 90)
@@ -572,12 +582,11 @@ class DemoCity:
                 "sector": rng.choices(("industry", "services", "infrastructure", "agriculture"),
                                       (80, 10, 5, 5))[0],
                 "owner_unit_id": unit, "credited_unit_id": unit, "owner_id": self.owner_user(unit),
-                "likelihood": {"clue": 10, "initial_contact": 25, "site_visit": 45,
-                               "negotiation": 70, "signed": 100}[stage],
+                "likelihood": round(100 * (stage_index + 1) / len(LEAD_STAGES)),
                 "next_step": rng.choice(lead_vocab["next_steps"]) if status == "active"
-                and stage != "signed" else None,
+                and stage != SIGNED else None,
                 "next_step_on": self.today + timedelta(days=rng.randint(-20, 40))
-                if status == "active" and stage != "signed" else None,
+                if status == "active" and stage != SIGNED else None,
                 "signed_amount_wan": Decimal(f"{intended * rng.uniform(0.8, 1.1):.0f}")
                 if signed_on else None,
                 "signed_on": signed_on,
@@ -586,7 +595,7 @@ class DemoCity:
                 "import_batch_id": self.batch_id,
                 "created_at": datetime.combine(created, time(10, 0)),
             }))  # fmt: skip
-            changes.extend(self.stage_history("lead", lead_id, LEAD_STAGE_WEIGHTS, stage,
+            changes.extend(self.stage_history("lead", lead_id, LEAD_STAGES, stage,
                                               created, signed_on or self.today))  # fmt: skip
             if signed_on:
                 self.signed_leads.append(rows[-1])
@@ -648,13 +657,14 @@ class DemoCity:
                 )
             age = (self.today - signed_on).days
             # Older projects have gone further; a few stall.
-            position = min(5, max(0, int(age / 180 + rng.uniform(-1, 1))))
+            last = len(PROJECT_STAGES) - 1
+            position = min(last, max(0, int(age / 180 + rng.uniform(-1, 1))))
             stage = PROJECT_STAGES[position]
             status = rng.choices(("on_track", "lagging", "suspended"), (80, 15, 5))[0]
             county = self.enterprise_county.get(enterprise) or rng.choice(county_codes)
             parks = self.parks_in.get(county, [])
             started = stage in STARTED
-            done_share = {0: 0, 1: 0.02, 2: 0.15, 3: 0.45, 4: 0.9, 5: 1.0}[position]
+            done_share = (position / last) ** 1.6  # spending follows the stage, slowly at first
             funds = total * done_share * rng.uniform(0.8, 1.0)
             started_on = (
                 signed_on + timedelta(days=min(age, rng.randint(60, 200))) if started else None

@@ -20,7 +20,8 @@ class User(UserMixin, Record, Versioned, DemoMarked, Base):
     display_name: Mapped[str | None] = mapped_column(String(80))
     role: Mapped[str] = enum_column(ROLE)
     # Staff with a unit see only records owned by that unit or its sub-units.
-    unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id", ondelete="SET NULL"))
+    # RESTRICT: deleting a unit must never widen its users' scope to the whole city.
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id", ondelete="RESTRICT"))
     # Officials who may verify signing (签约) and landing.
     can_verify: Mapped[bool] = mapped_column(default=False)
     password_hash: Mapped[str] = mapped_column(String(300))

@@ -47,8 +47,11 @@ class Dashboard:
 
 
 def build_dashboard(session: Session, user, as_of: date, segment_limit: int = 12) -> Dashboard:
-    """Every figure of the home page, restricted to the user's unit scope where one is set."""
-    year_start, next_year = date(as_of.year, 1, 1), date(as_of.year + 1, 1, 1)
+    """Every figure of the home page, restricted to the user's unit scope where one is set.
+
+    Signing and funds count from 1 January up to `as_of`; stages and pools are as they stand.
+    """
+    year_start = date(as_of.year, 1, 1)
     live_leads = scoped(select(Lead).where(Lead.deleted_at.is_(None)), Lead, user, session)
     live_projects = scoped(
         select(Project).where(Project.deleted_at.is_(None)), Project, user, session
@@ -83,7 +86,7 @@ def build_dashboard(session: Session, user, as_of: date, segment_limit: int = 12
     }
     board.projects_by_sector = [(key, *sectors.get(key, (0, Decimal(0)))) for key in SECTOR.keys]
 
-    signed_this_year = and_(leads.c.signed_on >= year_start, leads.c.signed_on < next_year)
+    signed_this_year = and_(leads.c.signed_on >= year_start, leads.c.signed_on <= as_of)
     board.signed_count, board.signed_amount_wan = session.execute(
         select(func.count(), func.coalesce(func.sum(leads.c.signed_amount_wan), 0)).where(
             signed_this_year

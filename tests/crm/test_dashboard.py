@@ -13,7 +13,7 @@ AS_OF = date(2026, 6, 22)
 
 @pytest.fixture
 def small_city(session, make_user, make_unit):
-    """Four signed leads (three this year), three projects, funds in and out of the year."""
+    """Five signed leads (three this year before AS_OF), three projects, funds in and out."""
     maojian = make_unit("茅箭区招商局")
     zhangwan = make_unit("张湾区招商局")
     leader = make_user("official")
@@ -28,6 +28,7 @@ def small_city(session, make_user, make_unit):
     b = lead("乙", signed_on=date(2026, 5, 1), amount=Decimal(12000))
     lead("丙", signed_on=date(2026, 6, 1), amount=Decimal(8000), unit=zhangwan)
     lead("丁", signed_on=date(2025, 12, 30), amount=Decimal(99999))
+    lead("庚", signed_on=date(2026, 8, 1), amount=Decimal(5000))  # after the day asked for
     lead("戊", stage="negotiation")
     lead("己", stage="clue")
     session.flush()
@@ -66,8 +67,8 @@ def small_city(session, make_user, make_unit):
 def test_citywide_figures(session, make_user, small_city):
     board = build_dashboard(session, make_user("official"), AS_OF)
     assert board.leads_by_stage == [("clue", 1), ("initial_contact", 0), ("site_visit", 0),
-                                    ("negotiation", 1), ("signed", 4)]  # fmt: skip
-    # Signed this year: 甲 30000 + 乙 12000 + 丙 8000 (丁 was last year).
+                                    ("negotiation", 1), ("signed", 5)]  # fmt: skip
+    # Signed this year up to the day: 甲 30000 + 乙 12000 + 丙 8000 (丁 was last year, 庚 later).
     assert (board.signed_count, board.signed_amount_wan) == (3, Decimal(50000))
     # Funds this year up to the day: 1000 + 500 (not December's 700 nor July's 400).
     assert board.funds_in_place_wan == Decimal(1500)
@@ -109,3 +110,7 @@ def test_a_bad_as_of_date_falls_back_to_today_with_a_message(client, login, make
     page = client.get("/?as_of=2026-13-45")
     assert page.status_code == 200
     assert "日期格式应为 YYYY-MM-DD" in page.text
+    for impossible in ("9999-12-31", "1900-01-01"):
+        page = client.get(f"/?as_of={impossible}")
+        assert page.status_code == 200
+        assert "日期应在 2000-01-01 到今天之间" in page.text

@@ -151,3 +151,41 @@ def test_seeded_credit_codes_are_valid(session, city):
     )
     codes = list(codes)
     assert len(codes) > 900 and all(uscc.is_valid(code) for code in codes)
+
+
+def test_purge_refuses_when_real_records_use_demo_ones(session, city):
+    from crm.services.users import create_user
+
+    unit = session.scalar(select(models.Unit).where(models.Unit.kind == "district_bureau"))
+    create_user(session, "real.staff", "staff", "long-enough-1", unit=unit)
+    session.flush()
+    with pytest.raises(DemoError) as refused:
+        purge_demo(session)
+    assert "users in demo units: 1" in str(refused.value)
+    assert count(session, models.Enterprise) == 1000  # nothing was deleted
+
+
+def test_demo_log_ins_that_are_taken_are_refused_cleanly(session):
+    from crm.services.users import create_user
+
+    create_user(session, "admin", "admin", "long-enough-1")
+    session.flush()
+    with pytest.raises(DemoError) as refused:
+        seed_demo(session, enterprises=60, seed=1, today=TODAY)
+    assert "admin" in str(refused.value)
+
+
+def test_the_city_does_not_change_with_the_year(session):
+    seed_demo(session, enterprises=120, seed=5, today=date(2026, 12, 31))
+    names = session.scalars(select(models.Enterprise.name).order_by(models.Enterprise.id)).all()
+    purge_demo(session)
+    seed_demo(session, enterprises=120, seed=5, today=date(2027, 1, 1))
+    again = session.scalars(select(models.Enterprise.name).order_by(models.Enterprise.id)).all()
+    assert again == names
+
+
+def test_seed_if_empty_leaves_a_database_in_use_alone(app, session, make_user):
+    make_user("admin", name="the.admin")
+    result = app.test_cli_runner().invoke(args=["seed-demo", "--if-empty", "--enterprises", "60"])
+    assert result.exit_code == 0, result.output
+    assert count(session, models.Enterprise) == 0

@@ -47,3 +47,28 @@ def test_sqlite_connections_enforce_foreign_keys_and_wait_when_busy(tmp_path):
         assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
         assert connection.exec_driver_sql("PRAGMA busy_timeout").scalar() == 5000
         db.engine.dispose()
+
+
+def test_downgrade_and_upgrade_keep_the_data_on_sqlite(tmp_path):
+    from datetime import date
+
+    from crm.demo.seed import seed_demo
+    from crm.models import Unit, User
+
+    url = f"sqlite:///{tmp_path / 'data.db'}"
+    fresh = make_app(url, tmp_path)
+    directory = fresh.extensions["migrate"].directory
+    with fresh.app_context():
+        upgrade(directory=directory)
+        seed_demo(db.session, enterprises=60, seed=2, today=date(2026, 6, 1))
+        db.session.commit()
+        users = db.session.query(User).count()
+        scoped = db.session.query(User).filter(User.unit_id.is_not(None)).count()
+        db.session.remove()
+        downgrade(directory=directory, revision="-1")
+        upgrade(directory=directory)
+        assert db.session.query(User).count() == users
+        assert db.session.query(User).filter(User.unit_id.is_not(None)).count() == scoped
+        assert db.session.query(Unit).count() > 0
+        db.session.remove()
+        db.engine.dispose()
