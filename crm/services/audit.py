@@ -40,26 +40,20 @@ def _tracked_columns(record):
     ]
 
 
+def _shown(field: str, value) -> str | None:
+    return "***" if field in SECRET_FIELDS else _text(value)
+
+
 def record_create(session: Session, record, actor_id: int | None) -> None:
-    """Call after flush, so the record has its id."""
+    """Flushes first, so the record has its id: one event per column with a value."""
     session.flush()
     for attribute in _tracked_columns(record):
-        if attribute.key == "id":
-            continue
         value = getattr(record, attribute.key)
-        if value is None:
-            continue
-        session.add(
-            AuditEvent(
-                user_id=actor_id,
-                action="create",
-                entity=record.__tablename__,
-                entity_id=record.id,
-                field=attribute.key,
-                new_value="***" if attribute.key in SECRET_FIELDS else _text(value),
-                remote_addr=_remote_addr(),
-            )
-        )
+        if attribute.key != "id" and value is not None:
+            record_value(
+                session, "create", record, attribute.key, None, _shown(attribute.key, value),
+                actor_id,
+            )  # fmt: skip
 
 
 def record_update(session: Session, record, actor_id: int | None) -> list[str]:
@@ -74,19 +68,10 @@ def record_update(session: Session, record, actor_id: int | None) -> list[str]:
         new = history.added[0] if history.added else None
         if old == new:
             continue
-        secret = attribute.key in SECRET_FIELDS
-        session.add(
-            AuditEvent(
-                user_id=actor_id,
-                action="update",
-                entity=record.__tablename__,
-                entity_id=record.id,
-                field=attribute.key,
-                old_value="***" if secret else _text(old),
-                new_value="***" if secret else _text(new),
-                remote_addr=_remote_addr(),
-            )
-        )
+        record_value(
+            session, "update", record, attribute.key, _shown(attribute.key, old),
+            _shown(attribute.key, new), actor_id,
+        )  # fmt: skip
         changed.append(attribute.key)
     return changed
 
@@ -100,31 +85,27 @@ def record_value(
     new_value: str | None,
     actor_id: int | None,
 ) -> None:
-    """One field's change that no column shows, such as a many-to-many collection."""
-    session.add(
-        AuditEvent(
-            user_id=actor_id,
-            action=action,
-            entity=record.__tablename__,
-            entity_id=record.id,
-            field=field,
-            old_value=old_value,
-            new_value=new_value,
-            remote_addr=_remote_addr(),
-        )
-    )
+    """One field's change, as text; also for what no column shows (a many-to-many collection)."""
+    _add(session, action, record.__tablename__, record.id, actor_id, field, old_value, new_value)
 
 
 def record_event(
     session: Session, action: str, entity: str, entity_id: int | None, actor_id: int | None
 ) -> None:
     """A whole-record event: delete, unmask, login."""
+    _add(session, action, entity, entity_id, actor_id)
+
+
+def _add(session, action, entity, entity_id, actor_id, field=None, old=None, new=None) -> None:
     session.add(
         AuditEvent(
             user_id=actor_id,
             action=action,
             entity=entity,
             entity_id=entity_id,
+            field=field,
+            old_value=old,
+            new_value=new,
             remote_addr=_remote_addr(),
         )
     )
