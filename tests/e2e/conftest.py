@@ -17,7 +17,8 @@ from tests.support import PASSWORD, drop_schema, make_app, recreate_schema, runn
 
 CHROMIUM = "/usr/bin/chromium"
 DEMO_ENTERPRISES = 400
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-results" / "screenshots"
+# Not under test-results/: pytest-playwright empties that folder at the start of each run.
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-output" / "screenshots"
 
 
 def pytest_collection_modifyitems(items):
@@ -94,7 +95,7 @@ def live_server(live_app):
 
 @pytest.fixture
 def screenshot(page, request):
-    """screenshot(name): saves the page under test-results/screenshots/<database>/."""
+    """screenshot(name): saves the page under test-output/screenshots/<database>/."""
     folder = SCREENSHOTS / os.environ.get("TEST_RUN_NAME", "local")
     folder.mkdir(parents=True, exist_ok=True)
 
