@@ -15,7 +15,7 @@ from crm.demo.purge import purge_demo
 from crm.demo.seed import DEMO_PASSWORD, DemoError, seed_demo
 from crm.extensions import db
 from crm.models import Unit, User
-from crm.services.users import UserError, create_token, create_user
+from crm.services.users import UserError, create_token, create_user, revoke_tokens
 from crm.vocabulary import AMBASSADOR_KIND, ROLE
 
 
@@ -84,6 +84,19 @@ def create_token_command(name, label):
     click.echo(token)
 
 
+@click.command("revoke-tokens")
+@with_appcontext
+@click.argument("name")
+def revoke_tokens_command(name):
+    """Revoke every API token of user NAME (they answer 401 from then on)."""
+    user = db.session.scalar(select(User).where(User.name == name))
+    if user is None:
+        raise click.ClickException(f"用户不存在 / no such user: {name}")
+    count = revoke_tokens(db.session, user)
+    db.session.commit()
+    click.echo(f"已撤销 {count} 个令牌 / revoked {count} token(s) of {name}")
+
+
 @click.command("seed-demo")
 @with_appcontext
 @click.option("--enterprises", default=2000, show_default=True, help="Size of the demo city.")
@@ -132,6 +145,7 @@ commands = [
     init_db,
     create_user_command,
     create_token_command,
+    revoke_tokens_command,
     seed_demo_command,
     purge_demo_command,
 ]

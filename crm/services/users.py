@@ -83,6 +83,17 @@ def authenticate(session: Session, name: str, password: str) -> User | None:
     return user
 
 
+def revoke_tokens(session: Session, user: User, actor_id: int | None = None) -> int:
+    """Revoke every live API token of the user; returns how many."""
+    tokens = session.scalars(
+        select(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+    ).all()
+    for token in tokens:
+        token.revoked_at = utcnow()
+        audit.record_event(session, "delete", "api_tokens", token.id, actor_id)
+    return len(tokens)
+
+
 def set_preferred_locale(session: Session, user: User, locale: str) -> None:
     """The UI language the user chose; remembered across sessions and devices."""
     user.locale = locale

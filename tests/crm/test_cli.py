@@ -89,3 +89,14 @@ def test_create_token_prints_only_the_token_and_keeps_only_its_hash(app, session
 def test_create_token_for_unknown_user_fails_clearly(app, session):
     result = invoke(app, "create-token", "nobody")
     assert result.exit_code == 1 and "no such user" in result.output
+
+
+def test_revoked_tokens_answer_401(app, session, make_user):
+    user = make_user("staff")
+    token = invoke(app, "create-token", user.name).output.strip()
+    client = app.test_client()
+    headers = {"Authorization": f"Bearer {token}"}
+    assert client.get("/api/v1/enterprises", headers=headers).status_code == 200
+    result = invoke(app, "revoke-tokens", user.name)
+    assert result.exit_code == 0 and "revoked 1 token" in result.output
+    assert client.get("/api/v1/enterprises", headers=headers).status_code == 401
