@@ -76,9 +76,7 @@ def create_user_command(
 @click.option("--label", help="What the token is for.")
 def create_token_command(name, label):
     """Make an API token for user NAME and print only the token."""
-    user = db.session.scalar(select(User).where(User.name == name))
-    if user is None:
-        raise click.ClickException(f"用户不存在 / no such user: {name}")
+    user = _user_named(name)
     token = create_token(db.session, user, label)
     db.session.commit()
     click.echo(token)
@@ -89,9 +87,7 @@ def create_token_command(name, label):
 @click.argument("name")
 def revoke_tokens_command(name):
     """Revoke every API token of user NAME (they answer 401 from then on)."""
-    user = db.session.scalar(select(User).where(User.name == name))
-    if user is None:
-        raise click.ClickException(f"用户不存在 / no such user: {name}")
+    user = _user_named(name)
     count = revoke_tokens(db.session, user)
     db.session.commit()
     click.echo(f"已撤销 {count} 个令牌 / revoked {count} token(s) of {name}")
@@ -139,6 +135,13 @@ def purge_demo_command():
         raise click.ClickException(str(error)) from error
     db.session.commit()
     click.echo(f"已删除示例数据 / demo data purged ({removed:,} records and what hung from them)")
+
+
+def _user_named(name: str) -> User:
+    user = db.session.scalar(select(User).where(User.name == name))
+    if user is None:
+        raise click.ClickException(f"用户不存在 / no such user: {name}")
+    return user
 
 
 commands = [

@@ -120,6 +120,12 @@ class DemoCity:
             self.session.execute(insert(table), rows[start : start + CHUNK])
         self.summary.counts[table.name] = self.summary.counts.get(table.name, 0) + len(rows)
 
+    def write_with_ids(self, table: Table, rows: list[dict], demo: bool = False) -> None:
+        """Stamp the rows, give them the next ids in order, and write them."""
+        for row, row_id in zip(rows, self.ids(table, len(rows)), strict=True):
+            self.stamp(row, demo=demo)["id"] = row_id
+        self.write(table, rows)
+
     def stamp(self, row: dict, demo: bool = True) -> dict:
         row.setdefault("created_at", self.now)
         row.setdefault("updated_at", self.now)
@@ -466,14 +472,13 @@ class DemoCity:
         """Three years of figures for enterprises above designated size (亩均 reads them)."""
         table = models.EnterpriseYear.__table__
         above = [row for row in rows if row["is_above_scale"]]
-        ids = iter(self.ids(table, len(above) * 3))
         years = []
         for row in above:
             output = float(row["output_wan"])
             for back in (3, 2, 1):
                 factor = (1 + self.rng.uniform(-0.05, 0.15)) ** -back
-                years.append(self.stamp({
-                    "id": next(ids), "enterprise_id": row["id"], "year": self.today.year - back,
+                years.append({
+                    "enterprise_id": row["id"], "year": self.today.year - back,
                     "output_wan": Decimal(f"{output * factor:.1f}"),
                     "value_added_wan": Decimal(f"{output * factor * 0.28:.1f}"),
                     "tax_wan": Decimal(f"{float(row['tax_wan']) * factor:.1f}"),
@@ -481,8 +486,8 @@ class DemoCity:
                     "emissions_t": Decimal(f"{float(row['emissions_t']) * factor:.2f}"),
                     "employees": row["employees"],
                     "rd_spend_wan": Decimal(f"{float(row['rd_spend_wan']) * factor:.1f}"),
-                }, demo=False))  # fmt: skip
-        self.write(table, years)
+                })  # fmt: skip
+        self.write_with_ids(table, years)
 
     def make_supply_links(self) -> None:
         """Local buyers and their suppliers along the chain's flows; 链主 buy the most."""
@@ -518,9 +523,7 @@ class DemoCity:
             seen.add(key)
             rows.append({"supplier_id": supplier, "customer_id": customer, "segment_id": key[2],
                          "share": round(rng.uniform(0.05, 0.6), 3)})  # fmt: skip
-        for row, link_id in zip(rows, self.ids(table, len(rows)), strict=True):
-            self.stamp(row, demo=False)["id"] = link_id
-        self.write(table, rows)
+        self.write_with_ids(table, rows)
 
     def make_contacts(self) -> None:
         table = models.Contact.__table__
@@ -602,7 +605,7 @@ class DemoCity:
             if source == "ambassador":
                 self.ambassador_leads.append(lead_id)
         self.write(table, rows)
-        self.write_stage_changes(changes)
+        self.write_with_ids(models.StageChange.__table__, changes)
 
     def stage_history(self, subject, record_id, stage_order, stage, start, end) -> list[dict]:
         """None → first stage at `start`, then each next stage up to `stage`, dated in order."""
@@ -612,18 +615,11 @@ class DemoCity:
         changes, previous = [], None
         for number, step in enumerate(steps):
             when = start + timedelta(days=span * number // len(steps))
-            changes.append({"subject": subject, f"{subject}_id": record_id, "from_stage": previous,
+            changes.append({"subject": subject, "lead_id": None, "project_id": None,
+                            f"{subject}_id": record_id, "from_stage": previous,
                             "to_stage": step, "changed_at": datetime.combine(when, time(15, 0))})  # fmt: skip
             previous = step
         return changes
-
-    def write_stage_changes(self, changes: list[dict]) -> None:
-        table = models.StageChange.__table__
-        for change, change_id in zip(changes, self.ids(table, len(changes)), strict=True):
-            change.setdefault("lead_id", None)
-            change.setdefault("project_id", None)
-            self.stamp(change, demo=False)["id"] = change_id
-        self.write(table, changes)
 
     def make_projects(self) -> None:
         table = models.Project.__table__
@@ -697,7 +693,7 @@ class DemoCity:
             changes.extend(self.stage_history("project", project_id, PROJECT_STAGES, stage,
                                               signed_on, self.today))  # fmt: skip
         self.write(table, rows)
-        self.write_stage_changes(changes)
+        self.write_with_ids(models.StageChange.__table__, changes)
         self.make_project_details(rows)
 
     def make_project_details(self, projects: list[dict]) -> None:
@@ -776,11 +772,6 @@ class DemoCity:
         self.write_with_ids(models.FundsArrival.__table__, funds)
         self.write_with_ids(models.ProjectProblem.__table__, problems)
         self.write_with_ids(models.SupervisionItem.__table__, items)
-
-    def write_with_ids(self, table: Table, rows: list[dict], demo: bool = False) -> None:
-        for row, row_id in zip(rows, self.ids(table, len(rows)), strict=True):
-            self.stamp(row, demo=demo)["id"] = row_id
-        self.write(table, rows)
 
     def make_activities(self) -> None:
         rng = self.rng
