@@ -83,15 +83,14 @@ def make_unit(session):
 
 @pytest.fixture
 def login(client):
-    """login(user_or_name, password=PASSWORD) -> the response to the log-in POST."""
+    """login(user_or_name, password=PASSWORD, next_page=None) -> the log-in POST's response."""
 
-    def do_login(user, password: str = PASSWORD, **environ):
+    def do_login(user, password: str = PASSWORD, next_page: str | None = None, **environ):
         name = user if isinstance(user, str) else user.name
-        page = client.get("/login")
-        return client.post(
-            "/login",
-            data={"name": name, "password": password, "csrf_token": csrf_token(page.text)},
-            environ_base=environ,
-        )
+        page = client.get("/login", query_string={"next": next_page} if next_page else None)
+        data = {"name": name, "password": password, "csrf_token": csrf_token(page.text)}
+        if next_page:
+            data["next"] = next_page
+        return client.post("/login", data=data, environ_base=environ)
 
     return do_login

@@ -36,35 +36,15 @@ def test_inactive_user_cannot_log_in(client, login, make_user, session):
     assert login(user).status_code == 401
 
 
-def test_next_parameter_only_goes_to_this_site(client, make_user):
-    user = make_user("staff")
-    page = client.get("/login?next=https://evil.example/")
-    response = client.post(
-        "/login",
-        data={
-            "name": user.name,
-            "password": PASSWORD,
-            "next": "https://evil.example/",
-            "csrf_token": csrf_token(page.text),
-        },
-    )
+def test_next_parameter_only_goes_to_this_site(client, login, make_user):
+    response = login(make_user("staff"), next_page="https://evil.example/")
     assert response.headers["Location"] == "/"
 
 
-def test_next_parameter_returns_to_the_page_asked_for(client, make_user):
-    user = make_user("staff")
+def test_next_parameter_returns_to_the_page_asked_for(client, login, make_user):
     redirect = client.get("/projects")
     assert redirect.headers["Location"].startswith("/login?next=/projects")
-    page = client.get("/login?next=/projects")
-    response = client.post(
-        "/login",
-        data={
-            "name": user.name,
-            "password": PASSWORD,
-            "next": "/projects",
-            "csrf_token": csrf_token(page.text),
-        },
-    )
+    response = login(make_user("staff"), next_page="/projects")
     assert response.headers["Location"] == "/projects"
 
 
