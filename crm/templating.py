@@ -6,7 +6,7 @@ from flask import Flask
 from flask_login import current_user
 
 from crm import vocabulary
-from crm.demo import has_demo
+from crm.services.demo_marks import has_demo
 from crm.extensions import db
 from crm.i18n import locale_key
 from crm.permissions import has_right

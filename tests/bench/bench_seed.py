@@ -20,7 +20,7 @@ from pathlib import Path
 from flask_migrate import upgrade
 
 from app import create_app
-from crm.demo.seed import seed_demo
+from demo.seed import seed_demo
 from crm.extensions import db
 
 TARGET_SECONDS = 60

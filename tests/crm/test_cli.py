@@ -100,3 +100,20 @@ def test_revoked_tokens_answer_401(app, session, make_user):
     result = invoke(app, "revoke-tokens", user.name)
     assert result.exit_code == 0 and "revoked 1 token" in result.output
     assert client.get("/api/v1/enterprises", headers=headers).status_code == 401
+
+
+def test_ordinary_commands_do_not_load_the_geometry_libraries():
+    """The demo city's and the map's libraries load only where they are used."""
+    import subprocess
+    import sys
+
+    probe = (
+        "import sys; from app import create_app; app = create_app({'SQLALCHEMY_DATABASE_URI': "
+        "'sqlite://'}); app.test_cli_runner().invoke(args=['create-user', '--help']); "
+        "print(sorted(m for m in ('shapely', 'pyproj', 'geopandas', 'chainmap.definition') "
+        "if m in sys.modules))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True, timeout=120
+    )
+    assert result.stdout.strip() == "[]"

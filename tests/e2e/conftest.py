@@ -10,7 +10,7 @@ from sqlalchemy.engine import make_url
 from werkzeug.serving import make_server
 
 from crm.clock import city_today
-from crm.demo.seed import seed_demo
+from demo.seed import seed_demo
 from crm.extensions import db
 from crm.services.users import create_user
 from tests.support import PASSWORD, drop_schema, make_app, recreate_schema, running_in_ci

@@ -4,7 +4,7 @@ from playwright.sync_api import expect
 from sqlalchemy import text
 
 from crm.clock import city_today
-from crm.demo.seed import DEMO_PASSWORD
+from demo.seed import DEMO_PASSWORD
 from crm.extensions import db
 
 

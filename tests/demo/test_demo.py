@@ -7,8 +7,8 @@ import shapely
 from sqlalchemy import func, select
 
 from crm import models
-from crm.demo.purge import purge_demo
-from crm.demo.seed import DemoError, seed_demo
+from demo.purge import purge_demo
+from demo.seed import DemoError, seed_demo
 from geo.boundaries import load_boundaries
 
 TODAY = date(2026, 6, 22)
@@ -189,3 +189,13 @@ def test_seed_if_empty_leaves_a_database_in_use_alone(app, session, make_user):
     result = app.test_cli_runner().invoke(args=["seed-demo", "--if-empty", "--enterprises", "60"])
     assert result.exit_code == 0, result.output
     assert count(session, models.Enterprise) == 0
+
+
+def test_seed_if_empty_loads_an_unused_database_and_prints_labels(app, session):
+    result = app.test_cli_runner().invoke(args=["seed-demo", "--if-empty", "--enterprises", "60"])
+    assert result.exit_code == 0, result.output
+    assert count(session, models.Enterprise) == 60
+    # Ambassadors are listed by the kind's labels, never by its key.
+    assert "ambassador1  ambassador 招商大使 / investment ambassador" in result.output
+    assert "荣誉市民 / honorary citizen" in result.output
+    assert "investment_ambassador" not in result.output

@@ -25,13 +25,13 @@ from werkzeug.security import generate_password_hash
 from chainmap.definition import load_chain_by_key, load_local_base
 from chainmap.segments import load_chain_segments
 from crm import models
-from crm.demo import has_demo
+from crm.services.demo_marks import has_demo
 from crm.services.names import name_initials, normalise_name
 from crm.vocabulary import LEAD_STAGE, PROJECT_STAGE
 from geo.boundaries import random_point_in
 from geo.places import load_districts
 
-DATA = Path(__file__).resolve().parents[2] / "data" / "demo"
+DATA = Path(__file__).resolve().parents[1] / "data" / "demo"
 DEMO_PASSWORD = "shiyan-demo-2026"
 CHUNK = 5000
 

@@ -5,7 +5,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from crm import models
-from crm.demo.seed import DemoError
+from demo.seed import DemoError
 
 # Children first; the rest (milestones, progress, activities, links, years …) cascade in the
 # database from these.

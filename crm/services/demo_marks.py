@@ -1,4 +1,4 @@
-"""The demo city: fictional, deterministic data marked as demo so it can be purged."""
+"""What the CRM knows of the demo city: whether it is loaded (the demo/ package builds it)."""
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
