@@ -2,6 +2,7 @@
 
 from datetime import date, datetime
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from sqlalchemy import JSON, CheckConstraint, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -24,6 +25,10 @@ from crm.vocabulary import (
     TALENT_REFERRAL_STATUS,
 )
 
+if TYPE_CHECKING:
+    from crm.models.lead import Lead
+    from crm.models.user import User
+
 
 class Ambassador(Record, Versioned, Base):
     __tablename__ = "ambassadors"
@@ -45,7 +50,7 @@ class Ambassador(Record, Versioned, Base):
     industries: Mapped[list] = mapped_column(JSON, default=list)
     status: Mapped[str] = enum_column(AMBASSADOR_STATUS, default="active")
 
-    user = relationship("User", foreign_keys=[user_id], back_populates="ambassador")
+    user: Mapped["User"] = relationship("User", foreign_keys=[user_id], back_populates="ambassador")
 
 
 class Referral(Record, Versioned, SoftDeleted, DemoMarked, Base):
@@ -79,8 +84,8 @@ class Referral(Record, Versioned, SoftDeleted, DemoMarked, Base):
     credit_share: Mapped[Decimal] = mapped_column(default=Decimal(1))
     submitted_at: Mapped[datetime] = mapped_column(default=utcnow)
 
-    ambassador = relationship(Ambassador)
-    lead = relationship("Lead", back_populates="referral")
+    ambassador: Mapped["Ambassador"] = relationship(Ambassador)
+    lead: Mapped["Lead | None"] = relationship("Lead", back_populates="referral")
 
 
 class TalentReferral(Record, Versioned, SoftDeleted, DemoMarked, Base):
@@ -108,4 +113,4 @@ class TalentReferral(Record, Versioned, SoftDeleted, DemoMarked, Base):
     status: Mapped[str] = enum_column(TALENT_REFERRAL_STATUS, default="submitted")
     rejected_reason: Mapped[str | None] = mapped_column(String(500))
 
-    ambassador = relationship(Ambassador)
+    ambassador: Mapped["Ambassador"] = relationship(Ambassador)

@@ -26,4 +26,6 @@ class ChainSegment(Record, Versioned, Base):
     )
     track: Mapped[str | None] = enum_column(CHAIN_TRACK, nullable=True)
 
-    parent = relationship("ChainSegment", remote_side="ChainSegment.id")
+    parent: Mapped["ChainSegment | None"] = relationship(
+        "ChainSegment", remote_side="ChainSegment.id"
+    )

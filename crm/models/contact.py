@@ -1,9 +1,14 @@
 """Contacts: people at enterprises, whose personal data is masked by default."""
 
+from typing import TYPE_CHECKING
+
 from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from crm.models.base import Base, Record, SoftDeleted, Versioned
+
+if TYPE_CHECKING:
+    from crm.models.enterprise import Enterprise
 
 
 class Contact(Record, Versioned, SoftDeleted, Base):
@@ -21,4 +26,4 @@ class Contact(Record, Versioned, SoftDeleted, Base):
     wechat: Mapped[str | None] = mapped_column(String(80))
     notes: Mapped[str | None] = mapped_column(String(2000))
 
-    enterprise = relationship("Enterprise")
+    enterprise: Mapped["Enterprise"] = relationship("Enterprise")

@@ -2,6 +2,7 @@
 
 from datetime import date
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from sqlalchemy import (
     JSON,
@@ -26,6 +27,10 @@ from crm.models.base import (
     non_negative,
 )
 from crm.vocabulary import ENTERPRISE_TAG, RATING
+
+if TYPE_CHECKING:
+    from crm.models.chain import ChainSegment
+    from crm.models.place import District, Park
 
 enterprise_segments = Table(
     "enterprise_segments",
@@ -108,11 +113,15 @@ class Enterprise(Record, Versioned, SoftDeleted, DemoMarked, Base):
         ForeignKey("import_batches.id", ondelete="SET NULL")
     )
 
-    district = relationship("District")
-    park = relationship("Park")
-    segments = relationship("ChainSegment", secondary=enterprise_segments)
-    tags = relationship("EnterpriseTag", cascade="all, delete-orphan", back_populates="enterprise")
-    years = relationship(
+    district: Mapped["District | None"] = relationship("District")
+    park: Mapped["Park | None"] = relationship("Park")
+    segments: Mapped[list["ChainSegment"]] = relationship(
+        "ChainSegment", secondary=enterprise_segments
+    )
+    tags: Mapped[list["EnterpriseTag"]] = relationship(
+        "EnterpriseTag", cascade="all, delete-orphan", back_populates="enterprise"
+    )
+    years: Mapped[list["EnterpriseYear"]] = relationship(
         "EnterpriseYear", cascade="all, delete-orphan", back_populates="enterprise"
     )
 
@@ -125,7 +134,7 @@ class EnterpriseTag(Base):
     )
     tag: Mapped[str] = enum_column(ENTERPRISE_TAG, primary_key=True)
 
-    enterprise = relationship(Enterprise, back_populates="tags")
+    enterprise: Mapped["Enterprise"] = relationship(Enterprise, back_populates="tags")
 
 
 class EnterpriseYear(Record, Versioned, Base):
@@ -151,4 +160,4 @@ class EnterpriseYear(Record, Versioned, Base):
     employees: Mapped[int | None]
     rd_spend_wan: Mapped[Decimal | None]
 
-    enterprise = relationship(Enterprise, back_populates="years")
+    enterprise: Mapped["Enterprise"] = relationship(Enterprise, back_populates="years")

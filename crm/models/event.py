@@ -1,12 +1,16 @@
 """Events: 集中签约, 集中开工, exhibitions and promotion trips."""
 
 from datetime import date
+from typing import TYPE_CHECKING
 
 from sqlalchemy import CheckConstraint, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from crm.models.base import Base, DemoMarked, Record, Versioned, enum_column
 from crm.vocabulary import EVENT_KIND
+
+if TYPE_CHECKING:
+    from crm.models.place import District
 
 
 class Event(Record, Versioned, DemoMarked, Base):
@@ -22,4 +26,4 @@ class Event(Record, Versioned, DemoMarked, Base):
     location: Mapped[str | None] = mapped_column(String(200))
     district_id: Mapped[int | None] = mapped_column(ForeignKey("districts.id", ondelete="SET NULL"))
 
-    district = relationship("District")
+    district: Mapped["District | None"] = relationship("District")

@@ -2,6 +2,7 @@
 
 from datetime import date
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from sqlalchemy import CheckConstraint, Column, ForeignKey, Integer, String, Table
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -16,6 +17,14 @@ from crm.models.base import (
     non_negative,
 )
 from crm.vocabulary import LEAD_SOURCE, LEAD_STAGE, LEAD_STATUS, SECTOR
+
+if TYPE_CHECKING:
+    from crm.models.ambassador import Referral
+    from crm.models.chain import ChainSegment
+    from crm.models.enterprise import Enterprise
+    from crm.models.event import Event
+    from crm.models.unit import Unit
+    from crm.models.user import User
 
 lead_segments = Table(
     "lead_segments",
@@ -67,10 +76,12 @@ class Lead(Record, Versioned, SoftDeleted, DemoMarked, Base):
         ForeignKey("import_batches.id", ondelete="SET NULL")
     )
 
-    enterprise = relationship("Enterprise")
-    owner_unit = relationship("Unit", foreign_keys=[owner_unit_id])
-    credited_unit = relationship("Unit", foreign_keys=[credited_unit_id])
-    owner = relationship("User", foreign_keys=[owner_id])
-    segments = relationship("ChainSegment", secondary=lead_segments)
-    event = relationship("Event")
-    referral = relationship("Referral", back_populates="lead", uselist=False)
+    enterprise: Mapped["Enterprise | None"] = relationship("Enterprise")
+    owner_unit: Mapped["Unit | None"] = relationship("Unit", foreign_keys=[owner_unit_id])
+    credited_unit: Mapped["Unit | None"] = relationship("Unit", foreign_keys=[credited_unit_id])
+    owner: Mapped["User | None"] = relationship("User", foreign_keys=[owner_id])
+    segments: Mapped[list["ChainSegment"]] = relationship("ChainSegment", secondary=lead_segments)
+    event: Mapped["Event | None"] = relationship("Event")
+    referral: Mapped["Referral | None"] = relationship(
+        "Referral", back_populates="lead", uselist=False
+    )

@@ -22,7 +22,7 @@ class District(Record, Versioned, Base):
     boundary: Mapped[dict | None] = mapped_column(JSON)
     boundary_approximate: Mapped[bool] = mapped_column(default=False)
 
-    parent = relationship("District", remote_side="District.id")
+    parent: Mapped["District | None"] = relationship("District", remote_side="District.id")
 
 
 class Park(Record, Versioned, DemoMarked, Base):
@@ -41,4 +41,4 @@ class Park(Record, Versioned, DemoMarked, Base):
     lat: Mapped[float | None]
     land_available_mu: Mapped[Decimal | None] = mapped_column(Area)
 
-    district = relationship(District)
+    district: Mapped["District"] = relationship(District)

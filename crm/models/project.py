@@ -2,6 +2,7 @@
 
 from datetime import date
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstraint, case
 from sqlalchemy.orm import Mapped, column_property, mapped_column, relationship
@@ -26,6 +27,14 @@ from crm.vocabulary import (
     PROJECT_TYPE,
     SECTOR,
 )
+
+if TYPE_CHECKING:
+    from crm.models.enterprise import Enterprise
+    from crm.models.event import Event
+    from crm.models.lead import Lead
+    from crm.models.place import District, Park
+    from crm.models.unit import Unit
+    from crm.models.user import User
 
 
 class Project(Record, Versioned, SoftDeleted, DemoMarked, Base):
@@ -89,16 +98,20 @@ class Project(Record, Versioned, SoftDeleted, DemoMarked, Base):
         case({term.key: term.pool for term in PROJECT_STAGE}, value=stage)
     )
 
-    lead = relationship("Lead")
-    enterprise = relationship("Enterprise")
-    district = relationship("District")
-    park = relationship("Park")
-    owner_unit = relationship("Unit", foreign_keys=[owner_unit_id])
-    team_unit = relationship("Unit", foreign_keys=[team_unit_id])
-    leader = relationship("User", foreign_keys=[leader_id])
-    event = relationship("Event")
-    members = relationship("ProjectMember", cascade="all, delete-orphan", back_populates="project")
-    milestones = relationship("Milestone", cascade="all, delete-orphan", back_populates="project")
+    lead: Mapped["Lead | None"] = relationship("Lead")
+    enterprise: Mapped["Enterprise | None"] = relationship("Enterprise")
+    district: Mapped["District | None"] = relationship("District")
+    park: Mapped["Park | None"] = relationship("Park")
+    owner_unit: Mapped["Unit | None"] = relationship("Unit", foreign_keys=[owner_unit_id])
+    team_unit: Mapped["Unit | None"] = relationship("Unit", foreign_keys=[team_unit_id])
+    leader: Mapped["User"] = relationship("User", foreign_keys=[leader_id])
+    event: Mapped["Event | None"] = relationship("Event")
+    members: Mapped[list["ProjectMember"]] = relationship(
+        "ProjectMember", cascade="all, delete-orphan", back_populates="project"
+    )
+    milestones: Mapped[list["Milestone"]] = relationship(
+        "Milestone", cascade="all, delete-orphan", back_populates="project"
+    )
 
 
 class ProjectMember(Record, Base):
@@ -112,8 +125,8 @@ class ProjectMember(Record, Base):
     name: Mapped[str | None] = mapped_column(String(80))  # when the member has no log-in
     duty: Mapped[str | None] = mapped_column(String(120))
 
-    project = relationship(Project, back_populates="members")
-    user = relationship("User", foreign_keys=[user_id])
+    project: Mapped["Project"] = relationship(Project, back_populates="members")
+    user: Mapped["User | None"] = relationship("User", foreign_keys=[user_id])
 
 
 class ProjectProgress(Record, Versioned, Base):
@@ -132,7 +145,7 @@ class ProjectProgress(Record, Versioned, Base):
     investment_cumulative_wan: Mapped[Decimal]
     image_progress: Mapped[str | None] = mapped_column(Text)  # 形象进度; photos are attachments
 
-    project = relationship(Project)
+    project: Mapped["Project"] = relationship(Project)
 
 
 class FundsArrival(Record, Versioned, Base):
@@ -156,7 +169,7 @@ class FundsArrival(Record, Versioned, Base):
     currency: Mapped[str | None] = mapped_column(String(3))
     amount_usd: Mapped[Decimal | None]
 
-    project = relationship(Project)
+    project: Mapped["Project"] = relationship(Project)
 
 
 class Milestone(Record, Versioned, Base):
@@ -173,8 +186,8 @@ class Milestone(Record, Versioned, Base):
     owner_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     status: Mapped[str] = enum_column(MILESTONE_STATUS, default="pending")
 
-    project = relationship(Project, back_populates="milestones")
-    owner = relationship("User", foreign_keys=[owner_id])
+    project: Mapped["Project"] = relationship(Project, back_populates="milestones")
+    owner: Mapped["User | None"] = relationship("User", foreign_keys=[owner_id])
 
 
 class ProjectProblem(Record, Versioned, Base):
@@ -193,5 +206,5 @@ class ProjectProblem(Record, Versioned, Base):
     status: Mapped[str] = enum_column(PROBLEM_STATUS, default="open")
     resolution: Mapped[str | None] = mapped_column(Text)
 
-    project = relationship(Project)
-    responsible_unit = relationship("Unit")
+    project: Mapped["Project"] = relationship(Project)
+    responsible_unit: Mapped["Unit | None"] = relationship("Unit")

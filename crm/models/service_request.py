@@ -1,12 +1,17 @@
 """Service requests (企业诉求): aftercare for enterprises already here."""
 
 from datetime import date
+from typing import TYPE_CHECKING
 
 from sqlalchemy import ForeignKey, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from crm.models.base import Base, Record, Versioned, enum_column
 from crm.vocabulary import SERVICE_REQUEST_STATUS
+
+if TYPE_CHECKING:
+    from crm.models.enterprise import Enterprise
+    from crm.models.unit import Unit
 
 
 class ServiceRequest(Record, Versioned, Base):
@@ -23,5 +28,5 @@ class ServiceRequest(Record, Versioned, Base):
     response: Mapped[str | None] = mapped_column(Text)
     status: Mapped[str] = enum_column(SERVICE_REQUEST_STATUS, default="open")
 
-    enterprise = relationship("Enterprise")
-    responsible_unit = relationship("Unit")
+    enterprise: Mapped["Enterprise"] = relationship("Enterprise")
+    responsible_unit: Mapped["Unit | None"] = relationship("Unit")

@@ -1,12 +1,17 @@
 """Supervision items (督办): overdue milestones, stalled projects and problems, with deadlines."""
 
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import CheckConstraint, ForeignKey, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from crm.models.base import Base, Record, Versioned, enum_column
 from crm.vocabulary import SUPERVISION_SOURCE, SUPERVISION_STATUS
+
+if TYPE_CHECKING:
+    from crm.models.project import Project
+    from crm.models.user import User
 
 
 class SupervisionItem(Record, Versioned, Base):
@@ -41,5 +46,5 @@ class SupervisionItem(Record, Versioned, Base):
     responded_at: Mapped[datetime | None]
     status: Mapped[str] = enum_column(SUPERVISION_STATUS, default="open")
 
-    project = relationship("Project")
-    assignee = relationship("User", foreign_keys=[assignee_id])
+    project: Mapped["Project"] = relationship("Project")
+    assignee: Mapped["User | None"] = relationship("User", foreign_keys=[assignee_id])

@@ -1,9 +1,15 @@
 """Supply links between enterprises: the local supply network."""
 
+from typing import TYPE_CHECKING
+
 from sqlalchemy import CheckConstraint, ForeignKey, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from crm.models.base import Base, Record, Versioned
+
+if TYPE_CHECKING:
+    from crm.models.chain import ChainSegment
+    from crm.models.enterprise import Enterprise
 
 
 class SupplyLink(Record, Versioned, Base):
@@ -28,6 +34,6 @@ class SupplyLink(Record, Versioned, Base):
     # Share of the customer's purchases in this segment that come from this supplier.
     share: Mapped[float | None]
 
-    supplier = relationship("Enterprise", foreign_keys=[supplier_id])
-    customer = relationship("Enterprise", foreign_keys=[customer_id])
-    segment = relationship("ChainSegment")
+    supplier: Mapped["Enterprise"] = relationship("Enterprise", foreign_keys=[supplier_id])
+    customer: Mapped["Enterprise"] = relationship("Enterprise", foreign_keys=[customer_id])
+    segment: Mapped["ChainSegment | None"] = relationship("ChainSegment")

@@ -1,12 +1,17 @@
 """Annual targets (全年目标任务) per district or department."""
 
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from sqlalchemy import CheckConstraint, ForeignKey, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from crm.models.base import Base, DemoMarked, Record, Versioned, enum_column, non_negative
 from crm.vocabulary import TARGET_INDICATOR
+
+if TYPE_CHECKING:
+    from crm.models.place import District
+    from crm.models.unit import Unit
 
 
 class Target(Record, Versioned, DemoMarked, Base):
@@ -23,5 +28,5 @@ class Target(Record, Versioned, DemoMarked, Base):
     indicator: Mapped[str] = enum_column(TARGET_INDICATOR)
     value: Mapped[Decimal]
 
-    district = relationship("District")
-    unit = relationship("Unit")
+    district: Mapped["District | None"] = relationship("District")
+    unit: Mapped["Unit | None"] = relationship("Unit")

@@ -3,6 +3,7 @@
 import hashlib
 import secrets
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from flask_login import UserMixin
 from sqlalchemy import ForeignKey, String
@@ -11,6 +12,10 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from crm.models.base import Base, DemoMarked, Record, Versioned, enum_column, utcnow
 from crm.vocabulary import ROLE
+
+if TYPE_CHECKING:
+    from crm.models.ambassador import Ambassador
+    from crm.models.unit import Unit
 
 
 class User(UserMixin, Record, Versioned, DemoMarked, Base):
@@ -29,8 +34,8 @@ class User(UserMixin, Record, Versioned, DemoMarked, Base):
     locale: Mapped[str | None] = mapped_column(String(10))
     last_login_at: Mapped[datetime | None]
 
-    unit = relationship("Unit", foreign_keys=[unit_id])
-    ambassador = relationship(
+    unit: Mapped["Unit | None"] = relationship("Unit", foreign_keys=[unit_id])
+    ambassador: Mapped["Ambassador | None"] = relationship(
         "Ambassador", foreign_keys="Ambassador.user_id", back_populates="user", uselist=False
     )
 
@@ -59,7 +64,7 @@ class ApiToken(Record, Base):
     last_used_at: Mapped[datetime | None]
     revoked_at: Mapped[datetime | None]
 
-    user = relationship(User, foreign_keys=[user_id])
+    user: Mapped["User"] = relationship(User, foreign_keys=[user_id])
 
     @staticmethod
     def hash(token: str) -> str:
