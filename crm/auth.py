@@ -4,7 +4,6 @@ from flask import (
     Blueprint,
     current_app,
     flash,
-    jsonify,
     redirect,
     render_template,
     request,
@@ -14,6 +13,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required, login_user, logout_user
 
+from crm.errors import json_error
 from crm.extensions import db, limiter
 from crm.forms import LoginForm
 from crm.models import User
@@ -36,8 +36,7 @@ def configure_login(login_manager) -> None:
     @login_manager.unauthorized_handler
     def unauthorized():
         if request.path.startswith("/api/"):
-            body = {"error": {"code": "unauthorized", "message": _("请先登录。"), "fields": {}}}
-            return jsonify(body), 401
+            return json_error(401, "unauthorized", _("请先登录。"))
         flash(login_manager.login_message, "info")
         return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
 

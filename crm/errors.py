@@ -1,4 +1,4 @@
-"""Error pages in the user's language; JSON errors under /api."""
+"""Error pages in the user's language, and the one JSON error envelope every API answer uses."""
 
 from flask import Flask, jsonify, render_template, request
 from flask_babel import lazy_gettext as _l
@@ -26,6 +26,21 @@ CODES = {
 }
 
 
+def json_error(
+    status: int, code: str, message, fields: dict | None = None, extra: dict | None = None
+):
+    """{"error": {"code", "message", "fields"}}, plus any top-level keys (409's "current")."""
+    body = {
+        "error": {"code": code, "message": str(message), "fields": fields or {}},
+        **(extra or {}),
+    }
+    response = jsonify(body)
+    response.status_code = status
+    if status == 401:
+        response.headers["WWW-Authenticate"] = 'Bearer realm="InvestAtlas"'
+    return response
+
+
 def register(app: Flask) -> None:
     for status in MESSAGES:
         app.register_error_handler(status, _handler(status))
@@ -35,10 +50,9 @@ def _handler(status: int):
     def handle(error):
         if status == 500:
             db.session.rollback()  # the failed transaction must not break the error page too
-        message = str(MESSAGES[status])
         if request.path.startswith("/api/"):
-            body = {"error": {"code": CODES[status], "message": message, "fields": {}}}
-            return jsonify(body), status
+            return json_error(status, CODES[status], MESSAGES[status])
+        message = str(MESSAGES[status])
         return render_template("errors/error.html", status=status, message=message), status
 
     return handle

@@ -1,17 +1,16 @@
 """Forms of the bureau's pages; validation rules shared with the API live in services."""
 
-import unicodedata
-
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, PasswordField, StringField
 from wtforms.validators import DataRequired, Length, ValidationError
 
+from crm.text import CONTROL_CHARACTERS, has_control_characters
+
 
 def no_control_characters(form, field) -> None:
-    """Text with NUL or other control characters is refused (PostgreSQL cannot store NUL)."""
-    if field.data and any(unicodedata.category(char) == "Cc" for char in field.data):
-        raise ValidationError(_l("不能包含控制字符"))
+    if field.data and has_control_characters(field.data):
+        raise ValidationError(CONTROL_CHARACTERS)
 
 
 class LoginForm(FlaskForm):

@@ -6,10 +6,10 @@ from flask import Flask
 from flask_login import current_user
 
 from crm import vocabulary
-from crm.services.demo_marks import has_demo
 from crm.extensions import db
 from crm.i18n import locale_key
 from crm.permissions import has_right
+from crm.services.demo_marks import has_demo
 
 YI_IN_WAN = Decimal(10000)  # 1 亿元 = 10,000 万元
 WAN_IN_MILLION = Decimal(100)  # 1 million yuan = 100 万元

@@ -9,28 +9,11 @@ _SEPARATORS = str.maketrans("", "", " -\u3000\u2010\u2011\u2012\u2013\u2014\u221
 
 
 class CreditCodeError(ValueError):
-    """A credit code that is wrong; `reason` is a key of REASONS."""
+    """A credit code that is wrong; `reason` is "length", "characters" or "checksum"."""
 
     def __init__(self, reason: str):
         super().__init__(reason)
         self.reason = reason
-
-
-# Chinese first, English when asked; {field} is the name of the form field.
-REASONS = {
-    "length": (
-        "{field}应为18位，当前为{length}位",
-        "{field} must have 18 characters, not {length}",
-    ),
-    "characters": (
-        "{field}格式不正确：前8位应为数字，后10位为数字或字母（不含 I、O、Z、S、V）",
-        "{field} is malformed: 8 digits, then 10 digits or letters (never I, O, Z, S or V)",
-    ),
-    "checksum": (
-        "{field}校验位不正确，请核对后重新输入",
-        "{field} has a wrong check character; please check the code",
-    ),
-}
 
 
 def normalise(value: str | None) -> str | None:
@@ -54,9 +37,3 @@ def validate(value: str | None) -> str | None:
         raise CreditCodeError("characters") from error
     except InvalidChecksum as error:
         raise CreditCodeError("checksum") from error
-
-
-def message(error: CreditCodeError, value: str | None, field: str, locale: str = "zh") -> str:
-    zh, en = REASONS[error.reason]
-    template = en if locale.startswith("en") else zh
-    return template.format(field=field, length=len(normalise(value) or ""))

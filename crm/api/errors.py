@@ -2,10 +2,10 @@
 
 from contextlib import contextmanager
 
-from flask import jsonify
 from flask_babel import lazy_gettext as _l
 
-from crm.services.errors import UnknownFields, ValidationError
+from crm.errors import json_error
+from crm.services.errors import Forbidden, NotFound, UnknownFields, ValidationError
 
 MALFORMED_JSON = _l("请求体不是有效的 JSON。")
 NOT_AN_OBJECT = _l("请求体应为 JSON 对象。")
@@ -53,25 +53,21 @@ def not_found() -> ApiError:
 
 @contextmanager
 def service_errors():
-    """A service's refusal as an answer: 400 for unknown fields, 422 for wrong values."""
+    """A service's refusal as an answer: 400 unknown fields, 422 wrong values, 403, 404."""
     try:
         yield
     except UnknownFields as error:
         raise ApiError(400, "unknown_fields", UNKNOWN_FIELDS, error.fields) from error
     except ValidationError as error:
         raise invalid(error.fields) from error
+    except Forbidden as error:
+        raise forbidden() from error
+    except NotFound as error:
+        raise not_found() from error
 
 
 def handle_api_error(error: ApiError):
-    body = {
-        "error": {"code": error.code, "message": str(error.message), "fields": error.fields},
-        **error.extra,
-    }
-    response = jsonify(body)
-    response.status_code = error.status
-    if error.status == 401:
-        response.headers["WWW-Authenticate"] = 'Bearer realm="InvestAtlas"'
-    return response
+    return json_error(error.status, error.code, error.message, error.fields, error.extra)
 
 
 def register(blueprint) -> None:

@@ -1,116 +1,74 @@
-"""The OpenAPI 3.1 description of /api/v1, built in code and served without log-in."""
+"""The OpenAPI 3.1 description of /api/v1, built from the resources' declarations and served
+without log-in. Routes outside the resource layer describe themselves with `describe`."""
 
 from flask import current_app
 
 from crm.api import blueprint
 from crm.api.auth import public
 from crm.api.pagination import DEFAULT_PER_PAGE, MAX_PER_PAGE
-from crm.services.enterprises import (
-    DECIMAL_FIELDS,
-    FLAG_FIELDS,
-    MAX_EMPLOYEES,
-    RATING_FIELDS,
-)
-from crm.vocabulary import ENTERPRISE_TAG, RATING
+from crm.api.resource import RESOURCES, Resource
+
+# Operations that are not one of a resource's five: {path: {method: operation}}.
+EXTRA_PATHS: dict[str, dict] = {}
+
+STATUS_RESPONSES = {
+    "400": "BadRequest",
+    "401": "Unauthorized",
+    "403": "Forbidden",
+    "404": "NotFound",
+    "413": "TooLarge",
+    "422": "Invalid",
+}
 
 
-def _ref(name: str) -> dict:
+def describe(path: str, method: str, operation: dict) -> None:
+    """Add an operation of a hand-written route (its path in OpenAPI's {name} spelling)."""
+    EXTRA_PATHS.setdefault(path, {})[method] = operation
+
+
+def ref(name: str) -> dict:
     return {"$ref": f"#/components/schemas/{name}"}
 
 
-def _nullable(schema: dict) -> dict:
-    return {**schema, "type": [schema["type"], "null"]}
+def json_content(description: str, schema: dict) -> dict:
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
 
 
-DECIMAL_UNITS = {
-    "output_wan": "annual output, 万元",
-    "tax_wan": "annual tax paid, 万元",
-    "rd_spend_wan": "R&D spend, 万元",
-    "registered_capital_wan": "registered capital, 万元",
-    "land_mu": "land area, 亩 (two decimals)",
-    "energy_tce": "energy use, tonnes of standard coal equivalent",
-    "emissions_t": "emissions, tonnes",
-}
-FLAG_MEANINGS = {
-    "is_leading": "龙头 (leading enterprise)",
-    "is_chain_leader": "链主 (chain leader)",
-    "is_above_scale": "规上 (above designated size)",
-    "is_local": "local enterprise (false: an outside enterprise the bureau targets)",
-}
-
-# The fields a client may write, as the record shows them.
-WRITABLE_SCHEMAS = {
-    "name": {"type": "string", "minLength": 1, "maxLength": 200},
-    "uscc": _nullable(
-        {
-            "type": "string",
-            "description": "统一社会信用代码 (18 characters, checked); sent normalised.",
-            "pattern": "^[0-9A-HJ-NPQRTUWXY]{2}[0-9]{6}[0-9A-HJ-NPQRTUWXY]{10}$",
-        }
-    ),
-    "aliases": {"type": "array", "items": {"type": "string", "maxLength": 200}, "maxItems": 50},
-    **{
-        flag: {"type": "boolean", "description": meaning} for flag, meaning in FLAG_MEANINGS.items()
-    },
-    "district": _nullable({"type": "string", "description": "The district's administrative code."}),
-    "segments": {
-        "type": "array",
-        "items": {"type": "string"},
-        "description": "Codes of chain segments (level 'segment'), e.g. M501.",
-    },
-    "tags": {"type": "array", "items": {"type": "string", "enum": list(ENTERPRISE_TAG.keys)}},
-    "location": {"oneOf": [_ref("Location"), {"type": "null"}]},
-    **{
-        field: _nullable(
-            {
-                "type": "string",
-                "pattern": r"^\d+(\.\d+)?$",
-                "description": f"{DECIMAL_UNITS[field]}; a decimal string, ≥ 0.",
-            }
-        )
-        for field in DECIMAL_FIELDS
-    },
-    "employees": _nullable({"type": "integer", "minimum": 0, "maximum": MAX_EMPLOYEES}),
-    **{
-        field: {"enum": [*RATING.keys, None], "description": "A rating key, or null."}
-        for field in RATING_FIELDS
-    },
-    "established_on": _nullable({"type": "string", "format": "date"}),
-    "legal_representative": _nullable({"type": "string", "maxLength": 80}),
-    "address": _nullable({"type": "string", "maxLength": 300}),
-    "industry_code": _nullable(
-        {"type": "string", "maxLength": 10, "description": "GB/T 4754 industry code."}
-    ),
-}
-READ_ONLY_SCHEMAS = {
-    "id": {"type": "integer"},
-    "version": {"type": "integer", "description": "Send it back with an update."},
-    "name_initials": {"type": "string", "description": "Pinyin initials of the name."},
-    "created_at": {"type": "string", "format": "date-time"},
-    "updated_at": {"type": "string", "format": "date-time"},
-}
-# Input is more lenient than output: decimals may come as JSON numbers too.
-INPUT_SCHEMAS = WRITABLE_SCHEMAS | {
-    field: {
-        "type": ["string", "number", "null"],
-        "description": f"{DECIMAL_UNITS[field]}; a decimal string or a number, ≥ 0.",
+def responses(success: dict, statuses: str = "") -> dict:
+    """The success answers and references to the shared error answers (statuses: "401 404")."""
+    return success | {
+        status: {"$ref": f"#/components/responses/{STATUS_RESPONSES[status]}"}
+        for status in statuses.split()
     }
-    for field in DECIMAL_FIELDS
+
+
+def _error(description: str) -> dict:
+    return json_content(description, ref("Error"))
+
+
+ERRORS = {
+    "BadRequest": _error(
+        "Malformed JSON, a body that is not an object, unknown or read-only "
+        "fields (codes malformed_json, not_an_object, unknown_fields), or a "
+        "cookie-session write without a valid X-CSRFToken header (csrf)."
+    ),
+    "Unauthorized": _error("No valid token or session (unauthorized)."),
+    "Forbidden": _error("The caller's role may not do this (forbidden)."),
+    "NotFound": _error("Absent, deleted, or outside the caller's scope (not_found)."),
+    "TooLarge": _error("The upload is larger than the limit (too_large)."),
+    "Invalid": _error("Invalid values; `fields` names each one (invalid)."),
 }
-SUMMARY_FIELDS = (
-    "id",
-    "version",
-    "uscc",
-    "name",
-    "name_initials",
-    "district",
-    *FLAG_FIELDS,
-    "output_wan",
-    "tax_wan",
-    "employees",
-    "updated_at",
-)
-ENTERPRISE_SCHEMAS = READ_ONLY_SCHEMAS | WRITABLE_SCHEMAS
+
+
+def _page_parameters() -> list[dict]:
+    return [
+        _query("page", {"type": "integer", "minimum": 1, "default": 1}, "Page number."),
+        _query(
+            "per_page",
+            {"type": "integer", "minimum": 1, "maximum": MAX_PER_PAGE, "default": DEFAULT_PER_PAGE},
+            "Items per page.",
+        ),
+    ]
 
 
 def _query(name: str, schema: dict, description: str) -> dict:
@@ -123,199 +81,139 @@ def _query(name: str, schema: dict, description: str) -> dict:
     }
 
 
-LIST_PARAMETERS = {
-    "page": _query("page", {"type": "integer", "minimum": 1, "default": 1}, "Page number."),
-    "per_page": _query(
-        "per_page",
-        {"type": "integer", "minimum": 1, "maximum": MAX_PER_PAGE, "default": DEFAULT_PER_PAGE},
-        "Items per page.",
-    ),
-    "q": _query(
-        "q",
-        {"type": "string", "maxLength": 200},
-        "A part of the name, or the start of its pinyin initials; case-insensitive.",
-    ),
-    "uscc": _query("uscc", {"type": "string"}, "A credit code, normalised before matching."),
-    "segment": _query("segment", {"type": "string"}, "A chain segment code."),
-    "district": _query("district", {"type": "string"}, "A district code."),
-    "tag": _query("tag", {"enum": list(ENTERPRISE_TAG.keys)}, "An enterprise tag."),
-    **{
-        flag: _query(flag, {"type": "boolean"}, f"true or false: {meaning}.")
-        for flag, meaning in FLAG_MEANINGS.items()
-    },
-}
-
-
-def _error(description: str) -> dict:
-    return {"description": description, "content": {"application/json": {"schema": _ref("Error")}}}
-
-
-def _json(description: str, schema: dict) -> dict:
-    return {"description": description, "content": {"application/json": {"schema": schema}}}
-
-
-ERRORS = {
-    "BadRequest": _error(
-        "Malformed JSON, a body that is not an object, unknown or read-only "
-        "fields (codes malformed_json, not_an_object, unknown_fields), or a "
-        "cookie-session write without a valid X-CSRFToken header (csrf)."
-    ),
-    "Unauthorized": _error("No valid token or session (unauthorized)."),
-    "Forbidden": _error("The caller's role may not do this (forbidden)."),
-    "NotFound": _error("Absent, deleted, or outside the caller's scope (not_found)."),
-    "Invalid": _error("Invalid values; `fields` names each one (invalid)."),
-    "Conflict": _json(
-        "The record changed since `version` was read (conflict); `current` is the record now.",
-        _ref("Conflict"),
-    ),
-}
-
-
-def _responses(success: dict, *errors: str) -> dict:
-    return success | {
-        status: {"$ref": f"#/components/responses/{name}"}
-        for status, name in (
-            ("400", "BadRequest"),
-            ("401", "Unauthorized"),
-            ("403", "Forbidden"),
-            ("404", "NotFound"),
-            ("409", "Conflict"),
-            ("422", "Invalid"),
+def _filter_parameters(resource: Resource) -> list[dict]:
+    properties = resource.declaration.filters.model_json_schema()["properties"]
+    return [
+        _query(
+            name,
+            {k: v for k, v in schema.items() if k not in ("description", "default")},
+            schema.get("description", ""),
         )
-        if name in errors
+        for name, schema in properties.items()
+    ]
+
+
+def _resource_paths(resource: Resource) -> dict:
+    title, noun = resource.title, resource.singular.replace("_", " ")
+    identifier = {
+        "name": resource.id_name,
+        "in": "path",
+        "required": True,
+        "schema": {"type": "integer"},
+    }
+
+    def body(schema: str) -> dict:
+        return {"required": True, "content": {"application/json": {"schema": ref(schema)}}}
+
+    conflict = json_content(
+        "The record changed since `version` was read (conflict); `current` is the record now.",
+        ref(f"{title}Conflict"),
+    )
+    return {
+        f"/{resource.path}": {
+            "get": {
+                "operationId": f"list{title}s",
+                "summary": f"Live {noun} records by id, one page at a time.",
+                "parameters": _page_parameters() + _filter_parameters(resource),
+                "responses": responses(
+                    {"200": json_content("A page.", ref(f"{title}Page"))}, "401 403 422"
+                ),
+            },
+            "post": {
+                "operationId": f"create{title}",
+                "summary": f"Create a {noun}.",
+                "requestBody": body(f"{title}Input"),
+                "responses": responses(
+                    {
+                        "201": {
+                            **json_content("Created.", ref(title)),
+                            "headers": {
+                                "Location": {
+                                    "description": "The new record's address.",
+                                    "schema": {"type": "string"},
+                                }
+                            },
+                        }
+                    },
+                    "400 401 403 422",
+                ),
+            },
+        },
+        f"/{resource.path}/{{{resource.id_name}}}": {
+            "parameters": [identifier],
+            "get": {
+                "operationId": f"get{title}",
+                "summary": f"One {noun}.",
+                "responses": responses({"200": json_content("The record.", ref(title))}, "401 404"),
+            },
+            "patch": {
+                "operationId": f"update{title}",
+                "summary": "Change some fields; `version` is required.",
+                "requestBody": body(f"{title}Patch"),
+                "responses": responses(
+                    {"200": json_content("The record as changed.", ref(title)), "409": conflict},
+                    "400 401 403 404 422",
+                ),
+            },
+            "delete": {
+                "operationId": f"delete{title}",
+                "summary": f"Delete a {noun} (it is kept, marked deleted, and no longer shown).",
+                "responses": responses({"204": {"description": "Deleted."}}, "400 401 403 404"),
+            },
+        },
     }
 
 
-def _record_id() -> dict:
-    return {"name": "enterprise_id", "in": "path", "required": True, "schema": {"type": "integer"}}
-
-
-def _body(schema: str) -> dict:
-    return {"required": True, "content": {"application/json": {"schema": _ref(schema)}}}
-
-
-PATHS = {
-    "/enterprises": {
-        "get": {
-            "operationId": "listEnterprises",
-            "summary": "Live enterprises by id, one page at a time.",
-            "parameters": [{"$ref": f"#/components/parameters/{name}"} for name in LIST_PARAMETERS],
-            "responses": _responses(
-                {"200": _json("A page of enterprises.", _ref("EnterprisePage"))},
-                "Unauthorized",
-                "Forbidden",
-                "Invalid",
-            ),
-        },
-        "post": {
-            "operationId": "createEnterprise",
-            "summary": "Create an enterprise.",
-            "requestBody": _body("EnterpriseInput"),
-            "responses": _responses(
-                {
-                    "201": {
-                        **_json("Created.", _ref("Enterprise")),
-                        "headers": {
-                            "Location": {
-                                "description": "The new record's address.",
-                                "schema": {"type": "string"},
-                            }
-                        },
-                    }
-                },
-                "BadRequest",
-                "Unauthorized",
-                "Forbidden",
-                "Invalid",
-            ),
-        },
-    },
-    "/enterprises/{enterprise_id}": {
-        "parameters": [_record_id()],
-        "get": {
-            "operationId": "getEnterprise",
-            "summary": "One enterprise.",
-            "responses": _responses(
-                {"200": _json("The enterprise.", _ref("Enterprise"))},
-                "Unauthorized",
-                "NotFound",
-            ),
-        },
-        "patch": {
-            "operationId": "updateEnterprise",
-            "summary": "Change some fields; `version` is required.",
-            "requestBody": _body("EnterprisePatch"),
-            "responses": _responses(
-                {"200": _json("The enterprise as changed.", _ref("Enterprise"))},
-                "BadRequest",
-                "Unauthorized",
-                "Forbidden",
-                "NotFound",
-                "Conflict",
-                "Invalid",
-            ),
-        },
-        "delete": {
-            "operationId": "deleteEnterprise",
-            "summary": "Delete an enterprise (it is kept, marked deleted, and no longer shown).",
-            "responses": _responses(
-                {"204": {"description": "Deleted."}},
-                "BadRequest",
-                "Unauthorized",
-                "Forbidden",
-                "NotFound",
-            ),
-        },
-    },
-    "/openapi.json": {
-        "get": {
-            "operationId": "getOpenApi",
-            "summary": "This document.",
-            "security": [],
-            "responses": {"200": _json("The OpenAPI document.", {"type": "object"})},
-        }
-    },
-}
-
-
-def _object(properties: dict, required: list[str] | None = None) -> dict:
-    schema = {"type": "object", "properties": properties, "additionalProperties": False}
-    if required:
-        schema["required"] = required
-    return schema
-
-
-def _schemas() -> dict:
-    error = _object(
-        {
-            "code": {"type": "string", "description": "Stable, for programs."},
-            "message": {"type": "string", "description": "For people, in the asked language."},
-            "fields": {
-                "type": "object",
-                "additionalProperties": {"type": "array", "items": {"type": "string"}},
-            },
-        },
-        ["code", "message", "fields"],
-    )
+def _object(properties: dict, required: list[str]) -> dict:
     return {
-        "Location": _object(
-            {
-                "lon": {"type": "number", "minimum": -180, "maximum": 180},
-                "lat": {"type": "number", "minimum": -90, "maximum": 90},
-            },
-            ["lon", "lat"],
-        )
-        | {"description": "WGS-84."},
-        "Enterprise": _object(ENTERPRISE_SCHEMAS, sorted(ENTERPRISE_SCHEMAS)),
-        "EnterpriseSummary": _object(
-            {name: ENTERPRISE_SCHEMAS[name] for name in SUMMARY_FIELDS}, list(SUMMARY_FIELDS)
+        "type": "object",
+        "properties": properties,
+        "required": required,
+        "additionalProperties": False,
+    }
+
+
+def _resource_schemas(resource: Resource) -> dict:
+    declaration, title = resource.declaration, resource.title
+    patch = declaration.patch.model_json_schema(mode="validation")
+    patch["properties"]["version"] = {
+        "type": "integer",
+        "description": "The version read with the record.",
+    }
+    patch["required"] = ["version"]
+    return {
+        title: declaration.record.model_json_schema(mode="serialization"),
+        f"{title}Summary": declaration.summary.model_json_schema(mode="serialization"),
+        f"{title}Input": declaration.fields.model_json_schema(mode="validation"),
+        f"{title}Patch": patch | {"title": f"{title}Patch"},
+        f"{title}Page": {
+            "allOf": [
+                ref("Page"),
+                {"properties": {"items": {"type": "array", "items": ref(f"{title}Summary")}}},
+            ]
+        },
+        f"{title}Conflict": _object(
+            {"error": ERROR_BODY, "current": ref(title)}, ["error", "current"]
         ),
-        "EnterpriseInput": _object(INPUT_SCHEMAS, ["name"]),
-        "EnterprisePatch": _object(
-            INPUT_SCHEMAS | {"version": READ_ONLY_SCHEMAS["version"]}, ["version"]
-        ),
-        "Error": _object({"error": error}, ["error"]),
-        "Conflict": _object({"error": error, "current": _ref("Enterprise")}, ["error", "current"]),
+    }
+
+
+ERROR_BODY = _object(
+    {
+        "code": {"type": "string", "description": "Stable, for programs."},
+        "message": {"type": "string", "description": "For people, in the asked language."},
+        "fields": {
+            "type": "object",
+            "additionalProperties": {"type": "array", "items": {"type": "string"}},
+        },
+    },
+    ["code", "message", "fields"],
+)
+
+
+def _shared_schemas() -> dict:
+    return {
+        "Error": _object({"error": ERROR_BODY}, ["error"]),
         "Page": _object(
             {
                 "items": {"type": "array"},
@@ -325,16 +223,17 @@ def _schemas() -> dict:
             },
             ["items", "page", "per_page", "next"],
         ),
-        "EnterprisePage": {
-            "allOf": [
-                _ref("Page"),
-                {"properties": {"items": {"type": "array", "items": _ref("EnterpriseSummary")}}},
-            ]
-        },
     }
 
 
 def document() -> dict:
+    paths: dict = {}
+    schemas = _shared_schemas()
+    for resource in RESOURCES:
+        paths |= _resource_paths(resource)
+        schemas |= _resource_schemas(resource)
+    for path, operations in EXTRA_PATHS.items():
+        paths.setdefault(path, {}).update(operations)
     return {
         "openapi": "3.1.0",
         "info": {
@@ -348,7 +247,7 @@ def document() -> dict:
         },
         "servers": [{"url": "/api/v1"}],
         "security": [{"bearer": []}, {"cookie": []}],
-        "paths": PATHS,
+        "paths": paths,
         "components": {
             "securitySchemes": {
                 "bearer": {
@@ -364,9 +263,8 @@ def document() -> dict:
                     "page's CSRF token in an X-CSRFToken header.",
                 },
             },
-            "parameters": LIST_PARAMETERS,
             "responses": ERRORS,
-            "schemas": _schemas(),
+            "schemas": schemas,
         },
     }
 
@@ -375,3 +273,15 @@ def document() -> dict:
 @public
 def openapi_json():
     return document()
+
+
+describe(
+    "/openapi.json",
+    "get",
+    {
+        "operationId": "getOpenApi",
+        "summary": "This document.",
+        "security": [],
+        "responses": {"200": json_content("The OpenAPI document.", {"type": "object"})},
+    },
+)

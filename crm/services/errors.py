@@ -1,12 +1,14 @@
-"""What services raise when a write cannot be done; views turn it into form errors or answers."""
+"""What services raise when they refuse; pages and the API turn it into their own answers."""
 
 
 class ValidationError(ValueError):
-    """Values that break the rules; `fields` maps each field to its messages."""
+    """Values that break the rules; `fields` maps each field to its messages, and `holders`
+    a field to the id of the record that already holds its value (pages link to it)."""
 
-    def __init__(self, fields: dict[str, list[str]]):
+    def __init__(self, fields: dict[str, list[str]], holders: dict[str, int] | None = None):
         super().__init__(fields)
         self.fields = fields
+        self.holders = holders or {}
 
 
 class UnknownFields(ValidationError):
@@ -15,3 +17,11 @@ class UnknownFields(ValidationError):
 
 class StaleVersion(Exception):
     """The record changed since the caller read it (optimistic locking)."""
+
+
+class NotFound(LookupError):
+    """Absent, deleted, or not the caller's to see: the same answer for all three."""
+
+
+class Forbidden(PermissionError):
+    """The caller's role may not do this."""

@@ -20,8 +20,8 @@ from pathlib import Path
 from flask_migrate import upgrade
 
 from app import create_app
-from demo.seed import seed_demo
 from crm.extensions import db
+from demo.seed import seed_demo
 
 TARGET_SECONDS = 60
 

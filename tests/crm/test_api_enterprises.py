@@ -142,6 +142,7 @@ def test_create_answers_201_with_location_and_the_record(client, staff, places):
         "legal_representative": "张伟",
         "address": "十堰市茅箭区东风大道1号",
         "industry_code": "C3670",
+        "park": None,
     }
     again = client.get(response.headers["Location"], headers=staff).get_json()
     assert again == record | {"created_at": created_at, "updated_at": updated_at}
@@ -291,7 +292,7 @@ def test_english_is_answered_when_asked(client, staff):
     )
     assert response.status_code == 422
     assert error_of(response)["code"] == "invalid"
-    # crm.uscc carries its English sentence; the field's name comes from the catalog.
+    # The message comes from the English catalog.
     assert "must have 18 characters, not 16" in error_of(response)["fields"]["uscc"][0]
 
 
@@ -738,7 +739,7 @@ def test_list_items_show_the_summary(client, staff, places):
         ("segment=M999", "segment", "未知产业链环节代码：M999"),
         ("segment=M5", "segment", "未知产业链环节代码：M5"),
         ("q=%00", "q", "不能包含控制字符"),
-        ("q=" + "x" * 201, "q", "最多 200 个字符"),
+        ("q=" + "x" * 201, "q", "最多 200 个字符，当前 201 个"),
     ],
 )
 def test_bad_list_parameters_answer_422_naming_them(client, staff, places, query, field, message):
@@ -793,7 +794,7 @@ def directory(client, staff, places) -> dict[str, int]:
         ("q=dfxk", "B"),  # 东风小康汽车有限公司 → dfxkqcyxgs
         ("q=DFXK", "B"),
         ("q=syhj", "A"),
-        ("q=xkqc", ""),  # initials match from the start only
+        ("q=xkqc", "B"),  # initials match anywhere: 东风小康汽车 → dfxkqc
         ("q=tesla", "D"),
         ("q=TESLA", "D"),
         ("q=%25", ""),  # % and _ are literal, not wildcards

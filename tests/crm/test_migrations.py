@@ -52,8 +52,8 @@ def test_sqlite_connections_enforce_foreign_keys_and_wait_when_busy(tmp_path):
 def test_downgrade_and_upgrade_keep_the_data_on_sqlite(tmp_path):
     from datetime import date
 
-    from demo.seed import seed_demo
     from crm.models import Unit, User
+    from demo.seed import seed_demo
 
     url = f"sqlite:///{tmp_path / 'data.db'}"
     fresh = make_app(url, tmp_path)

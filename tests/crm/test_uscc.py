@@ -2,7 +2,7 @@
 
 import pytest
 
-from crm.uscc import CreditCodeError, message, normalise, validate
+from crm.uscc import CreditCodeError, normalise, validate
 
 # A real, published code; its check character Q follows from GB 32100's weights.
 VALID = "91110108551385082Q"
@@ -42,12 +42,3 @@ def test_letters_never_used_are_refused(letter):
     with pytest.raises(CreditCodeError) as caught:
         validate(VALID[:10] + letter + VALID[11:])
     assert caught.value.reason == "characters"
-
-
-def test_message_names_the_field_in_chinese_and_english():
-    with pytest.raises(CreditCodeError) as caught:
-        validate("123")
-    assert message(caught.value, "123", "统一社会信用代码") == "统一社会信用代码应为18位，当前为3位"
-    assert message(caught.value, "123", "Credit code", "en") == (
-        "Credit code must have 18 characters, not 3"
-    )

@@ -10,9 +10,9 @@ from sqlalchemy.engine import make_url
 from werkzeug.serving import make_server
 
 from crm.clock import city_today
-from demo.seed import seed_demo
 from crm.extensions import db
 from crm.services.users import create_user
+from demo.seed import seed_demo
 from tests.support import PASSWORD, drop_schema, make_app, recreate_schema, running_in_ci
 
 CHROMIUM = "/usr/bin/chromium"

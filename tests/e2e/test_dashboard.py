@@ -4,8 +4,8 @@ from playwright.sync_api import expect
 from sqlalchemy import text
 
 from crm.clock import city_today
-from demo.seed import DEMO_PASSWORD
 from crm.extensions import db
+from demo.seed import DEMO_PASSWORD
 
 
 def counted(live_app, sql: str, **params) -> list[tuple]:

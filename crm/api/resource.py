@@ -1,0 +1,123 @@
+"""A resource's five routes (list, read, create, update with `version`, soft delete), made from
+its declaration and its service functions; crm.api.openapi describes every resource registered."""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from flask import Blueprint, request, url_for
+from flask_babel import gettext as _
+
+from crm.api.auth import api_user, require_right
+from crm.api.body import json_object
+from crm.api.errors import CONFLICT, ApiError, invalid, service_errors
+from crm.api.pagination import page_arguments, page_body
+from crm.extensions import db
+from crm.schemas.declaration import Declaration
+from crm.services.errors import StaleVersion
+
+
+@dataclass(frozen=True)
+class Resource:
+    """What the routes need: names, rights, the declaration and the service's functions."""
+
+    path: str  # plural, as in the URL: "enterprises"
+    singular: str  # names the endpoints and the id: "enterprise", enterprise_id
+    title: str  # names the OpenAPI schemas: "Enterprise", EnterpriseInput …
+    read_right: str
+    write_right: str
+    declaration: Declaration
+    search: Callable  # (session, filters, actor, page, per_page) -> (rows, has_next)
+    get: Callable  # (session, id, actor) -> record, or NotFound
+    create: Callable  # (session, data, actor) -> record
+    update: Callable  # (session, record, data, version, actor) -> record
+    delete: Callable  # (session, record, actor) -> None
+    record_values: Callable  # (session, record) -> the declaration's record values
+    summary_values: Callable  # (row) -> the declaration's summary values
+
+    @property
+    def id_name(self) -> str:
+        return f"{self.singular}_id"
+
+    def record_json(self, record) -> dict:
+        return self.declaration.record_json(self.record_values(db.session, record))
+
+
+RESOURCES: list[Resource] = []
+
+
+def register(blueprint: Blueprint, resource: Resource) -> None:
+    """Add the resource's routes to the API blueprint and its description to the document."""
+    RESOURCES.append(resource)
+    collection = f"/{resource.path}"
+    item = f"/{resource.path}/<int:{resource.id_name}>"
+
+    def listing():
+        require_right(resource.read_right)
+        page, per_page = page_arguments()
+        with service_errors():
+            filters = resource.declaration.parse_filters(request.args)
+            rows, has_next = resource.search(db.session, filters, api_user(), page, per_page)
+        items = [resource.declaration.summary_json(resource.summary_values(row)) for row in rows]
+        return page_body(items, page, per_page, has_next)
+
+    def detail(**ids):
+        with service_errors():
+            record = resource.get(db.session, ids[resource.id_name], api_user())
+        return resource.record_json(record)
+
+    def create():
+        require_right(resource.write_right)
+        data = json_object()
+        with service_errors():
+            record = resource.create(db.session, data, api_user())
+        db.session.commit()
+        location = url_for(f"api.{resource.singular}_detail", **{resource.id_name: record.id})
+        return resource.record_json(record), 201, {"Location": location}
+
+    def update(**ids):
+        record_id = ids[resource.id_name]
+        with service_errors():
+            record = resource.get(db.session, record_id, api_user())
+        require_right(resource.write_right)
+        data = json_object()
+        version = _version(data)
+        try:
+            with service_errors():
+                resource.update(db.session, record, data, version, api_user())
+        except StaleVersion:
+            db.session.rollback()
+            with service_errors():
+                current = resource.get(db.session, record_id, api_user())
+            raise ApiError(
+                409, "conflict", CONFLICT, extra={"current": resource.record_json(current)}
+            ) from None
+        db.session.commit()
+        return resource.record_json(record)
+
+    def delete(**ids):
+        with service_errors():
+            record = resource.get(db.session, ids[resource.id_name], api_user())
+        require_right(resource.write_right)
+        with service_errors():
+            resource.delete(db.session, record, api_user())
+        db.session.commit()
+        return "", 204
+
+    for rule, name, view, methods in (
+        (collection, "list", listing, ["GET"]),
+        (collection, "create", create, ["POST"]),
+        (item, "detail", detail, ["GET"]),
+        (item, "update", update, ["PATCH"]),
+        (item, "delete", delete, ["DELETE"]),
+    ):
+        blueprint.add_url_rule(rule, f"{resource.singular}_{name}", view, methods=methods)
+
+
+def _version(data: dict) -> int:
+    """The `version` an update must carry, taken out of the fields."""
+    if "version" not in data:
+        raise invalid({"version": [_("必填：请附上读取记录时的 version")]})
+    version = data.pop("version")
+    if isinstance(version, bool) or not isinstance(version, int):
+        raise invalid({"version": [_("应为整数")]})
+    return version
