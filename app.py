@@ -71,6 +71,8 @@ def load_config(app: Flask, config: dict | None) -> None:
     )
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _instance_secret(Path(app.instance_path) / "secret_key")
+    # JSON in UTF-8, so curl and browsers show Chinese rather than \uXXXX escapes.
+    app.json.ensure_ascii = False
 
 
 def _instance_secret(path: Path) -> str:

@@ -892,3 +892,10 @@ def test_a_refused_write_leaves_no_trace(client, staff, session):
         )
         == 0
     )
+
+
+def test_json_is_sent_as_utf8_not_escaped(client, staff):
+    response = client.post(API, json={"name": "十堰汉江精工有限公司"}, headers=staff)
+    assert response.mimetype == "application/json"
+    assert "十堰汉江精工有限公司".encode() in response.data
+    assert b"\\u" not in response.data
