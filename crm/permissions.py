@@ -27,14 +27,22 @@ STAFF_WRITE_RIGHTS = {
     "personal_data.unmask",
 }
 ADMIN_RIGHTS = {"user.manage", "unit.manage", "config.manage", "data.purge"}
+# Staff hold these only when their scope is the whole city (no unit, or the city bureau):
+# merging joins records across districts.
+CITY_STAFF_RIGHTS = {"enterprise.merge"}
 OFFICIAL_RIGHTS = {"supervision.answer", "project.note"}
 
 ROLE_RIGHTS: dict[str, frozenset[str]] = {
     # Admins may do everything, the ambassadors' portal included (to see what they see).
     "admin": frozenset(
-        READ_RIGHTS | STAFF_WRITE_RIGHTS | OFFICIAL_RIGHTS | ADMIN_RIGHTS | {"verify", "portal.use"}
+        READ_RIGHTS
+        | STAFF_WRITE_RIGHTS
+        | CITY_STAFF_RIGHTS
+        | OFFICIAL_RIGHTS
+        | ADMIN_RIGHTS
+        | {"verify", "portal.use"}
     ),
-    "staff": frozenset(READ_RIGHTS | STAFF_WRITE_RIGHTS),
+    "staff": frozenset(READ_RIGHTS | STAFF_WRITE_RIGHTS | CITY_STAFF_RIGHTS),
     # Officials read everything but unmasked personal data; `verify` only with can_verify.
     "official": frozenset(READ_RIGHTS | OFFICIAL_RIGHTS),
     "ambassador": frozenset({"portal.use"}),
@@ -49,6 +57,8 @@ def has_right(user, right: str) -> bool:
         return False
     if right == "verify" and user.role == "official":
         return bool(user.can_verify)
+    if right in CITY_STAFF_RIGHTS and user.role == "staff":
+        return user.unit is None or user.unit.kind == "city_bureau"
     return right in ROLE_RIGHTS.get(user.role, frozenset())
 
 

@@ -305,6 +305,15 @@ AUDIT_ACTION = Vocabulary(
     Term("delete", "删除", "Delete"),
     Term("unmask", "查看个人信息", "Unmask personal data"),
     Term("login", "登录", "Log in"),
+    Term("merge", "合并", "Merge"),
+    Term("import", "导入", "Import"),
+)
+
+IMPORT_STATUS = Vocabulary(
+    "import_status",
+    Term("applied", "已导入", "Imported"),
+    Term("refused", "未导入（有错误）", "Refused (errors)"),
+    Term("failed", "失败", "Failed"),
 )
 
 

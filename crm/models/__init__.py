@@ -20,6 +20,7 @@ from crm.models.project import (
     ProjectProgress,
 )
 from crm.models.reward_rule import RewardRule
+from crm.models.saved_filter import SavedFilter
 from crm.models.service_request import ServiceRequest
 from crm.models.stage_change import StageChange
 from crm.models.supervision import SupervisionItem
@@ -52,6 +53,7 @@ __all__ = [
     "ProjectProgress",
     "Referral",
     "RewardRule",
+    "SavedFilter",
     "ServiceRequest",
     "StageChange",
     "SupervisionItem",

@@ -9,6 +9,7 @@ from sqlalchemy import (
     CheckConstraint,
     Column,
     ForeignKey,
+    Index,
     Integer,
     String,
     Table,
@@ -31,6 +32,8 @@ from crm.vocabulary import ENTERPRISE_TAG, RATING
 if TYPE_CHECKING:
     from crm.models.chain import ChainSegment
     from crm.models.place import District, Park
+
+SORTABLE_COLUMNS = ("output_wan", "tax_wan", "employees", "updated_at")
 
 enterprise_segments = Table(
     "enterprise_segments",
@@ -68,6 +71,8 @@ class Enterprise(Record, Versioned, SoftDeleted, DemoMarked, Base):
             "lon BETWEEN -180 AND 180 AND lat BETWEEN -90 AND 90", name="lon_lat_range"
         ),
         CheckConstraint("uscc <> ''", name="uscc_not_empty"),
+        # The list sorts by these (with the id to break ties) and pages by keyset.
+        *(Index(f"ix_enterprises_{column}_id", column, "id") for column in SORTABLE_COLUMNS),
     )
 
     # 统一社会信用代码: normalised and validated (crm.uscc); NULL when unknown, never "".
@@ -111,6 +116,10 @@ class Enterprise(Record, Versioned, SoftDeleted, DemoMarked, Base):
 
     import_batch_id: Mapped[int | None] = mapped_column(
         ForeignKey("import_batches.id", ondelete="SET NULL")
+    )
+    # A record merged into another is kept, deleted, and points at the one that took it over.
+    merged_into_id: Mapped[int | None] = mapped_column(
+        ForeignKey("enterprises.id", ondelete="SET NULL")
     )
 
     district: Mapped["District | None"] = relationship("District")
