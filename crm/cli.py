@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from crm.extensions import db
 from crm.models import Unit, User
+from crm.services.backup import BackupError, backup_database, restore_database, schema_heads
 from crm.services.users import UserError, create_token, create_user, revoke_tokens
 from crm.vocabulary import AMBASSADOR_KIND, ROLE
 
@@ -95,9 +96,62 @@ def _user_named(name: str) -> User:
     return user
 
 
+@click.command("backup")
+@with_appcontext
+@click.argument("file", type=click.Path(dir_okay=False))
+def backup_command(file):
+    """Back up the whole database to FILE; safe while the server runs."""
+    try:
+        backup_database(db.engine, file, pg_dump=current_app.config.get("PG_DUMP", "pg_dump"))
+    except BackupError as error:
+        raise click.ClickException(str(error)) from error
+    click.echo(f"已备份 / backed up {_database_shown()} to {file}")
+
+
+@click.command("restore")
+@with_appcontext
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option("--yes", is_flag=True, help="Replace the database without asking.")
+def restore_command(file, yes):
+    """Replace the whole database with the backup FILE; stop the server first."""
+    directory = current_app.extensions["migrate"].directory
+
+    def confirm():
+        click.confirm(
+            f"数据库 {_database_shown()} 的全部数据将被 {file} 替换，确定吗？ / "
+            f"Replace everything in {_database_shown()} with {file}?",
+            abort=True,
+        )
+
+    try:
+        revisions = restore_database(
+            db.engine,
+            file,
+            directory,
+            pg_restore=current_app.config.get("PG_RESTORE", "pg_restore"),
+            before_replacing=None if yes else confirm,
+        )
+    except BackupError as error:
+        raise click.ClickException(str(error)) from error
+    click.echo(f"已恢复 / restored {file} into {_database_shown()}")
+    if sorted(revisions) != sorted(schema_heads(directory)):
+        # Restore puts back exactly what was saved; upgrading is init-db's job, as ever.
+        click.echo(
+            f"备份的数据库版本较旧（{', '.join(revisions)}），请运行 flask --app app init-db 升级 / "
+            f"the backup's schema is older ({', '.join(revisions)}): run "
+            "`flask --app app init-db` to upgrade it before starting the server"
+        )
+
+
+def _database_shown() -> str:
+    return db.engine.url.render_as_string(hide_password=True)
+
+
 commands = [
     init_db,
     create_user_command,
     create_token_command,
     revoke_tokens_command,
+    backup_command,
+    restore_command,
 ]
