@@ -1,4 +1,4 @@
-"""Command-line tools under `flask --app app`: init-db, users and tokens."""
+"""Command-line tools under `flask --app app`: init-db, users, tokens, backup and restore."""
 
 import sys
 
@@ -129,6 +129,7 @@ def restore_command(file, yes):
             file,
             directory,
             pg_restore=current_app.config.get("PG_RESTORE", "pg_restore"),
+            psql=current_app.config.get("PSQL", "psql"),
             before_replacing=None if yes else confirm,
         )
     except BackupError as error:

@@ -52,6 +52,7 @@ def restore_database(
     migrations_directory: str,
     *,
     pg_restore: str = "pg_restore",
+    psql: str = "psql",
     before_replacing: Callable[[], None] | None = None,
 ) -> list[str]:
     """Replace the engine's database with the backup at path, all or nothing; returns the
@@ -71,21 +72,30 @@ def restore_database(
                 before_replacing()
             _restore_sqlite(backup, _sqlite_file(engine))
     else:
-        program = _program(pg_restore, "pg_restore")
+        program, shell = _program(pg_restore, "pg_restore"), _program(psql, "psql")
         revisions = _known_revisions(
             path, _postgresql_revisions(program, path), migrations_directory
         )
-        _refuse_tables_the_dump_lacks(engine, program, path)
         if before_replacing:
             before_replacing()
+        # pg_restore --clean drops only what the dump holds, object by object: a table or a
+        # key it lacks (one a newer migration made, say) would survive, or block a drop. So
+        # every table of the dump's schemas goes first, in the same transaction, and the
+        # database becomes the backup, as a SQLite restore replaces the file.
+        drops = "".join(
+            f'DROP TABLE IF EXISTS "{schema}"."{name}" CASCADE;\n'
+            for schema, name in _tables_in_the_dump_schemas(engine, program, path)
+        )
+        script = _call([program, "--clean", "--if-exists", "--no-owner", "--file=-", str(path)])
         _pg_run(
             engine,
-            program,
-            "--clean",
-            "--if-exists",
-            "--no-owner",
+            shell,
             "--single-transaction",
-            str(path),
+            "--set=ON_ERROR_STOP=1",
+            "--no-psqlrc",
+            "--quiet",
+            "--file=-",
+            stdin=drops + script,
         )
     return revisions
 
@@ -240,8 +250,8 @@ def _program(configured: str, name: str) -> str:
     return found
 
 
-def _pg_run(engine: Engine, program: str, *arguments: str) -> str:
-    """Run pg_dump or pg_restore on the engine's database.
+def _pg_run(engine: Engine, program: str, *arguments: str, stdin: str | None = None) -> str:
+    """Run pg_dump or psql on the engine's database.
 
     The connection goes in a libpq connection string without the password, which travels in
     PGPASSWORD (a command line is visible to `ps`); --no-password fails rather than prompt.
@@ -255,11 +265,14 @@ def _pg_run(engine: Engine, program: str, *arguments: str) -> str:
     environment = dict(os.environ)
     if url.password is not None:
         environment["PGPASSWORD"] = url.password
-    return _call([program, "--no-password", f"--dbname={conninfo}", *arguments], environment)
+    command = [program, "--no-password", f"--dbname={conninfo}", *arguments]
+    return _call(command, environment, stdin)
 
 
-def _call(command: list[str], environment: dict | None = None) -> str:
-    result = subprocess.run(command, capture_output=True, text=True, env=environment, check=False)
+def _call(command: list[str], environment: dict | None = None, stdin: str | None = None) -> str:
+    result = subprocess.run(
+        command, input=stdin, capture_output=True, text=True, env=environment, check=False
+    )
     if result.returncode != 0:
         name = Path(command[0]).name
         raise BackupError(f"{name} 失败 / {name} failed: {result.stderr.strip()}")
@@ -276,9 +289,8 @@ def _postgresql_revisions(program: str, path: Path) -> list[str]:
     return []
 
 
-def _refuse_tables_the_dump_lacks(engine: Engine, program: str, path: Path) -> None:
-    """pg_restore --clean drops only what the dump holds: another table would survive the
-    restore (and break the next upgrade) or, referring to a dropped one, make it fail."""
+def _tables_in_the_dump_schemas(engine: Engine, program: str, path: Path) -> list[tuple[str, str]]:
+    """(schema, name) of the database's tables in the schemas the dump holds tables of."""
     dumped = set()
     # Entries read "id; oid oid TABLE schema name owner" ("TABLE DATA ..." holds the rows).
     for line in _call([program, "--list", str(path)]).splitlines():
@@ -289,14 +301,8 @@ def _refuse_tables_the_dump_lacks(engine: Engine, program: str, path: Path) -> N
         present = connection.execute(
             text(
                 "SELECT table_schema, table_name FROM information_schema.tables"
-                " WHERE table_schema = ANY(:schemas)"
+                " WHERE table_schema = ANY(:schemas) AND table_type = 'BASE TABLE'"
             ),
             {"schemas": sorted({schema for schema, _name in dumped})},
         ).all()
-    extra = ", ".join(sorted(f"{s}.{n}" for s, n in present if (s, n) not in dumped))
-    if extra:
-        raise BackupError(
-            f"数据库中有备份里没有的表：{extra}，请先删除，或恢复到空数据库 / "
-            f"the database has tables the backup lacks: {extra}; drop them first, "
-            "or restore into an empty database"
-        )
+    return sorted((schema, name) for schema, name in present)
