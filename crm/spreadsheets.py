@@ -91,7 +91,7 @@ class Table:
         for number, cells in self._records():
             if number <= self.header_row:
                 continue
-            values = [_cell(value) for value in cells[:width]]
+            values = list(map(_cell, cells[:width]))
             if any(value is not None for value in values):
                 values.extend([None] * (width - len(values)))
                 yield Row(number, tuple(values))
@@ -312,7 +312,9 @@ def _filled_width(cells: Sequence) -> int:
 def _cell(value) -> Cell:
     if isinstance(value, str):
         text = value.strip()
-        return restore_text(text) if text else None
+        if not text:
+            return None
+        return restore_text(text) if text[0] == "'" else text  # the test first: it is most cells
     if isinstance(value, float):
         if value.is_integer():
             return int(value)
