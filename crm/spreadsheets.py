@@ -108,6 +108,8 @@ def read_table(
     """The table in an .xlsx workbook (its first visible worksheet, or `sheet`) or a CSV file.
 
     The format is told by content, not by `file_name`, which only names the file in messages.
+    The header is the first row that is not blank; blank rows are skipped. A workbook's sheet is
+    held in memory (about twice its unpacked XML) until the Table is dropped; a CSV file's bytes.
     Raises SpreadsheetError for a file that is empty, too large, of another format, unreadable,
     without a header or data rows, with more than `max_rows` data rows or repeated column names.
     """
@@ -221,7 +223,7 @@ def _csv_encoding(data: bytes, file_name: str) -> str:
 
 
 def _csv_delimiter(data: bytes, encoding: str) -> str:
-    """The delimiter that splits the header widest and the rows below it most like the header."""
+    """The delimiter giving most sample rows as many cells as the header, then the widest header."""
     complete = len(data) <= _SNIFF_BYTES
     sample = codecs.getincrementaldecoder(encoding)().decode(data[:_SNIFF_BYTES], final=complete)
 
