@@ -24,6 +24,10 @@ DEFAULTS = {
     "RATELIMIT_STORAGE_URI": "memory://",
     "RATELIMIT_HEADERS_ENABLED": True,
     "MAX_CONTENT_LENGTH": 64 * 1024 * 1024,
+    # Imports: the largest file taken, and whether an import page runs it in a thread of its
+    # own (so the page can show progress) or within the request.
+    "IMPORT_MAX_BYTES": 20 * 1024 * 1024,
+    "IMPORT_IN_BACKGROUND": True,
 }
 
 # Settings an operator may give as environment variables (INVESTATLAS_<NAME> or the bare name).

@@ -15,7 +15,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 
 from crm.errors import json_error
 from crm.extensions import db, limiter
-from crm.forms import LoginForm
+from crm.forms.auth import LoginForm
 from crm.models import User
 from crm.security import same_site_path
 from crm.services.users import authenticate

@@ -1,6 +1,8 @@
-"""Command-line tools under `flask --app app`: init-db, users, tokens, backup and restore."""
+"""Command-line tools under `flask --app app`: init-db, users, tokens, import and export, backup
+and restore."""
 
 import sys
+from pathlib import Path
 
 import click
 from flask import current_app
@@ -144,11 +146,89 @@ def restore_command(file, yes):
         )
 
 
+IMPORT_KINDS = ("enterprises",)
+
+
+@click.command("import")
+@with_appcontext
+@click.argument("kind", type=click.Choice(IMPORT_KINDS))
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.option("--dry-run", is_flag=True, help="Check every row; write nothing.")
+@click.option("--user", "user_name", help="Record the import as this user's.")
+def import_command(kind, file, dry_run, user_name):
+    """Import a spreadsheet (.xlsx or .csv); every row is checked first, and a file with a bad
+    row is refused whole, each bad row printed (row, column, reason), with exit status 1."""
+    from crm.services.enterprise_import import import_enterprises, map_columns, mapping_problems
+    from crm.spreadsheets import SpreadsheetError, read_table
+
+    actor = _user_named(user_name) if user_name else None
+    path = Path(file)
+    try:
+        table = read_table(path.read_bytes(), path.name)
+    except SpreadsheetError as error:
+        raise click.ClickException(str(error.message)) from error
+    mapping = map_columns(table)
+    problems = mapping_problems(mapping)
+    if problems:
+        raise click.ClickException("；".join(problems))
+
+    def progress(phase: str, done: int, total: int) -> None:
+        click.echo(f"{PHASES.get(phase, phase)} {done:,}/{total:,}", err=True)
+
+    outcome = import_enterprises(
+        db.session, table, mapping, actor, dry_run=dry_run, progress=progress
+    )
+    db.session.commit()
+    if outcome.refused:
+        for error in outcome.errors:
+            click.echo(
+                f"第 {error.row} 行 row {error.row} · {error.column}：{error.message}", err=True
+            )
+        raise click.ClickException(
+            f"未导入：{len(outcome.errors)} 处错误 / refused: {len(outcome.errors)} error(s) "
+            f"in {outcome.row_count:,} rows; nothing was written"
+        )
+    verb = "检查通过 / checked" if dry_run else "已导入 / imported"
+    click.echo(
+        f"{verb}: {outcome.row_count:,} rows, {outcome.created:,} new, "
+        f"{outcome.updated:,} updated"
+        + (f" (batch {outcome.batch_id})" if outcome.batch_id else "")
+    )
+
+
+PHASES = {"checking": "检查 / checking", "writing": "写入 / writing", "done": "完成 / done"}
+
+
+@click.command("export")
+@with_appcontext
+@click.argument("kind", type=click.Choice(IMPORT_KINDS))
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option("--filter", "query", default="", help="The list's filters, e.g. 'district=420302'.")
+def export_command(kind, file, query):
+    """Export a list to .xlsx in the columns the import reads back."""
+    from urllib.parse import parse_qsl
+
+    from crm.schemas.enterprises import ENTERPRISES
+    from crm.services.enterprise_export import export_enterprises
+    from crm.services.errors import ValidationError
+
+    try:
+        filters = ENTERPRISES.parse_filters(dict(parse_qsl(query)))
+        count = export_enterprises(db.session, filters, None, file, current_app.config["TIMEZONE"])
+    except ValidationError as error:
+        raise click.ClickException(
+            "；".join(f"{key}: {' '.join(messages)}" for key, messages in error.fields.items())
+        ) from error
+    click.echo(f"已导出 / exported {count:,} rows to {file}")
+
+
 def _database_shown() -> str:
     return db.engine.url.render_as_string(hide_password=True)
 
 
 commands = [
+    import_command,
+    export_command,
     init_db,
     create_user_command,
     create_token_command,

@@ -1,6 +1,15 @@
 """Language: Simplified Chinese by default, English on request; the switch remembers the choice."""
 
-from flask import Blueprint, abort, current_app, redirect, request, session, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    has_request_context,
+    redirect,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import get_locale
 from flask_login import current_user
 
@@ -13,6 +22,8 @@ blueprint = Blueprint("i18n", __name__)
 
 def select_locale() -> str:
     languages = current_app.config["LANGUAGES"]
+    if not has_request_context():  # the command line, or an import's own thread
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
     if request.path.startswith("/api/"):
         # The API follows Accept-Language, Chinese when none is given.
         return (

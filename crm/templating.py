@@ -2,7 +2,7 @@
 
 from decimal import Decimal
 
-from flask import Flask
+from flask import Flask, request, url_for
 from flask_login import current_user
 
 from crm import vocabulary
@@ -13,6 +13,7 @@ from crm.services.demo_marks import has_demo
 
 YI_IN_WAN = Decimal(10000)  # 1 亿元 = 10,000 万元
 WAN_IN_MILLION = Decimal(100)  # 1 million yuan = 100 万元
+WAN_IN_BILLION = Decimal(100000)
 
 
 def label(vocabulary_name: str, key: str | None) -> str:
@@ -20,19 +21,42 @@ def label(vocabulary_name: str, key: str | None) -> str:
 
 
 def money(amount_wan) -> str:
-    """Chinese: 万元 below one 亿元, 亿元 from there on. English: million yuan."""
+    """Chinese: 万元 below one 亿元, 亿元 from there on. English: million, then billion yuan."""
     if amount_wan is None:
         return "—"
     amount = Decimal(amount_wan)
     if locale_key() == "en":
+        if abs(amount) >= WAN_IN_BILLION:
+            return f"{amount / WAN_IN_BILLION:,.2f} billion yuan"
         return f"{amount / WAN_IN_MILLION:,.2f} million yuan"
     if abs(amount) >= YI_IN_WAN:
         return f"{amount / YI_IN_WAN:,.2f} 亿元"
     return f"{amount:,.0f} 万元"
 
 
+def amount(value, places: int = 2) -> str:
+    """A figure in its column's unit: thousands separated, at most `places` decimals."""
+    if value is None:
+        return "—"
+    text = f"{Decimal(value):,.{places}f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def url_with(**changes) -> str:
+    """This page's address with some query parameters changed (None removes one)."""
+    arguments = request.args.to_dict()
+    for key, value in changes.items():
+        if value is None or value == "":
+            arguments.pop(key, None)
+        else:
+            arguments[key] = value
+    return url_for(request.endpoint, **(request.view_args or {}), **arguments)
+
+
 def register(app: Flask) -> None:
     app.jinja_env.filters["money"] = money
+    app.jinja_env.filters["amount"] = amount
+    app.jinja_env.globals["url_with"] = url_with
     app.jinja_env.globals["label"] = label
 
     @app.context_processor

@@ -6,8 +6,8 @@ import pytest
 from sqlalchemy.orm import scoped_session, sessionmaker
 
 from crm.extensions import db, limiter
-from crm.models import Unit
-from crm.services.users import create_user
+from crm.models import ChainSegment, District, Park, Unit
+from crm.services.users import create_token, create_user
 from tests.support import PASSWORD, csrf_token, drop_schema, make_app, recreate_schema
 
 
@@ -94,3 +94,41 @@ def login(client):
         return client.post("/login", data=data, environ_base=environ)
 
     return do_login
+
+
+@pytest.fixture
+def places(session):
+    """Two districts, a park in the first, and a chain category with three segments."""
+    maojian = District(code="420302", name="茅箭区", kind="county_district")
+    category = ChainSegment(chain_key="automotive", code="M5", name="三电系统", level="category")
+    session.add_all(
+        [
+            maojian,
+            District(code="420303", name="张湾区", kind="county_district"),
+            Park(name="十堰经济开发区新能源产业园", district=maojian),
+            category,
+            *(
+                ChainSegment(
+                    chain_key="automotive", code=code, name=name, level="segment", parent=category
+                )
+                for code, name in (
+                    ("M501", "动力电池电芯"),
+                    ("M502", "电池管理系统"),
+                    ("M503", "电驱动系统"),
+                )
+            ),
+        ]
+    )
+    session.commit()
+
+
+@pytest.fixture
+def bearer(session):
+    """bearer(user) -> headers carrying a fresh API token of that user."""
+
+    def headers_for(user) -> dict:
+        token = create_token(session, user)
+        session.commit()
+        return {"Authorization": f"Bearer {token}"}
+
+    return headers_for

@@ -5,6 +5,8 @@ import re
 from pathlib import Path
 
 from flask_migrate import upgrade
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
 
 from app import create_app
 from crm.extensions import db
@@ -57,3 +59,21 @@ def recreate_schema(app) -> None:
     with app.app_context():
         upgrade(directory=app.extensions["migrate"].directory)
         db.session.remove()
+
+
+def own_database_url(database_url: str, folder: Path, suffix: str) -> str:
+    """A database of the run's kind for tests that commit: a SQLite file in `folder`, or on
+    PostgreSQL the database `<run's database>_<suffix>`, created when missing."""
+    url = make_url(database_url)
+    if url.get_backend_name() == "sqlite":
+        return f"sqlite:///{folder / f'{suffix}.db'}"
+    name = f"{url.database}_{suffix}"
+    admin = create_engine(url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        exists = connection.scalar(
+            text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}
+        )
+        if not exists:
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return url.set(database=name).render_as_string(hide_password=False)

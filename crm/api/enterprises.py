@@ -1,8 +1,21 @@
-"""Enterprises over JSON: the five routes of the resource layer."""
+"""Enterprises over JSON: the five routes of the resource layer, import, export and merge."""
+
+from flask import current_app, request, send_file
+from flask_babel import gettext as _
 
 from crm.api import blueprint, resource
+from crm.api.auth import api_user, require_right
+from crm.api.body import json_object
+from crm.api.errors import CONFLICT, ApiError, invalid, service_errors
+from crm.api.openapi import describe, filter_parameters, json_content, ref, responses
+from crm.extensions import db
 from crm.schemas.enterprises import ENTERPRISES
 from crm.services import enterprises
+from crm.services.enterprise_export import XLSX, export_file, export_name
+from crm.services.enterprise_import import import_enterprises, map_columns, mapping_problems
+from crm.services.enterprise_merge import merge_enterprises
+from crm.services.errors import StaleVersion
+from crm.spreadsheets import SpreadsheetError, read_table
 
 ENTERPRISE_RESOURCE = resource.Resource(
     path="enterprises",
@@ -20,3 +33,144 @@ ENTERPRISE_RESOURCE = resource.Resource(
     summary_values=enterprises.summary_values,
 )
 resource.register(blueprint, ENTERPRISE_RESOURCE)
+
+
+# ---- beyond the five routes: import, export and merge ----
+
+
+@blueprint.post("/enterprises/import")
+def enterprise_import():
+    """A spreadsheet as multipart `file`; ?dry_run=true checks without writing."""
+    user = require_right("import.run")
+    upload = request.files.get("file")
+    if upload is None:
+        raise invalid({"file": [_("请上传文件（multipart/form-data 的 file 字段）")]})
+    try:
+        table = read_table(upload.stream, upload.filename or "upload")
+    except SpreadsheetError as error:
+        raise invalid({"file": [str(error.message)]}) from error
+    mapping = map_columns(table)
+    problems = mapping_problems(mapping)
+    if problems:
+        raise invalid({"file": problems})
+    dry_run = request.args.get("dry_run", "").lower() == "true"
+    with service_errors():
+        outcome = import_enterprises(db.session, table, mapping, user, dry_run=dry_run)
+    db.session.commit()
+    summary = {
+        "batch": outcome.batch_id,
+        "rows": outcome.row_count,
+        "created": outcome.created,
+        "updated": outcome.updated,
+        "dry_run": dry_run,
+    }
+    if outcome.refused:
+        raise ApiError(
+            422,
+            "invalid_rows",
+            _("文件中有 %(count)d 处错误，未导入任何数据。", count=len(outcome.errors)),
+            extra=summary | {"rows_with_errors": [vars(error) for error in outcome.errors]},
+        )
+    return summary
+
+
+@blueprint.get("/enterprises/export.xlsx")
+def enterprise_export():
+    user = require_right("export.run")
+    with service_errors():
+        filters = ENTERPRISES.parse_filters(request.args)
+        file = export_file(db.session, filters, user, current_app.config["TIMEZONE"])
+    return send_file(file, mimetype=XLSX, as_attachment=True, download_name=export_name())
+
+
+@blueprint.post("/enterprises/<int:enterprise_id>/merge")
+def enterprise_merge(enterprise_id: int):
+    """Merge another record into this one: {"other": id, "version": n, "other_version": n}."""
+    user = api_user()
+    with service_errors():
+        keep = enterprises.get_enterprise(db.session, enterprise_id, user)
+    require_right("enterprise.merge")
+    data = json_object()
+    fields = {}
+    for key in ("other", "version", "other_version"):
+        if isinstance(data.get(key), bool) or not isinstance(data.get(key), int):
+            fields[key] = [_("必填，应为整数")]
+    if fields:
+        raise invalid(fields)
+    try:
+        with service_errors():
+            other = enterprises.get_enterprise(db.session, data["other"], user)
+            merge_enterprises(
+                db.session, keep, other, (data["version"], data["other_version"]), user
+            )
+    except StaleVersion:
+        db.session.rollback()
+        raise ApiError(409, "conflict", CONFLICT, extra={
+            "current": ENTERPRISE_RESOURCE.record_json(
+                enterprises.get_enterprise(db.session, enterprise_id, user))}) from None  # fmt: skip
+    db.session.commit()
+    return ENTERPRISE_RESOURCE.record_json(keep)
+
+
+describe(
+    "/enterprises/import",
+    "post",
+    {
+        "operationId": "importEnterprises",
+        "summary": "Import enterprises from .xlsx or .csv (UTF-8 or GB18030), all rows or none.",
+        "description": "Headers as the export writes them (or common variants). Rows with 编号 "
+        "update that record, the others create records. A file with any bad row is refused "
+        "whole: 422 `invalid_rows`, each in `rows_with_errors` (row, column, message).",
+        "parameters": [
+            {"name": "dry_run", "in": "query", "required": False,
+             "schema": {"type": "boolean"}, "description": "Check only; write nothing."},
+        ],
+        "requestBody": {
+            "required": True,
+            "content": {"multipart/form-data": {"schema": {
+                "type": "object", "required": ["file"],
+                "properties": {"file": {"type": "string", "format": "binary"}}}}},
+        },
+        "responses": responses(
+            {"200": json_content("Imported (or checked).", {"type": "object", "properties": {
+                "batch": {"type": ["integer", "null"]}, "rows": {"type": "integer"},
+                "created": {"type": "integer"}, "updated": {"type": "integer"},
+                "dry_run": {"type": "boolean"}}})},
+            "400 401 403 413 422",
+        ),
+    },
+)  # fmt: skip
+describe(
+    "/enterprises/export.xlsx",
+    "get",
+    {
+        "operationId": "exportEnterprises",
+        "summary": "The enterprises the list's filters find, as an .xlsx workbook.",
+        "parameters": filter_parameters(ENTERPRISES),
+        "responses": responses(
+            {"200": {"description": "The workbook.",
+                     "content": {XLSX: {"schema": {"type": "string", "format": "binary"}}}}},
+            "401 403 422",
+        ),
+    },
+)  # fmt: skip
+describe(
+    "/enterprises/{enterprise_id}/merge",
+    "post",
+    {
+        "operationId": "mergeEnterprise",
+        "summary": "Merge another enterprise into this one (admins and city-level staff).",
+        "description": "The rules the merge page shows apply; the other record is kept, "
+        "marked merged. Both versions must be current.",
+        "requestBody": {"required": True, "content": {"application/json": {"schema": {
+            "type": "object", "required": ["other", "version", "other_version"],
+            "properties": {"other": {"type": "integer"}, "version": {"type": "integer"},
+                           "other_version": {"type": "integer"}}}}}},
+        "responses": responses(
+            {"200": json_content("The record that stays, merged.", ref("Enterprise")),
+             "409": json_content("Either record changed since it was read.",
+                                 ref("EnterpriseConflict"))},
+            "400 401 403 404 422",
+        ),
+    },
+)  # fmt: skip

@@ -81,8 +81,9 @@ def _query(name: str, schema: dict, description: str) -> dict:
     }
 
 
-def _filter_parameters(resource: Resource) -> list[dict]:
-    properties = resource.declaration.filters.model_json_schema()["properties"]
+def filter_parameters(declaration) -> list[dict]:
+    """A list's filters, from its declaration, as query parameters."""
+    properties = declaration.filters.model_json_schema()["properties"]
     return [
         _query(
             name,
@@ -114,7 +115,7 @@ def _resource_paths(resource: Resource) -> dict:
             "get": {
                 "operationId": f"list{title}s",
                 "summary": f"Live {noun} records by id, one page at a time.",
-                "parameters": _page_parameters() + _filter_parameters(resource),
+                "parameters": _page_parameters() + filter_parameters(resource.declaration),
                 "responses": responses(
                     {"200": json_content("A page.", ref(f"{title}Page"))}, "401 403 422"
                 ),

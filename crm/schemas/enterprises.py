@@ -1,6 +1,7 @@
 """Enterprises (企业) declared once: what may be written, what a record and a list row show,
 which filters the list takes, and the spreadsheet headers the import recognises."""
 
+from dataclasses import dataclass
 from datetime import date
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -159,4 +160,59 @@ ENTERPRISES = Declaration(
     record=EnterpriseRecord,
     summary=EnterpriseSummary,
     filters=EnterpriseFilters,
+)
+
+
+@dataclass(frozen=True)
+class SheetColumn:
+    """A column of the enterprise spreadsheet: the export writes `header`, the import also
+    accepts the `variants`; `kind` says how a cell becomes a field value."""
+
+    key: str  # a field of EnterpriseInput, or id, version, lon, lat, updated_at
+    header: str
+    kind: str = "text"  # text, amount, count, flag, date, list, district, segments, tags …
+    variants: tuple[str, ...] = ()
+
+    @property
+    def headers(self) -> tuple[str, ...]:
+        return (self.header, *self.variants)
+
+
+def _column(key: str, kind: str = "text", *variants: str, header: str | None = None):
+    title = header or EnterpriseRecord.model_fields[key].title
+    return SheetColumn(key, title, kind, variants)
+
+
+# The export's columns, in order; an edited export imports back (编号 and 版本 update).
+SHEET_COLUMNS = (
+    _column("id", "number", "企业编号", "ID"),
+    _column("version", "number"),
+    _column("name", "text", "单位名称", "公司名称", "企业名", "名称"),
+    _column("uscc", "text", "信用代码", "社会信用代码", "统一信用代码", "USCC"),
+    _column("aliases", "list", "简称", "曾用名"),
+    _column("district", "district", "所在区县", "区县", "区（县）", header="区县"),
+    _column("park", "text", "园区"),
+    _column("segments", "segments", "环节", "产业链"),
+    _column("tags", "tags"),
+    _column("is_local", "flag", "是否本地企业"),
+    _column("is_leading", "flag", "龙头", "是否龙头企业"),
+    _column("is_chain_leader", "flag", "链主", "是否链主企业"),
+    _column("is_above_scale", "flag", "规上", "规模以上企业", "是否规上企业"),
+    SheetColumn("lon", "经度", "coordinate", ("经度（WGS-84）", "lon", "longitude")),
+    SheetColumn("lat", "纬度", "coordinate", ("纬度（WGS-84）", "lat", "latitude")),
+    _column("output_wan", "amount", "产值（万元）", "工业总产值（万元）", "营业收入（万元）"),
+    _column("tax_wan", "amount", "税收（万元）", "纳税额（万元）", "实缴税金（万元）"),
+    _column("employees", "count", "职工人数", "员工人数", "从业人员"),
+    _column("rd_spend_wan", "amount", "研发费用（万元）"),
+    _column("registered_capital_wan", "amount"),
+    _column("land_mu", "amount", "占地面积（亩）", "用地（亩）"),
+    _column("energy_tce", "amount", "能耗（吨标准煤）"),
+    _column("emissions_t", "amount", "排放（吨）"),
+    _column("safety_rating", "rating", "安全评级"),
+    _column("environment_rating", "rating", "环保等级"),
+    _column("established_on", "date", "成立时间", "注册日期"),
+    _column("legal_representative", "text", "法人", "法人代表"),
+    _column("address", "text", "注册地址", "企业地址"),
+    _column("industry_code", "text", "国民经济行业代码", "行业分类代码"),
+    _column("updated_at", "readonly"),
 )

@@ -2,7 +2,8 @@
 write with its audit trail. Callers give values (text, or a Decimal and a date) and the actor."""
 
 from collections.abc import Mapping
-from functools import partial
+from dataclasses import dataclass
+from functools import lru_cache, partial
 
 from flask_babel import gettext as _
 from sqlalchemy import Select, exists, select
@@ -43,34 +44,90 @@ def _unknown_segments(codes: str) -> str:
     return _("未知产业链环节代码：%(codes)s", codes=codes)
 
 
-def _district(session: Session, code: str | None, _enterprise) -> District | None:
-    return records.by_code(session, District.code, code, _unknown_district)
+@dataclass(frozen=True)
+class Holder:
+    """The record that holds a unique value, or an earlier row of the same import (`row`)."""
+
+    id: int | None
+    name: str
+    deleted_at: object = None
+    row: int | None = None
 
 
-def _park(session: Session, name: str | None, _enterprise) -> Park | None:
-    return records.by_code(
-        session, Park.name, name, lambda name: _("未知园区：%(name)s", name=name)
-    )
+class Lookups:
+    """What the rules look up: references by code or name, and who holds a unique value. One
+    query each, as a single record needs; an import reads them all at once (crm.services
+    .enterprise_import)."""
+
+    def __init__(self, session: Session):
+        self.session = session
+
+    def district(self, code: str) -> District | None:
+        return self.session.scalar(select(District).where(District.code == code))
+
+    def park(self, name: str) -> Park | None:
+        return self.session.scalar(select(Park).where(Park.name == name))
+
+    def segments(self, codes: list[str]) -> dict[str, list[ChainSegment]]:
+        found: dict[str, list[ChainSegment]] = {}
+        for segment in self.session.scalars(
+            select(ChainSegment).where(
+                ChainSegment.level == "segment", ChainSegment.code.in_(codes)
+            )
+        ):
+            found.setdefault(segment.code, []).append(segment)
+        return found
+
+    def credit_code_holder(self, code: str, excluding_id: int | None) -> Holder | None:
+        # The column is unique over deleted records too, so a deleted holder blocks the code.
+        row = records.holder_of(self.session, Enterprise.uscc, code, excluding_id, live_only=False)
+        return Holder(row.id, row.name, row.deleted_at) if row else None
+
+    def name_holder(self, normalised: str, excluding_id: int | None) -> Holder | None:
+        row = records.holder_of(
+            self.session, Enterprise.name_normalised, normalised, excluding_id, live_only=True
+        )
+        return Holder(row.id, row.name) if row else None
 
 
-def _segments(session: Session, codes: list[str], _enterprise) -> list[ChainSegment]:
-    return records.by_codes(
-        session,
-        select(ChainSegment).where(ChainSegment.level == "segment"),
-        ChainSegment.code,
-        codes,
-        _unknown_segments,
-    )
-
-
-def _credit_code(session: Session, code: str | None, enterprise) -> str | None:
+def _district(lookups: Lookups, code: str | None, _enterprise) -> District | None:
     if code is None:
         return None
-    # The column is unique over deleted records too, so a deleted holder blocks the code.
-    holder = records.holder_of(session, Enterprise.uscc, code, _id(enterprise), live_only=False)
+    district = lookups.district(code)
+    if district is None:
+        raise FieldProblem(_unknown_district(code))
+    return district
+
+
+def _park(lookups: Lookups, name: str | None, _enterprise) -> Park | None:
+    if name is None:
+        return None
+    park = lookups.park(name)
+    if park is None:
+        raise FieldProblem(_("未知园区：%(name)s", name=name))
+    return park
+
+
+def _segments(lookups: Lookups, codes: list[str], _enterprise) -> list[ChainSegment]:
+    found = lookups.segments(codes) if codes else {}
+    missing = [code for code in codes if code not in found]
+    if missing:
+        raise FieldProblem(_unknown_segments(", ".join(missing)))
+    ambiguous = [code for code in codes if len(found[code]) > 1]
+    if ambiguous:
+        raise FieldProblem(_("代码不唯一：%(codes)s", codes=", ".join(ambiguous)))
+    return [found[code][0] for code in codes]
+
+
+def _credit_code(lookups: Lookups, code: str | None, enterprise) -> str | None:
+    if code is None:
+        return None
+    holder = lookups.credit_code_holder(code, _id(enterprise))
     if holder is None:
         return code
-    if holder.deleted_at is None:
+    if holder.row is not None:
+        message = _("统一社会信用代码与第 %(row)d 行重复", row=holder.row)
+    elif holder.deleted_at is None:
         message = _(
             "统一社会信用代码已被企业“%(name)s”（编号 %(id)d）使用", name=holder.name, id=holder.id
         )
@@ -83,19 +140,20 @@ def _credit_code(session: Session, code: str | None, enterprise) -> str | None:
     raise FieldProblem(message, holder_id=holder.id)
 
 
-def _name(session: Session, name: str, enterprise) -> str:
+def _name(lookups: Lookups, name: str, enterprise) -> str:
     """Two live enterprises may not share a name once spaces, brackets and widths are ignored."""
-    if enterprise is not None and normalise_name(name) == enterprise.name_normalised:
+    normalised = normalised_name(name)
+    if enterprise is not None and normalised == enterprise.name_normalised:
         return name
-    holder = records.holder_of(
-        session, Enterprise.name_normalised, _normalised(name), _id(enterprise), live_only=True
+    holder = lookups.name_holder(normalised, _id(enterprise))
+    if holder is None:
+        return name
+    if holder.row is not None:
+        raise FieldProblem(_("企业名称与第 %(row)d 行重复", row=holder.row))
+    raise FieldProblem(
+        _("已有同名企业“%(name)s”（编号 %(id)d）", name=holder.name, id=holder.id),
+        holder_id=holder.id,
     )
-    if holder is not None:
-        raise FieldProblem(
-            _("已有同名企业“%(name)s”（编号 %(id)d）", name=holder.name, id=holder.id),
-            holder_id=holder.id,
-        )
-    return name
 
 
 RULES = {
@@ -111,21 +169,28 @@ def _id(enterprise: Enterprise | None) -> int | None:
     return enterprise.id if enterprise is not None else None
 
 
-def _normalised(name: str) -> str:
+@lru_cache(maxsize=1024)  # the rules, the import and the write each ask for the same name
+def normalised_name(name: str) -> str:
     # Bounded by their columns: NFKC and lower case can lengthen a name.
     return normalise_name(name)[: Enterprise.__table__.c.name_normalised.type.length]
 
 
-def check_enterprise(session: Session, data: Mapping, enterprise: Enterprise | None = None) -> dict:
+def check_enterprise(
+    session: Session,
+    data: Mapping,
+    enterprise: Enterprise | None = None,
+    lookups: Lookups | None = None,
+) -> dict:
     """The values of `data` ready to store (District, Park and ChainSegment rows for codes),
     for a new record when `enterprise` is None. Raises UnknownFields, or ValidationError
     naming every wrong field and the holder of any value already taken."""
+    lookups = lookups or Lookups(session)
     cleaned, errors = ENTERPRISES.clean(data, partial=enterprise is not None)
     holders = {}
     for field, rule in RULES.items():
         if field in cleaned and field not in errors:
             try:
-                cleaned[field] = rule(session, cleaned[field], enterprise)
+                cleaned[field] = rule(lookups, cleaned[field], enterprise)
             except FieldProblem as problem:
                 errors[field] = [str(problem)]
                 if problem.holder_id is not None:
@@ -138,23 +203,28 @@ def check_enterprise(session: Session, data: Mapping, enterprise: Enterprise | N
 # ---- writes ----
 
 
-def _assign_columns(enterprise: Enterprise, values: dict) -> None:
-    for key in PLAIN_COLUMNS:
-        if key in values:
-            setattr(enterprise, key, values[key])
+def enterprise_columns(values: dict) -> dict:
+    """The table's columns for checked values: derived names, ids for references, lon and lat."""
+    columns = {key: values[key] for key in PLAIN_COLUMNS if key in values}
     if "name" in values:
-        enterprise.name = values["name"]
-        enterprise.name_normalised = _normalised(values["name"])
-        enterprise.name_initials = name_initials(values["name"])[
+        columns["name"] = values["name"]
+        columns["name_normalised"] = normalised_name(values["name"])
+        columns["name_initials"] = name_initials(values["name"])[
             : Enterprise.__table__.c.name_initials.type.length
         ]
     if "location" in values:
-        enterprise.lon, enterprise.lat = values["location"] or (None, None)
+        columns["lon"], columns["lat"] = values["location"] or (None, None)
     # Ids, not relationships, so the audit diff sees the change before the flush.
     if "district" in values:
-        enterprise.district_id = _id(values["district"])
+        columns["district_id"] = _id(values["district"])
     if "park" in values:
-        enterprise.park_id = _id(values["park"])
+        columns["park_id"] = _id(values["park"])
+    return columns
+
+
+def _assign_columns(enterprise: Enterprise, values: dict) -> None:
+    for key, value in enterprise_columns(values).items():
+        setattr(enterprise, key, value)
 
 
 def _segment_code(segment: ChainSegment) -> str:
@@ -292,6 +362,46 @@ def _listed(session: Session, filters: EnterpriseFilters, actor) -> Select:
     return filtered(session, statement, filters)
 
 
+SORTS = {
+    "name": records.SortKey(Enterprise.name),
+    "output": records.SortKey(Enterprise.output_wan, descending=True, nullable=True),
+    "tax": records.SortKey(Enterprise.tax_wan, descending=True, nullable=True),
+    "employees": records.SortKey(Enterprise.employees, descending=True, nullable=True),
+    "updated": records.SortKey(Enterprise.updated_at, descending=True),
+}
+# Beyond this the list says "more than 10,000" rather than count a whole city.
+COUNT_CAP = 10_000
+
+
+@dataclass(frozen=True)
+class Browse:
+    rows: list
+    has_next: bool
+    count: int  # up to COUNT_CAP + 1
+
+    @property
+    def count_capped(self) -> bool:
+        return self.count > COUNT_CAP
+
+
+def browse_enterprises(
+    session: Session,
+    filters: EnterpriseFilters,
+    actor,
+    sort: str = "name",
+    after: tuple | None = None,
+    per_page: int = 50,
+) -> Browse:
+    """A page of the list as the pages show it: sorted by `sort` (a key of SORTS), continuing
+    after the row whose (sort value, id) is `after`, with the count of everything found."""
+    statement = _listed(session, filters, actor)
+    rows, has_next = records.keyset_page(
+        session, statement, SORTS[sort], Enterprise.id, after, per_page
+    )
+    count = records.capped_count(session, statement, Enterprise.id, COUNT_CAP)
+    return Browse(rows, has_next, count)
+
+
 def list_enterprises(
     session: Session, filters: EnterpriseFilters, actor, page: int = 1, per_page: int = 20
 ):
@@ -325,7 +435,7 @@ def filtered(session: Session, statement: Select, filters: EnterpriseFilters) ->
     errors = {}
     if filters.district:
         try:
-            district = _district(session, filters.district, None)
+            district = _district(Lookups(session), filters.district, None)
             statement = statement.where(Enterprise.district_id == district.id)
         except FieldProblem as problem:
             errors["district"] = [str(problem)]

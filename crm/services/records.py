@@ -1,20 +1,22 @@
 """Record work every resource shares: rights, a live record, a page, soft delete, the version
-check, unique values and who holds them, collections replaced with their audit diff, and
-reference lookups by code."""
+check, unique values and who holds them, and collections replaced with their audit diff."""
 
-from collections.abc import Callable, Iterable, Sequence
+import base64
+import binascii
+import json
+from collections.abc import Callable, Iterable
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import datetime
 
-from flask_babel import gettext as _
-from sqlalchemy import Select, select, tuple_
+from sqlalchemy import Select, func, select, text, tuple_
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from crm.models.base import utcnow
 from crm.permissions import has_right
-from crm.schemas.fields import MAX_ID, FieldProblem
+from crm.schemas.fields import MAX_ID
 from crm.services import audit
 from crm.services.errors import Forbidden, NotFound, StaleVersion
 
@@ -50,30 +52,80 @@ def numbered_page(session: Session, statement: Select, page: int, per_page: int)
 
 @dataclass(frozen=True)
 class SortKey:
-    """A column a list may be sorted by; keyset pages continue after the last row's value."""
+    """A column a list may be sorted by, in one direction; the id breaks ties. Rows without a
+    value (`nullable`) come after all others, whichever the direction."""
 
     column: object
     descending: bool = False
     nullable: bool = False
 
+    @property
+    def name(self) -> str:
+        return self.column.key
+
 
 def keyset_page(
-    session: Session, statement: Select, keys: Sequence, after: tuple | None, per_page: int
+    session: Session, statement: Select, key: SortKey, id_column, after: tuple | None, per_page: int
 ):
-    """A page sorted by `keys` (the last unique, such as the id), starting after the row whose
-    key values are `after`. Costs the same on the first page and the thousandth.
+    """The page after the row whose (sort value, id) is `after`, and whether another follows.
 
-    All keys run in one direction so the row comparison can use an index."""
-    descending = keys[0].descending
-    columns = [key.column for key in keys]
-    if after is not None:
-        bound = tuple_(*columns)
-        statement = statement.where(
-            bound < tuple_(*after) if descending else bound > tuple_(*after)
-        )
-    order = [column.desc() if descending else column.asc() for column in columns]
-    rows = session.execute(statement.order_by(*order).limit(per_page + 1)).all()
+    Each page continues from a value instead of skipping rows (OFFSET), so the thousandth
+    page costs what the first does; (value, id) compared as a row can use an index on both."""
+    rows = []
+    if after is None or after[0] is not None:
+        valued = statement.where(key.column.is_not(None)) if key.nullable else statement
+        if after is not None:
+            valued = valued.where(_beyond(tuple_(key.column, id_column), tuple_(*after), key))
+        rows = _ordered(session, valued, key, (key.column, id_column), per_page + 1)
+    if key.nullable and len(rows) <= per_page:
+        empty = statement.where(key.column.is_(None))
+        if after is not None and after[0] is None:
+            empty = empty.where(_beyond(id_column, after[1], key))
+        rows += _ordered(session, empty, key, (id_column,), per_page + 1 - len(rows))
     return rows[:per_page], len(rows) > per_page
+
+
+def _beyond(left, right, key: SortKey):
+    return left < right if key.descending else left > right
+
+
+def _ordered(session: Session, statement: Select, key: SortKey, columns, limit: int) -> list:
+    order = [column.desc() if key.descending else column.asc() for column in columns]
+    return session.execute(statement.order_by(*order).limit(limit)).all()
+
+
+def cursor_text(key: SortKey, row) -> str:
+    """The last row's (sort value, id) as an opaque text for the next page's address."""
+    value = getattr(row, key.name)
+    shown = value.isoformat() if isinstance(value, datetime) else value
+    payload = json.dumps([None if shown is None else str(shown), row.id], ensure_ascii=False)
+    return base64.urlsafe_b64encode(payload.encode()).decode().rstrip("=")
+
+
+def parse_cursor(key: SortKey, text: str | None) -> tuple | None:
+    """cursor_text read back; None (the first page) when absent or not one of ours."""
+    if not text:
+        return None
+    try:
+        shown, record_id = json.loads(base64.urlsafe_b64decode(text + "=" * (-len(text) % 4)))
+        kind = key.column.type.python_type
+        if shown is None:
+            value = None
+        elif kind is datetime:
+            value = datetime.fromisoformat(shown)
+        else:
+            value = kind(shown)
+        if not isinstance(record_id, int) or isinstance(record_id, bool):
+            return None
+        return value, record_id
+    except (ValueError, TypeError, ArithmeticError, binascii.Error):
+        return None
+
+
+def capped_count(session: Session, statement: Select, id_column, cap: int) -> int:
+    """How many rows the statement finds, counting no further than cap + 1."""
+    found = statement.with_only_columns(id_column).order_by(None).limit(cap + 1).subquery()
+    return session.scalar(select(func.count()).select_from(found))
 
 
 def soft_delete(session: Session, record, actor) -> None:
@@ -153,35 +205,46 @@ def _joined(keys: list[str]) -> str | None:
     return ",".join(keys) or None
 
 
+@dataclass(frozen=True)
+class EditConflict:
+    """A save refused because someone else saved first, seen field by field (values as JSON)."""
+
+    theirs: list[str]  # fields the other person changed
+    clashing: list[str]  # ... that this user changed too, to something else
+    kept: list[str]  # fields only this user changed: their edit can stand
+
+
+def edit_conflict(original: dict, current: dict, submitted: dict) -> EditConflict:
+    """Compare what the user loaded, what the record is now, and what the user sent."""
+    fields = [key for key in sorted(current) if key in original]
+    theirs = [key for key in fields if current[key] != original[key]]
+    mine = [key for key in fields if submitted.get(key, original[key]) != original[key]]
+    return EditConflict(
+        theirs=theirs,
+        clashing=[key for key in theirs if key in mine and submitted[key] != current[key]],
+        kept=[key for key in mine if key not in theirs],
+    )
+
+
+def reserve_ids(session: Session, table, count: int) -> list[int]:
+    """Ids for rows about to be inserted in bulk, so rows that refer to them can be written too
+    (RETURNING would make SQLite insert one row at a time). PostgreSQL takes them from the
+    table's sequence, so concurrent writers never collide; SQLite's writer holds the lock."""
+    if count == 0:
+        return []
+    if session.get_bind().dialect.name == "postgresql":
+        return list(
+            session.scalars(
+                text(
+                    "SELECT nextval(pg_get_serial_sequence(:table, 'id')) FROM generate_series(1, :n)"
+                ),
+                {"table": table.name, "n": count},
+            )
+        )
+    start = (session.scalar(select(func.max(table.c.id))) or 0) + 1
+    return list(range(start, start + count))
+
+
 def touch(record) -> None:
     """Bump updated_at, and with it `version`, when only a collection changed."""
     record.updated_at = utcnow()
-
-
-def by_code(session: Session, column, code: str | None, unknown: Callable[[str], str]):
-    """The row whose `column` is `code`, or None for no code; FieldProblem when unknown."""
-    if code is None:
-        return None
-    row = session.scalar(select(column.class_).where(column == code))
-    if row is None:
-        raise FieldProblem(unknown(code))
-    return row
-
-
-def by_codes(
-    session: Session, statement: Select, column, codes: list[str], unknown: Callable[[str], str]
-) -> list:
-    """Rows for `codes` in the given order; FieldProblem naming the unknown ones, or those
-    found twice (ambiguous)."""
-    if not codes:
-        return []
-    found: dict[str, list] = {}
-    for row in session.scalars(statement.where(column.in_(codes))):
-        found.setdefault(getattr(row, column.key), []).append(row)
-    missing = [code for code in codes if code not in found]
-    if missing:
-        raise FieldProblem(unknown(", ".join(missing)))
-    ambiguous = [code for code in codes if len(found[code]) > 1]
-    if ambiguous:
-        raise FieldProblem(_("代码不唯一：%(codes)s", codes=", ".join(ambiguous)))
-    return [found[code][0] for code in codes]

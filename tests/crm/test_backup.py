@@ -9,41 +9,24 @@ from contextlib import closing
 
 import pytest
 from flask_migrate import downgrade, upgrade
-from sqlalchemy import MetaData, create_engine, select, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import MetaData, select, text
 from sqlalchemy.orm import Session
 
 from crm.extensions import db
 from crm.models import ChainSegment, District, Enterprise, User
 from crm.services.enterprises import create_enterprise, update_enterprise
 from crm.services.users import create_user
-from tests.support import PASSWORD, drop_schema, make_app, recreate_schema
+from tests.support import PASSWORD, drop_schema, make_app, own_database_url, recreate_schema
 
 VALID_USCC = "91110108551385082Q"
 ENTERPRISE_NAME = "十堰汉江精工有限公司"
 OLDER_REVISION = "343a47ae1eb1"  # "mark demo rows", the second migration
 
 
-def _own_database_url(database_url: str, tmp_path) -> str:
-    url = make_url(database_url)
-    if url.get_backend_name() == "sqlite":
-        return f"sqlite:///{tmp_path / 'own.db'}"
-    name = f"{url.database}_backup"
-    admin = create_engine(url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        exists = connection.scalar(
-            text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}
-        )
-        if not exists:
-            connection.execute(text(f'CREATE DATABASE "{name}"'))
-    admin.dispose()
-    return url.set(database=name).render_as_string(hide_password=False)
-
-
 @pytest.fixture
 def own_app(database_url, tmp_path):
     """An app on a database of its own, of the run's kind, built by the migrations."""
-    app = make_app(_own_database_url(database_url, tmp_path), tmp_path)
+    app = make_app(own_database_url(database_url, tmp_path, "backup"), tmp_path)
     recreate_schema(app)
     yield app
     drop_schema(app)

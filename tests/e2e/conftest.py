@@ -5,15 +5,20 @@ import threading
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
 from werkzeug.serving import make_server
 
 from crm.clock import city_today
 from crm.extensions import db
 from crm.services.users import create_user
 from demo.seed import seed_demo
-from tests.support import PASSWORD, drop_schema, make_app, recreate_schema, running_in_ci
+from tests.support import (
+    PASSWORD,
+    drop_schema,
+    make_app,
+    own_database_url,
+    recreate_schema,
+    running_in_ci,
+)
 
 CHROMIUM = "/usr/bin/chromium"
 DEMO_ENTERPRISES = 400
@@ -49,28 +54,11 @@ def browser_type_launch_args(browser_type_launch_args):
     }
 
 
-def _e2e_database_url(database_url: str, tmp_path_factory) -> str:
-    """A database of its own: the live server commits, which the rolled-back tests must not see."""
-    url = make_url(database_url)
-    if url.get_backend_name() == "sqlite":
-        return f"sqlite:///{tmp_path_factory.mktemp('e2e') / 'e2e.db'}"
-    name = f"{url.database}_e2e"
-    admin = create_engine(url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        exists = connection.scalar(
-            text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}
-        )
-        if not exists:
-            connection.execute(text(f'CREATE DATABASE "{name}"'))
-    admin.dispose()
-    return url.set(database=name).render_as_string(hide_password=False)
-
-
 @pytest.fixture(scope="session")
 def live_app(database_url, tmp_path_factory):
-    app = make_app(
-        _e2e_database_url(database_url, tmp_path_factory), tmp_path_factory.mktemp("e2e-instance")
-    )
+    # A database of its own: the live server commits, which the rolled-back tests must not see.
+    url = own_database_url(database_url, tmp_path_factory.mktemp("e2e"), "e2e")
+    app = make_app(url, tmp_path_factory.mktemp("e2e-instance"))
     recreate_schema(app)
     with app.app_context():
         create_user(db.session, "li.staff", "staff", PASSWORD, display_name="李招商")

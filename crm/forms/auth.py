@@ -1,4 +1,4 @@
-"""Forms of the bureau's pages; validation rules shared with the API live in services."""
+"""The log-in form."""
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm

@@ -1,18 +1,17 @@
-"""The bureau's pages: the dashboard, the portal, and sections still being built."""
+"""The dashboard and the ambassadors' portal."""
 
 from datetime import date
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
 from crm.clock import city_today
 from crm.extensions import db
 from crm.permissions import has_right, require
 from crm.services.dashboard import build_dashboard
+from crm.views import blueprint
 
-blueprint = Blueprint("crm", __name__)
 EARLIEST_AS_OF = date(2000, 1, 1)
 
 
@@ -49,21 +48,3 @@ def _as_of(text: str | None, today: date) -> date:
 @require("portal.use")
 def portal():
     return render_template("crm/portal.html", ambassador=current_user.ambassador)
-
-
-def not_built(title, right: str, endpoint: str, path: str):
-    """A section whose page says plainly that it is not built yet."""
-
-    @require(right)
-    def view():
-        return render_template("not_built.html", title=title)
-
-    view.__name__ = endpoint
-    blueprint.add_url_rule(path, endpoint, view)
-
-
-not_built(_l("企业"), "enterprise.read", "enterprise_list", "/enterprises")
-not_built(_l("线索"), "lead.read", "lead_list", "/leads")
-not_built(_l("项目"), "project.read", "project_list", "/projects")
-not_built(_l("大使"), "ambassador.read", "ambassador_list", "/ambassadors")
-not_built(_l("报表"), "report.read", "reports", "/reports")

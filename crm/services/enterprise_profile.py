@@ -1,0 +1,198 @@
+"""Everything the enterprise page shows beside the record: segments, supply links both ways,
+contacts (masked unless unmasked on purpose, which is audited), leads, projects, activities,
+service requests, yearly figures and the history."""
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, aliased
+
+from crm.models import (
+    Activity,
+    ChainSegment,
+    Contact,
+    Enterprise,
+    EnterpriseYear,
+    ImportBatch,
+    Lead,
+    Project,
+    ServiceRequest,
+    SupplyLink,
+    User,
+)
+from crm.permissions import has_right
+from crm.services import audit, records
+from crm.services.errors import NotFound
+from crm.services.history import history_of
+
+UNMASK = "personal_data.unmask"
+PERSONAL_FIELDS = ("phone", "email", "wechat")
+
+
+@dataclass(frozen=True)
+class ShownContact:
+    id: int
+    name: str
+    title: str | None
+    phone: str | None
+    email: str | None
+    wechat: str | None
+    masked: bool
+
+
+@dataclass(frozen=True)
+class Profile:
+    segments: list  # (code, name, category name)
+    suppliers: list  # rows: enterprise id, name, segment name, share
+    customers: list
+    contacts: list[ShownContact]
+    leads: list
+    projects: list
+    activities: list
+    service_requests: list
+    years: list
+    history: list
+    import_batch: ImportBatch | None
+    import_user: str | None
+    merged_from: list  # (id, name) of records merged into this one
+
+
+def mask(field: str, value: str | None) -> str | None:
+    """Enough to recognise, not to use: 138****5678, w***@example.com."""
+    if not value:
+        return value
+    if field == "email" and "@" in value:
+        local, _at, domain = value.partition("@")
+        return f"{local[:1]}***@{domain}"
+    if len(value) > 7:
+        return f"{value[:3]}****{value[-4:]}"
+    return "****"
+
+
+def enterprise_profile(
+    session: Session, enterprise: Enterprise, actor, unmasked: frozenset[int] = frozenset()
+) -> Profile:
+    """`unmasked` holds contacts the actor chose to see in full (see unmask_contact)."""
+    category = aliased(ChainSegment)
+    segments = session.execute(
+        select(ChainSegment.code, ChainSegment.name, category.name)
+        .join(Enterprise.segments.of_type(ChainSegment))
+        .outerjoin(category, category.id == ChainSegment.parent_id)
+        .where(Enterprise.id == enterprise.id)
+        .order_by(ChainSegment.code)
+    ).all()
+    batch = (
+        session.get(ImportBatch, enterprise.import_batch_id) if enterprise.import_batch_id else None
+    )
+    return Profile(
+        segments=segments,
+        suppliers=_links(session, enterprise.id, "customer_id", "supplier_id"),
+        customers=_links(session, enterprise.id, "supplier_id", "customer_id"),
+        contacts=_contacts(session, enterprise.id, actor, unmasked),
+        leads=_rows(
+            session,
+            Lead,
+            (Lead.id, Lead.name, Lead.stage, Lead.status, Lead.intended_investment_wan),
+            enterprise.id,
+        ),
+        projects=_rows(
+            session,
+            Project,
+            (Project.id, Project.name, Project.stage, Project.status, Project.total_investment_wan),
+            enterprise.id,
+        ),
+        activities=session.execute(
+            select(Activity.occurred_on, Activity.kind, Activity.participants, Activity.notes)
+            .where(Activity.enterprise_id == enterprise.id)
+            .order_by(Activity.occurred_on.desc(), Activity.id.desc())
+            .limit(100)
+        ).all(),
+        service_requests=session.execute(
+            select(
+                ServiceRequest.request,
+                ServiceRequest.status,
+                ServiceRequest.deadline_on,
+                ServiceRequest.response,
+            )
+            .where(ServiceRequest.enterprise_id == enterprise.id)
+            .order_by(ServiceRequest.id.desc())
+        ).all(),
+        years=session.scalars(
+            select(EnterpriseYear)
+            .where(EnterpriseYear.enterprise_id == enterprise.id)
+            .order_by(EnterpriseYear.year.desc())
+        ).all(),
+        history=history_of(session, Enterprise.__tablename__, enterprise.id),
+        import_batch=batch,
+        import_user=_user_label(session, batch.created_by_id) if batch else None,
+        merged_from=session.execute(
+            select(Enterprise.id, Enterprise.name)
+            .where(Enterprise.merged_into_id == enterprise.id)
+            .order_by(Enterprise.id)
+        ).all(),
+    )
+
+
+def _links(session: Session, enterprise_id: int, own_side: str, other_side: str) -> list:
+    partner = aliased(Enterprise)
+    link = SupplyLink
+    return session.execute(
+        select(partner.id, partner.name, ChainSegment.name.label("segment"), link.share)
+        .join(partner, partner.id == getattr(link, other_side))
+        .outerjoin(ChainSegment, ChainSegment.id == link.segment_id)
+        .where(getattr(link, own_side) == enterprise_id, partner.deleted_at.is_(None))
+        .order_by(link.share.desc().nulls_last(), partner.name)
+        .limit(200)
+    ).all()
+
+
+def _rows(session: Session, model, columns, enterprise_id: int) -> list:
+    return session.execute(
+        select(*columns)
+        .where(model.enterprise_id == enterprise_id, model.deleted_at.is_(None))
+        .order_by(model.id.desc())
+        .limit(100)
+    ).all()
+
+
+def _contacts(session: Session, enterprise_id: int, actor, unmasked: frozenset[int]) -> list:
+    may_unmask = has_right(actor, UNMASK)
+    contacts = session.scalars(
+        select(Contact)
+        .where(Contact.enterprise_id == enterprise_id, Contact.deleted_at.is_(None))
+        .order_by(Contact.id)
+    ).all()
+    shown = []
+    for contact in contacts:
+        full = may_unmask and contact.id in unmasked
+        personal = {
+            field: getattr(contact, field) if full else mask(field, getattr(contact, field))
+            for field in PERSONAL_FIELDS
+        }
+        shown.append(ShownContact(contact.id, contact.name, contact.title, **personal,
+                                  masked=not full))  # fmt: skip
+    return shown
+
+
+def unmask_contact(session: Session, enterprise: Enterprise, contact_id: int, actor) -> None:
+    """The actor asks to see one contact's personal data in full: allowed by role, and audited."""
+    records.require(actor, UNMASK)
+    contact = session.get(Contact, contact_id)
+    if contact is None or contact.enterprise_id != enterprise.id or contact.deleted_at is not None:
+        raise NotFound
+    audit.record_event(
+        session, "unmask", Contact.__tablename__, contact.id, records.actor_id(actor)
+    )
+    session.flush()
+
+
+def _user_label(session: Session, user_id: int | None) -> str | None:
+    if user_id is None:
+        return None
+    user = session.get(User, user_id)
+    return user.label if user is not None else None
+
+
+def merged_into(session: Session, enterprise_id: int) -> int | None:
+    """For a record merged into another, the id of the one that took it over."""
+    return session.scalar(select(Enterprise.merged_into_id).where(Enterprise.id == enterprise_id))
