@@ -32,6 +32,8 @@ def make_app(database_url: str, instance_path) -> object:
             "SECRET_KEY": "test-secret",
             "UPLOAD_FOLDER": str(instance_path / "uploads"),
             "SERVER_NAME": None,
+            # The test client's requests share one connection: an import runs within them.
+            "IMPORT_IN_BACKGROUND": False,
         }
     )
 

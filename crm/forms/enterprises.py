@@ -12,8 +12,8 @@ from wtforms import (
     HiddenField,
     IntegerField,
     RadioField,
-    SelectField,
     SelectChoice,
+    SelectField,
     SelectMultipleField,
     StringField,
     TextAreaField,
@@ -46,6 +46,11 @@ class CheckboxesField(SelectMultipleField):
     option_widget = CheckboxInput()
 
 
+def _choice(label) -> SelectField:
+    # The service checks the value (and says which code is unknown); the form only offers.
+    return SelectField(label, validate_choice=False)
+
+
 def _amount(label):
     return DecimalField(label, places=None, validators=[Optional()])
 
@@ -62,10 +67,10 @@ class EnterpriseForm(FlaskForm):
     is_leading = BooleanField(_l("龙头企业"))
     is_chain_leader = BooleanField(_l("链主企业"))
     is_above_scale = BooleanField(_l("规上企业"))
-    district = SelectField(_l("所在区县"))
-    park = SelectField(_l("所在园区"))
-    segments = CheckboxesField(_l("产业链环节"))
-    tags = CheckboxesField(_l("标签"))
+    district = _choice(_l("所在区县"))
+    park = _choice(_l("所在园区"))
+    segments = CheckboxesField(_l("产业链环节"), validate_choice=False)
+    tags = CheckboxesField(_l("标签"), validate_choice=False)
     lon = DecimalField(_l("经度（WGS-84）"), places=None, validators=[Optional()])
     lat = DecimalField(_l("纬度（WGS-84）"), places=None, validators=[Optional()])
     output_wan = _amount(_l("年产值（万元）"))
@@ -76,8 +81,8 @@ class EnterpriseForm(FlaskForm):
     land_mu = _amount(_l("用地面积（亩）"))
     energy_tce = _amount(_l("综合能耗（吨标准煤）"))
     emissions_t = _amount(_l("排放量（吨）"))
-    safety_rating = SelectField(_l("安全生产评级"))
-    environment_rating = SelectField(_l("环保评级"))
+    safety_rating = _choice(_l("安全生产评级"))
+    environment_rating = _choice(_l("环保评级"))
     established_on = DateField(_l("成立日期"), validators=[Optional()])
     legal_representative = StringField(_l("法定代表人"))
     address = StringField(_l("地址"))

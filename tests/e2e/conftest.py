@@ -59,6 +59,7 @@ def live_app(database_url, tmp_path_factory):
     # A database of its own: the live server commits, which the rolled-back tests must not see.
     url = own_database_url(database_url, tmp_path_factory.mktemp("e2e"), "e2e")
     app = make_app(url, tmp_path_factory.mktemp("e2e-instance"))
+    app.config["IMPORT_IN_BACKGROUND"] = True  # as in production: the page shows progress
     recreate_schema(app)
     with app.app_context():
         create_user(db.session, "li.staff", "staff", PASSWORD, display_name="李招商")
