@@ -65,12 +65,21 @@ _DUMMY_HASH = generate_password_hash("no such user")
 
 
 def authenticate(session: Session, name: str, password: str) -> User | None:
-    user = session.scalar(select(User).where(User.name == name.strip()))
-    if user is None:
+    """The user whose name and password these are, with the log-in recorded; else None.
+
+    The first step of a log-in: the read ends its transaction before the password is checked,
+    which is slow on purpose, so no lock (SQLite's write lock) is held meanwhile. Call it with
+    nothing pending in the session."""
+    found = session.execute(
+        select(User.id, User.password_hash, User.active).where(User.name == name.strip())
+    ).first()
+    session.rollback()
+    if found is None:
         check_password_hash(_DUMMY_HASH, password)
         return None
-    if not user.active or not user.check_password(password):
+    if not found.active or not check_password_hash(found.password_hash, password):
         return None
+    user = session.get(User, found.id)
     # A log-in is not an edit of the user: a plain UPDATE leaves `version` alone, so people
     # logging in at the same moment as the same user do not collide.
     session.execute(
