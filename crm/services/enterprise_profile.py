@@ -4,7 +4,7 @@ service requests, yearly figures and the history."""
 
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, aliased
 
 from crm.models import (
@@ -43,8 +43,10 @@ class ShownContact:
 @dataclass(frozen=True)
 class Profile:
     segments: list  # (code, name, category name)
-    suppliers: list  # rows: enterprise id, name, segment name, share
+    suppliers: list  # rows: enterprise id, name, segment name, share; the largest shares first
     customers: list
+    supplier_count: int
+    customer_count: int
     contacts: list[ShownContact]
     leads: list
     projects: list
@@ -88,6 +90,8 @@ def enterprise_profile(
         segments=segments,
         suppliers=_links(session, enterprise.id, "customer_id", "supplier_id"),
         customers=_links(session, enterprise.id, "supplier_id", "customer_id"),
+        supplier_count=_link_count(session, enterprise.id, "customer_id"),
+        customer_count=_link_count(session, enterprise.id, "supplier_id"),
         contacts=_contacts(session, enterprise.id, actor, unmasked),
         leads=_rows(
             session,
@@ -133,6 +137,17 @@ def enterprise_profile(
     )
 
 
+LINKS_SHOWN = 50
+
+
+def _link_count(session: Session, enterprise_id: int, own_side: str) -> int:
+    return session.scalar(
+        select(func.count())
+        .select_from(SupplyLink)
+        .where(getattr(SupplyLink, own_side) == enterprise_id)
+    )
+
+
 def _links(session: Session, enterprise_id: int, own_side: str, other_side: str) -> list:
     partner = aliased(Enterprise)
     link = SupplyLink
@@ -142,7 +157,7 @@ def _links(session: Session, enterprise_id: int, own_side: str, other_side: str)
         .outerjoin(ChainSegment, ChainSegment.id == link.segment_id)
         .where(getattr(link, own_side) == enterprise_id, partner.deleted_at.is_(None))
         .order_by(link.share.desc().nulls_last(), partner.name)
-        .limit(200)
+        .limit(LINKS_SHOWN)
     ).all()
 
 
