@@ -1,8 +1,10 @@
 """What every template may use: labels of vocabulary keys, money in 万元/亿元, the rights table."""
 
+from datetime import UTC
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
-from flask import Flask, request, url_for
+from flask import Flask, current_app, request, url_for
 from flask_login import current_user
 
 from crm import vocabulary
@@ -31,10 +33,10 @@ def money(amount_wan) -> str:
         return f"{amount / WAN_IN_MILLION:,.2f} million yuan"
     if abs(amount) >= YI_IN_WAN:
         return f"{amount / YI_IN_WAN:,.2f} 亿元"
-    return f"{amount:,.0f} 万元"
+    return f"{amount_text(amount)} 万元"
 
 
-def amount(value, places: int = 2) -> str:
+def amount_text(value, places: int = 2) -> str:
     """A figure in its column's unit: thousands separated, at most `places` decimals."""
     if value is None:
         return "—"
@@ -42,9 +44,17 @@ def amount(value, places: int = 2) -> str:
     return text.rstrip("0").rstrip(".") if "." in text else text
 
 
+def city_time(moment, pattern: str = "%Y-%m-%d %H:%M") -> str:
+    """A stored UTC time as the city's clocks show it."""
+    if moment is None:
+        return "—"
+    zone = ZoneInfo(current_app.config["TIMEZONE"])
+    return moment.replace(tzinfo=UTC).astimezone(zone).strftime(pattern)
+
+
 def url_with(**changes) -> str:
-    """This page's address with some query parameters changed (None removes one)."""
-    arguments = request.args.to_dict()
+    """This page's address with some query parameters changed (None or "" removes one)."""
+    arguments = {key: value for key, value in request.args.items() if value}
     for key, value in changes.items():
         if value is None or value == "":
             arguments.pop(key, None)
@@ -55,7 +65,8 @@ def url_with(**changes) -> str:
 
 def register(app: Flask) -> None:
     app.jinja_env.filters["money"] = money
-    app.jinja_env.filters["amount"] = amount
+    app.jinja_env.filters["amount"] = amount_text
+    app.jinja_env.filters["city_time"] = city_time
     app.jinja_env.globals["url_with"] = url_with
     app.jinja_env.globals["label"] = label
 

@@ -60,14 +60,20 @@ def _choices() -> dict:
 # ---- the list ----
 
 
+def _given_arguments() -> dict[str, str]:
+    """The query's filled-in parameters: a filter form sends its empty "all" choices too."""
+    return {key: value for key, value in request.args.items() if value.strip()}
+
+
 @blueprint.get("/enterprises")
 @require("enterprise.read")
 def enterprise_list():
-    sort = request.args.get("sort") if request.args.get("sort") in SORTS else "name"
-    after = records.parse_cursor(SORTS[sort], request.args.get("after"))
+    arguments = _given_arguments()
+    sort = arguments.get("sort") if arguments.get("sort") in SORTS else "name"
+    after = records.parse_cursor(SORTS[sort], arguments.get("after"))
     errors: dict[str, list[str]] = {}
     try:
-        filters = ENTERPRISES.parse_filters(request.args)
+        filters = ENTERPRISES.parse_filters(arguments)
         browse = browse_enterprises(db.session, filters, current_user, sort, after, PER_PAGE)
     except ValidationError as error:
         errors, filters, browse = error.fields, None, Browse([], False, 0)
@@ -81,6 +87,8 @@ def enterprise_list():
         next_after=next_after,
         first_page=after is not None,
         saved=saved_filters.saved_filters(db.session, current_user, LIST_NAME),
+        arguments=arguments,
+        labels=history_labels(),
         **_choices(),
     )
 

@@ -3,6 +3,7 @@ saved filters, contacts, export and the import steps."""
 
 import io
 import re
+from datetime import timedelta
 from decimal import Decimal
 
 import openpyxl
@@ -286,3 +287,20 @@ def test_the_favicon_is_served_at_the_root(client):
     data = response.data
     response.close()
     assert (response.status_code, data[:4]) == (200, b"\x00\x00\x01\x00")
+
+
+def test_the_filter_forms_empty_choices_mean_all(client, session, staff, places):
+    make(session, "十堰汉江精工有限公司", district="420302")
+    page = client.get("/enterprises?q=hj&district=&park=&segment=&is_local=&tag=&safety_rating=")
+    assert names_listed(page.text) == ["十堰汉江精工有限公司"]
+    assert 'class="error"' not in page.text
+    assert 'href="/enterprises/export.xlsx?q=hj"' in page.text
+
+
+def test_times_are_shown_in_the_citys_zone(client, session, staff):
+    enterprise = make(session, "十堰汉江精工有限公司")
+    enterprise.updated_at = enterprise.updated_at.replace(hour=20, minute=30)
+    session.commit()
+    day = (enterprise.updated_at.date() + timedelta(days=1)).isoformat()
+    # 20:30 UTC is 04:30 the next morning in Shiyan.
+    assert f'<td data-label="更新时间" class="muted">{day}</td>' in client.get("/enterprises").text
