@@ -19,7 +19,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from crm import uscc as credit_code
 from crm.models import ChainSegment, District, Enterprise, EnterpriseTag, enterprise_segments
 from crm.models.base import utcnow
-from crm.services import audit
+from crm.services import audit, search
 from crm.services.errors import StaleVersion, UnknownFields, ValidationError
 from crm.services.names import name_initials, normalise_name
 from crm.vocabulary import ENTERPRISE_TAG, RATING
@@ -380,6 +380,11 @@ def _assign_columns(enterprise: Enterprise, cleaned: dict) -> None:
             # The id, not the relationship, so the audit diff sees the change before the flush.
             enterprise.district_id = value.id if value is not None else None
         elif key not in ("segments", "tags"):
+            setattr(enterprise, key, value)
+    if "name" in cleaned or "aliases" in cleaned:
+        for key, value in search.search_columns(
+            enterprise.name, enterprise.aliases or [], enterprise.name_initials
+        ).items():
             setattr(enterprise, key, value)
 
 
