@@ -518,7 +518,7 @@ def get_enterprise(session: Session, enterprise_id: int) -> Enterprise | None:
 
 @dataclass(frozen=True)
 class EnterpriseFilters:
-    q: str | None = None  # a substring of the name, or a prefix of its pinyin initials
+    q: str | None = None  # part of the name, an alias or the initials, or a credit code's start
     uscc: str | None = None
     segment: str | None = None  # a segment code
     district: str | None = None  # a district code
@@ -571,10 +571,7 @@ def list_enterprises(
 
 def _filtered(session: Session, statement, filters: EnterpriseFilters):
     if filters.q:
-        statement = statement.where(
-            Enterprise.name.icontains(filters.q, autoescape=True)
-            | Enterprise.name_initials.startswith(filters.q.lower(), autoescape=True)
-        )
+        statement = statement.where(search.matching(session, filters.q))
     code = credit_code.normalise(filters.uscc)
     if code:
         statement = statement.where(Enterprise.uscc == code)

@@ -793,7 +793,7 @@ def directory(client, staff, places) -> dict[str, int]:
         ("q=dfxk", "B"),  # 东风小康汽车有限公司 → dfxkqcyxgs
         ("q=DFXK", "B"),
         ("q=syhj", "A"),
-        ("q=xkqc", ""),  # initials match from the start only
+        ("q=xkqc", "B"),  # initials match anywhere: dfxkqcyxgs
         ("q=tesla", "D"),
         ("q=TESLA", "D"),
         ("q=%25", ""),  # % and _ are literal, not wildcards
