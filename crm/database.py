@@ -1,5 +1,6 @@
 """Engine settings: SQLite gets WAL, foreign keys, a busy timeout, real savepoints, and
-transactions that take the write lock when they begin, except in requests that only read."""
+transactions that take the write lock when they begin, except in requests that only read;
+PostgreSQL plans every query for its values."""
 
 from flask import Flask, has_request_context, request
 from sqlalchemy import event
@@ -17,6 +18,19 @@ def configure_engines(app: Flask) -> None:
     with app.app_context():
         if db.engine.dialect.name == "sqlite":
             _configure_sqlite(db.engine)
+        elif db.engine.dialect.name == "postgresql":
+            _configure_postgresql(db.engine)
+
+
+def _configure_postgresql(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def on_connect(dbapi_connection, _record):
+        # Plan each query for its values. psycopg prepares a statement run five times, and the
+        # server may then keep one generic plan for all values: it guesses how common a search
+        # term is, and took the GIN index and a sort for 十堰 (90% of rows), 90 ms, not 3.
+        with dbapi_connection.cursor() as cursor:
+            cursor.execute("SET plan_cache_mode = force_custom_plan")
+        dbapi_connection.commit()
 
 
 def _configure_sqlite(engine: Engine) -> None:

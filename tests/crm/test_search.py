@@ -229,3 +229,11 @@ def test_plain_sql_writes_keep_the_sqlite_index_in_step(session, directory):
     session.commit()
     assert found(session, directory, "丹江") == ""
     check_index(session)
+
+
+def test_postgresql_plans_each_search_for_its_term(session):
+    """A generic plan guesses how common a term is: for 十堰 (90% of rows) it took the GIN index
+    and a sort, 90 ms instead of 3, once psycopg had prepared the statement."""
+    if session.get_bind().dialect.name != "postgresql":
+        pytest.skip("a PostgreSQL setting")
+    assert session.scalar(text("SHOW plan_cache_mode")) == "force_custom_plan"
