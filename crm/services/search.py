@@ -109,7 +109,9 @@ def matching(session: Session, term: str) -> ColumnElement[bool]:
     if not sqlite:
         # The planner weighs the GIN and primary key indexes from statistics: it scans in id
         # order when matches are common (a page is soon full) and asks the index when rare.
-        return or_(*(and_(found, exact) for found, exact in ways))
+        # The exact check comes first: a scan then splits only the grams of rows that match
+        # (hj: 1.5 ms instead of 5).
+        return or_(*(and_(exact, found) for found, exact in ways))
     # FTS5 gives SQLite's planner no statistics, so count: a few candidates are listed and
     # looked up by id; with many, matches are common enough that a scan in id order checking
     # each row meets a page of them sooner than listing them all (up to every row) would.
