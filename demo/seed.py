@@ -27,6 +27,7 @@ from chainmap.segments import load_chain_segments
 from crm import models
 from crm.services.demo_marks import has_demo
 from crm.services.names import name_initials, normalise_name
+from crm.services.search import search_columns
 from crm.vocabulary import LEAD_STAGE, PROJECT_STAGE
 from geo.boundaries import random_point_in
 from geo.places import load_districts
@@ -115,9 +116,15 @@ class DemoCity:
         self._next_id[table.name] = start + count
         return range(start, start + count)
 
-    def write(self, table: Table, rows: list[dict]) -> None:
+    def write(self, table: Table, rows: list[dict], indexed_by_trigger: bool = False) -> None:
+        statement = insert(table)
+        if indexed_by_trigger:
+            # RETURNING makes SQLAlchemy send many rows per INSERT instead of one each: SQLite's
+            # FTS5 flushes its index at every statement that fires the search triggers, which
+            # row by row took 8.7 s instead of 3.0 s for 100,000 enterprises.
+            statement = statement.returning(table.c.id)
         for start in range(0, len(rows), CHUNK):
-            self.session.execute(insert(table), rows[start : start + CHUNK])
+            self.session.execute(statement, rows[start : start + CHUNK])
         self.summary.counts[table.name] = self.summary.counts.get(table.name, 0) + len(rows)
 
     def write_with_ids(self, table: Table, rows: list[dict], demo: bool = False) -> None:
@@ -385,6 +392,7 @@ class DemoCity:
                 "name_normalised": normalise_name(name),
                 "name_initials": initials,
                 "aliases": [],
+                **search_columns(name, [], initials),
                 "is_leading": False,
                 "is_chain_leader": False,
                 "is_above_scale": output >= 2000,
@@ -438,7 +446,7 @@ class DemoCity:
                 if rng.random() < chance:
                     tag_rows.append({"enterprise_id": enterprise_id, "tag": tag})  # fmt: skip
         self.mark_leaders(rows, output_of, tag_rows)
-        self.write(table, rows)
+        self.write(table, rows, indexed_by_trigger=True)
         self.write(models.enterprise_segments, segment_rows)
         self.write(models.EnterpriseTag.__table__, _unique(tag_rows))
         self.make_enterprise_years(rows)

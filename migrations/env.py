@@ -4,6 +4,8 @@ from logging.config import fileConfig
 from alembic import context
 from flask import current_app
 
+from crm.services.search import is_search_index
+
 # this is the Alembic Config object, which provides
 # access to the values within the .ini file in use.
 config = context.config
@@ -38,6 +40,12 @@ target_db = current_app.extensions["migrate"].db
 # ... etc.
 
 
+def include_name(name, type_, parent_names):
+    # The search indexes are made by a migration alone: no model can declare SQLite's FTS5 table
+    # (nor its shadow tables), and SQLite cannot compare PostgreSQL's expression index.
+    return not (type_ in ("table", "index") and is_search_index(name))
+
+
 def get_metadata():
     if hasattr(target_db, "metadatas"):
         return target_db.metadatas[None]
@@ -57,7 +65,9 @@ def run_migrations_offline():
 
     """
     url = config.get_main_option("sqlalchemy.url")
-    context.configure(url=url, target_metadata=get_metadata(), literal_binds=True)
+    context.configure(
+        url=url, target_metadata=get_metadata(), literal_binds=True, include_name=include_name
+    )
 
     with context.begin_transaction():
         context.run_migrations()
@@ -95,7 +105,12 @@ def run_migrations_online():
             # checked afterwards; the connection is then discarded, never pooled with them off.
             connection.connection.driver_connection.execute("PRAGMA foreign_keys = OFF")
         try:
-            context.configure(connection=connection, target_metadata=get_metadata(), **conf_args)
+            context.configure(
+                connection=connection,
+                target_metadata=get_metadata(),
+                include_name=include_name,
+                **conf_args,
+            )
             with context.begin_transaction():
                 context.run_migrations()
                 if sqlite:

@@ -5,8 +5,7 @@ from datetime import timedelta
 from flask import current_app, g, request
 from flask_login import current_user
 from flask_wtf.csrf import validate_csrf
-from sqlalchemy import select
-from sqlalchemy.orm import joinedload
+from sqlalchemy import select, update
 from wtforms.validators import ValidationError
 
 from crm.api.errors import (
@@ -69,18 +68,23 @@ def _token_user(header: str) -> User:
     token = token.strip()
     if scheme.lower() != "bearer" or not token or " " in token:
         raise ApiError(401, "unauthorized", MALFORMED_AUTHORIZATION)
-    record = db.session.scalar(
-        select(ApiToken)
-        .options(joinedload(ApiToken.user))
-        .where(ApiToken.token_hash == ApiToken.hash(token))
-    )
-    if record is None or record.revoked_at is not None or not record.user.is_active:
+    # The user and two columns of the token: no ApiToken object to load and track.
+    found = db.session.execute(
+        select(User, ApiToken.id, ApiToken.last_used_at)
+        .join(ApiToken, ApiToken.user_id == User.id)
+        .where(ApiToken.token_hash == ApiToken.hash(token), ApiToken.revoked_at.is_(None))
+    ).first()
+    if found is None or not found.User.is_active:
         raise ApiError(401, "unauthorized", BAD_TOKEN)
     now = utcnow()
-    if record.last_used_at is None or now - record.last_used_at >= LAST_USED_RESOLUTION:
-        record.last_used_at = now
+    if found.last_used_at is None or now - found.last_used_at >= LAST_USED_RESOLUTION:
+        # A transaction of its own that begins with the write, so in a GET (which begins
+        # deferred, see crm.database) it waits for SQLite's write lock instead of failing
+        # because another connection wrote since this one read.
         db.session.commit()
-    return record.user
+        db.session.execute(update(ApiToken).where(ApiToken.id == found.id).values(last_used_at=now))
+        db.session.commit()
+    return found.User
 
 
 def _check_csrf() -> None:

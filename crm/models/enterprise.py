@@ -13,6 +13,7 @@ from sqlalchemy import (
     Integer,
     String,
     Table,
+    Text,
     UniqueConstraint,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -82,6 +83,10 @@ class Enterprise(Record, Versioned, SoftDeleted, DemoMarked, Base):
     name_normalised: Mapped[str] = mapped_column(String(200), index=True)
     name_initials: Mapped[str] = mapped_column(String(100), index=True)  # pinyin initials
     aliases: Mapped[list] = mapped_column(JSON, default=list)
+    # Set with name, aliases and initials (crm.services.search.search_columns); NULL is never
+    # found. Their indexes are made by the migration alone: an FTS5 table, a GIN index.
+    search_text: Mapped[str | None] = mapped_column(Text)  # what a search term must be part of
+    search_grams: Mapped[str | None] = mapped_column(Text)  # what the index looks up
 
     is_leading: Mapped[bool] = mapped_column(default=False)  # 龙头
     is_chain_leader: Mapped[bool] = mapped_column(default=False)  # 链主

@@ -12,7 +12,15 @@ from crm.models import AuditEvent
 
 # Never written into the trail, even as "changed".
 SECRET_FIELDS = {"password_hash", "token_hash"}
-UNTRACKED_FIELDS = {"created_at", "updated_at", "version", "created_by_id"}
+# search_text and search_grams: machine-made from the name and aliases, which are tracked.
+UNTRACKED_FIELDS = {
+    "created_at",
+    "updated_at",
+    "version",
+    "created_by_id",
+    "search_text",
+    "search_grams",
+}
 
 
 def _text(value) -> str | None:

@@ -21,7 +21,7 @@ from crm.models import (
 from crm.models.base import utcnow
 from crm.schemas.enterprises import MAX_ALIASES
 from crm.services import audit, records
-from crm.services.enterprises import PLAIN_COLUMNS
+from crm.services.enterprises import PLAIN_COLUMNS, refresh_search
 from crm.services.errors import ValidationError
 
 MERGE = "enterprise.merge"
@@ -150,6 +150,7 @@ def _fill_columns(session: Session, keep: Enterprise, other: Enterprise) -> None
     names = [other.name, *(other.aliases or [])]
     aliases = [alias for alias in dict.fromkeys([*(keep.aliases or []), *names])]
     keep.aliases = [alias for alias in aliases if alias != keep.name][:MAX_ALIASES]
+    refresh_search(keep)
     if keep.uscc is None and other.uscc is not None:
         # The code is unique: the other record gives it up first.
         code, other.uscc = other.uscc, None

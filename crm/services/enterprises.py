@@ -20,7 +20,7 @@ from crm.models import (
 )
 from crm.schemas.enterprises import ENTERPRISES, EnterpriseFilters
 from crm.schemas.fields import FieldProblem, Point
-from crm.services import audit, records
+from crm.services import audit, records, search
 from crm.services.errors import ValidationError
 from crm.services.names import name_initials, normalise_name
 
@@ -212,6 +212,10 @@ def enterprise_columns(values: dict) -> dict:
         columns["name_initials"] = name_initials(values["name"])[
             : Enterprise.__table__.c.name_initials.type.length
         ]
+    if "name" in values and "aliases" in values:  # a whole record, as a new one is
+        columns |= search.search_columns(
+            values["name"], values["aliases"], columns["name_initials"]
+        )
     if "location" in values:
         columns["lon"], columns["lat"] = values["location"] or (None, None)
     # Ids, not relationships, so the audit diff sees the change before the flush.
@@ -224,6 +228,17 @@ def enterprise_columns(values: dict) -> dict:
 
 def _assign_columns(enterprise: Enterprise, values: dict) -> None:
     for key, value in enterprise_columns(values).items():
+        setattr(enterprise, key, value)
+    if "name" in values or "aliases" in values:
+        refresh_search(enterprise)
+
+
+def refresh_search(enterprise: Enterprise) -> None:
+    """The search columns anew from the record's name, aliases and initials."""
+    columns = search.search_columns(
+        enterprise.name, enterprise.aliases or [], enterprise.name_initials
+    )
+    for key, value in columns.items():
         setattr(enterprise, key, value)
 
 
@@ -416,11 +431,7 @@ def list_enterprises(
 def filtered(session: Session, statement: Select, filters: EnterpriseFilters) -> Select:
     """The statement narrowed to what the filters ask for."""
     if filters.q:
-        term = filters.q
-        statement = statement.where(
-            Enterprise.name.icontains(term, autoescape=True)
-            | Enterprise.name_initials.contains(term.lower(), autoescape=True)
-        )
+        statement = statement.where(search.matching(session, filters.q))
     code = credit_code.normalise(filters.uscc)
     if code:
         statement = statement.where(Enterprise.uscc == code)

@@ -48,7 +48,12 @@ def name_initials(name: str) -> str:
             continue
         letter = known[char]
         if letter is None:
-            start = max(0, index - _CONTEXT)
-            letter = _initial_in_context(text[start : index + _CONTEXT + 1], index - start)
+            # The neighbours that are Chinese too: pypinyin reads each of those as one item.
+            start, end = index, index + 1
+            while start > index - _CONTEXT and start > 0 and text[start - 1] in known:
+                start -= 1
+            while end < index + _CONTEXT + 1 and end < len(text) and text[end] in known:
+                end += 1
+            letter = _initial_in_context(text[start:end], index - start)
         letters.append(letter)
     return "".join(letters).lower()

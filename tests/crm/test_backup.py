@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from crm.extensions import db
 from crm.models import ChainSegment, District, Enterprise, User
 from crm.services.enterprises import create_enterprise, update_enterprise
+from crm.services.search import is_search_index
 from crm.services.users import create_user
 from tests.support import PASSWORD, drop_schema, make_app, own_database_url, recreate_schema
 
@@ -99,6 +100,8 @@ def snapshot(app) -> dict[str, list[tuple]]:
         tables = {}
         with db.engine.connect() as connection:
             for name, table in metadata.tables.items():
+                if is_search_index(name):  # derived from enterprises, rebuilt with them
+                    continue
                 assert table.primary_key.columns, f"{name} has no primary key to order by"
                 rows = connection.execute(select(table).order_by(*table.primary_key.columns))
                 tables[name] = [tuple(row) for row in rows]

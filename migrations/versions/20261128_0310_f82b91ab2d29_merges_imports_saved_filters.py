@@ -1,7 +1,7 @@
 """merges, import outcomes, saved filters, sort indexes; audit events may say merge and import
 
 Revision ID: f82b91ab2d29
-Revises: abd5f7929208
+Revises: 7b35298732f7
 Create Date: 2026-11-28 02:12:12.993331
 
 """
@@ -21,9 +21,36 @@ def _audit_actions(actions):
         batch_op.create_check_constraint(op.f("ck_audit_events_audit_action"), f"action IN ({listed})")
 
 
+# SQLite recreates enterprises to add a foreign key, and the FTS5 triggers of the enterprise
+# search migration go with the old table: they are made again, as that migration made them.
+SEARCH_TRIGGERS = (
+    """CREATE TRIGGER enterprise_search_insert AFTER INSERT ON enterprises BEGIN
+        INSERT INTO enterprise_search (rowid, search_grams) VALUES (new.id, new.search_grams);
+    END""",
+    """CREATE TRIGGER enterprise_search_delete AFTER DELETE ON enterprises BEGIN
+        INSERT INTO enterprise_search (enterprise_search, rowid, search_grams)
+            VALUES ('delete', old.id, old.search_grams);
+    END""",
+    """CREATE TRIGGER enterprise_search_update AFTER UPDATE OF search_grams ON enterprises BEGIN
+        INSERT INTO enterprise_search (enterprise_search, rowid, search_grams)
+            VALUES ('delete', old.id, old.search_grams);
+        INSERT INTO enterprise_search (rowid, search_grams) VALUES (new.id, new.search_grams);
+    END""",
+)
+
+
+def _restore_search_triggers():
+    if op.get_bind().dialect.name != "sqlite":
+        return
+    for name in ("insert", "delete", "update"):
+        op.execute(f"DROP TRIGGER IF EXISTS enterprise_search_{name}")
+    for statement in SEARCH_TRIGGERS:
+        op.execute(statement)
+
+
 # revision identifiers, used by Alembic.
 revision = 'f82b91ab2d29'
-down_revision = 'abd5f7929208'
+down_revision = '7b35298732f7'
 branch_labels = None
 depends_on = None
 
@@ -55,6 +82,8 @@ def upgrade():
         batch_op.create_index('ix_enterprises_updated_at_id', ['updated_at', 'id'], unique=False)
         batch_op.create_foreign_key(batch_op.f('fk_enterprises_merged_into_id_enterprises'), 'enterprises', ['merged_into_id'], ['id'], ondelete='SET NULL')
 
+    _restore_search_triggers()
+
     with op.batch_alter_table('import_batches', schema=None) as batch_op:
         batch_op.add_column(sa.Column('status', sa.Enum('applied', 'refused', 'failed', name='import_status', native_enum=False, create_constraint=True, length=40), nullable=True))
         batch_op.add_column(sa.Column('created_count', sa.Integer(), server_default='0', nullable=False))
@@ -84,6 +113,8 @@ def downgrade():
         batch_op.drop_index('ix_enterprises_output_wan_id')
         batch_op.drop_index('ix_enterprises_employees_id')
         batch_op.drop_column('merged_into_id')
+
+    _restore_search_triggers()
 
     with op.batch_alter_table('saved_filters', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_saved_filters_user_id'))
