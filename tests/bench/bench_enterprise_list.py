@@ -1,4 +1,5 @@
-"""Benchmark: the enterprise list at city scale through the API, against its bare SQL.
+"""Benchmark: the enterprise list at city scale, as a page and through the API, against its
+bare SQL.
 
     .venv/bin/python tests/bench/bench_enterprise_list.py [--enterprises 100000] [--repeat 30]
         [--sqlite PATH] [--postgres URL | --no-postgres] [--cases first,hj,...]
@@ -10,13 +11,16 @@ seeding, as autovacuum would; SQLite is not, as nothing analyses it in productio
 Each case is a GET through the Flask test client with a Bearer token: the median of --repeat
 runs after a warm-up. Its floor is the same SQL statements the request ran (the token lookup,
 the search's count, the page), replayed with their parameters on a bare sqlite3 or psycopg
-connection in the same run. "keyset" has no API parameter yet: it is the list's statement with
-WHERE id > :last instead of OFFSET, timed through the session.
+connection in the same run. "keyset" has no API parameter: it is the list's statement with
+WHERE id > :last instead of OFFSET, timed through the session. The "page …" cases are the
+/enterprises page itself, logged in with a session cookie: its rows, the capped count and the
+choices of its filters, rendered (the deep one continues after the 99,975th name, by keyset).
 """
 
 import argparse
 import os
 import platform
+import re
 import sqlite3
 import statistics
 import tempfile
@@ -31,7 +35,8 @@ from sqlalchemy import event, func, select, text
 from app import create_app
 from crm.extensions import db
 from crm.models import District, Enterprise, User
-from crm.services.enterprises import LIST_COLUMNS
+from crm.services.enterprises import LIST_COLUMNS, SORTS
+from crm.services.records import cursor_text
 from crm.services.users import create_token, create_user
 from demo.seed import seed_demo
 
@@ -39,12 +44,21 @@ POSTGRES = (
     "postgresql+psycopg://investatlas_test:investatlas_test@127.0.0.1:5432/investatlas_search_bench"
 )
 API = "/api/v1/enterprises"
+PAGE = "/enterprises"
+BENCH_PASSWORD = "bench-password-1"
 BENCH_USER = "bench.staff"
 
 
 def cases(session) -> dict[str, str]:
     """Case name → the request's path and query, or "keyset"."""
     middle = session.scalar(select(func.max(Enterprise.id))) // 2
+    deep = session.execute(
+        select(Enterprise.name, Enterprise.id)
+        .where(Enterprise.deleted_at.is_(None))
+        .order_by(Enterprise.name, Enterprise.id)
+        .offset(3999 * 25 - 1)
+        .limit(1)
+    ).one()
     rare = session.scalar(select(Enterprise.name).where(Enterprise.id == middle))
     code = session.scalar(
         select(Enterprise.uscc).where(Enterprise.uscc.is_not(None)).order_by(Enterprise.id).limit(1)
@@ -63,6 +77,12 @@ def cases(session) -> dict[str, str]:
         "code": f"{API}?q={code[:10]}",
         "hj+filters": f"{API}?q=hj&district=420303&segment=M102",
         "十堰+filters": f"{API}?q=十堰&district=420303&segment=M102",
+        "page first": PAGE,
+        "page hj": f"{PAGE}?q=hj",
+        "page absent": f"{PAGE}?q=zzzq",
+        "page output": f"{PAGE}?sort=output",
+        "page deep": f"{PAGE}?after={cursor_text(SORTS['name'], deep)}",
+        "page filters": f"{PAGE}?q=hj&district=420303&segment=M102&is_above_scale=true",
     }
 
 
@@ -84,7 +104,7 @@ def seeded(url: str, enterprises: int):
             raise SystemExit(f"{url} holds {present:,} enterprises, not {enterprises:,}")
         user = db.session.scalar(select(User).where(User.name == BENCH_USER))
         if user is None:
-            user = create_user(db.session, BENCH_USER, "staff", "bench-password-1")
+            user = create_user(db.session, BENCH_USER, "staff", BENCH_PASSWORD)
         token = create_token(db.session, user, "bench")
         db.session.commit()
         db.session.remove()
@@ -155,6 +175,11 @@ def measure(app, token: str, url: str, names: list[str], repeat: int) -> list[tu
     app context, as in production: each gets its own session and transaction."""
     headers = {"Authorization": f"Bearer {token}"}
     client = app.test_client()
+    browser = app.test_client()  # the pages, with a session cookie
+    form = browser.get("/login").text
+    token_field = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', form).group(1)
+    browser.post("/login", data={"name": BENCH_USER, "password": BENCH_PASSWORD,
+                                 "csrf_token": token_field})  # fmt: skip
     with app.app_context():
         engine = db.engine
         chosen = {name: target for name, target in cases(db.session).items() if name in names}
@@ -177,8 +202,12 @@ def measure(app, token: str, url: str, names: list[str], repeat: int) -> list[tu
 
             def run(target=target):
                 started = time.perf_counter()
-                response = client.get(target, headers=headers)
-                assert response.status_code == 200, response.get_json()
+                if target.startswith(PAGE):
+                    response = browser.get(target)
+                    assert response.status_code == 200 and "result-count" in response.text
+                else:
+                    response = client.get(target, headers=headers)
+                    assert response.status_code == 200, response.get_json()
                 return time.perf_counter() - started
 
         server = median_ms(run, repeat)

@@ -9,8 +9,9 @@ import pytest
 from sqlalchemy import func, select
 
 from crm.models import AuditEvent, Enterprise, ImportBatch
+from crm.schemas.enterprises import EnterpriseFilters
 from crm.services.enterprise_import import import_enterprises, map_columns, mapping_problems
-from crm.services.enterprises import create_enterprise
+from crm.services.enterprises import create_enterprise, list_enterprises
 from crm.spreadsheets import SpreadsheetError, read_table
 
 CODE = "91110108551385082Q"
@@ -261,3 +262,12 @@ def test_the_api_names_a_missing_or_unreadable_file(client, make_user, bearer):
     empty = {"file": (io.BytesIO(b""), "empty.csv")}
     response = client.post("/api/v1/enterprises/import", data=empty, headers=headers)
     assert response.get_json()["error"]["fields"]["file"] == ["“empty.csv”是空文件。"]
+
+
+def test_imported_rows_are_found_by_search(session, places):
+    run(session, csv_bytes(GOOD_ROWS))
+    session.commit()
+    rows, _next = list_enterprises(session, EnterpriseFilters(q="qldz"), None)  # 秦岭锻造
+    assert [row.name for row in rows] == ["十堰秦岭锻造有限公司"]
+    rows, _next = list_enterprises(session, EnterpriseFilters(q="武当"), None)
+    assert [row.name for row in rows] == ["十堰武当电驱有限公司"]
