@@ -258,18 +258,7 @@ def create_enterprise(session: Session, data: Mapping, actor) -> Enterprise:
     with records.unique_conflicts(session, partial(check_enterprise, session, data)):
         session.add(enterprise)
     audit.record_create(session, enterprise, records.actor_id(actor))
-    records.replace_collection(
-        session, enterprise, "segments", values["segments"], _segment_code, actor, "create"
-    )
-    records.replace_collection(
-        session,
-        enterprise,
-        "tags",
-        [EnterpriseTag(tag=key) for key in values["tags"]],
-        _tag_key,
-        actor,
-        "create",
-    )
+    _replace_collections(session, enterprise, values, actor, "create")
     session.flush()
     return enterprise
 
@@ -290,22 +279,25 @@ def update_enterprise(
     ):
         _assign_columns(enterprise, values)
         changed = audit.record_update(session, enterprise, records.actor_id(actor))
-        if "segments" in values:
-            changed += ["segments"] * records.replace_collection(
-                session, enterprise, "segments", values["segments"], _segment_code, actor
-            )
-        if "tags" in values:
-            changed += ["tags"] * records.replace_collection(
-                session,
-                enterprise,
-                "tags",
-                [EnterpriseTag(tag=key) for key in values["tags"]],
-                _tag_key,
-                actor,
-            )
+        changed += _replace_collections(session, enterprise, values, actor)
         if changed:
             records.touch(enterprise)
     return enterprise
+
+
+def _replace_collections(session: Session, enterprise, values: dict, actor, action="update"):
+    """The segments and tags `values` holds, each with its audit event; returns which changed."""
+    changed = []
+    if "segments" in values and records.replace_collection(
+        session, enterprise, "segments", values["segments"], _segment_code, actor, action
+    ):
+        changed.append("segments")
+    tags = [EnterpriseTag(tag=key) for key in values.get("tags", [])]
+    if "tags" in values and records.replace_collection(
+        session, enterprise, "tags", tags, _tag_key, actor, action
+    ):
+        changed.append("tags")
+    return changed
 
 
 def delete_enterprise(session: Session, enterprise: Enterprise, actor) -> None:
