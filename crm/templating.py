@@ -6,6 +6,7 @@ from zoneinfo import ZoneInfo
 
 from flask import Flask, current_app, request, url_for
 from flask_login import current_user
+from markupsafe import Markup
 
 from crm import vocabulary
 from crm.extensions import db
@@ -34,6 +35,13 @@ def money(amount_wan) -> str:
     if abs(amount) >= YI_IN_WAN:
         return f"{amount / YI_IN_WAN:,.2f} 亿元"
     return f"{amount_text(amount)} 万元"
+
+
+def money_figure(amount_wan) -> Markup:
+    """money() for a headline: the number large, its unit smaller beside it, so that in English
+    "505.11 million yuan" still fits a card."""
+    number, _space, unit = money(amount_wan).partition(" ")
+    return Markup('{}<span class="unit">{}</span>').format(number, unit)
 
 
 def amount_text(value, places: int = 2) -> str:
@@ -65,6 +73,7 @@ def url_with(**changes) -> str:
 
 def register(app: Flask) -> None:
     app.jinja_env.filters["money"] = money
+    app.jinja_env.filters["money_figure"] = money_figure
     app.jinja_env.filters["amount"] = amount_text
     app.jinja_env.filters["city_time"] = city_time
     app.jinja_env.globals["url_with"] = url_with
