@@ -98,8 +98,9 @@ def test_dashboard_page_shows_the_figures_in_chinese(client, login, make_user, s
     login(make_user("admin"))
     page = client.get("/?as_of=2026-06-22").text
     assert "签约项目落地率" in page and "66.7%" in page and "2 / 3" in page
-    assert "5.00 亿元" in page  # 50,000 万元 signed this year
-    assert "1,500 万元" in page  # funds in place
+    # The headline figures: the number, then its unit.
+    assert '5.00<span class="unit">亿元</span>' in page  # 50,000 万元 signed this year
+    assert '1,500<span class="unit">万元</span>' in page  # funds in place
     assert 'href="/projects?pool=construction"' in page
     assert 'href="/leads?stage=signed&amp;signed_year=2026"' in page
     assert "数据截至 2026-06-22" in page
