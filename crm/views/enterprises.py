@@ -88,7 +88,6 @@ def enterprise_list():
         first_page=after is not None,
         saved=saved_filters.saved_filters(db.session, current_user, LIST_NAME),
         arguments=arguments,
-        labels=history_labels(),
         **_choices(),
     )
 
