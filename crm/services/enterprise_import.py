@@ -393,6 +393,8 @@ def _check_row(session, number, cells, lookups, existing, errors) -> _Checked | 
             )
             return None
     values, problems = row_values(cells, lookups)
+    if enterprise is None:  # an empty cell of a new record is what its default would be anyway
+        values = {key: value for key, value in values.items() if value is not None}
     fields: dict[str, list[str]] = {key: [message] for key, message in problems.items()}
     try:
         checked = check_enterprise(session, values, enterprise, lookups)
