@@ -3,6 +3,7 @@ and restore."""
 
 import sys
 from pathlib import Path
+from urllib.parse import parse_qsl
 
 import click
 from flask import current_app
@@ -12,8 +13,13 @@ from sqlalchemy import select
 
 from crm.extensions import db
 from crm.models import Unit, User
+from crm.schemas.enterprises import ENTERPRISES
 from crm.services.backup import BackupError, backup_database, restore_database, schema_heads
+from crm.services.enterprise_export import export_enterprises
+from crm.services.enterprise_import import import_enterprises, map_columns, mapping_problems
+from crm.services.errors import ValidationError
 from crm.services.users import UserError, create_token, create_user, revoke_tokens
+from crm.spreadsheets import SpreadsheetError, read_table
 from crm.vocabulary import AMBASSADOR_KIND, ROLE
 
 
@@ -158,9 +164,6 @@ IMPORT_KINDS = ("enterprises",)
 def import_command(kind, file, dry_run, user_name):
     """Import a spreadsheet (.xlsx or .csv); every row is checked first, and a file with a bad
     row is refused whole, each bad row printed (row, column, reason), with exit status 1."""
-    from crm.services.enterprise_import import import_enterprises, map_columns, mapping_problems
-    from crm.spreadsheets import SpreadsheetError, read_table
-
     actor = _user_named(user_name) if user_name else None
     path = Path(file)
     try:
@@ -206,12 +209,6 @@ PHASES = {"checking": "检查 / checking", "writing": "写入 / writing", "done"
 @click.option("--filter", "query", default="", help="The list's filters, e.g. 'district=420302'.")
 def export_command(kind, file, query):
     """Export a list to .xlsx in the columns the import reads back."""
-    from urllib.parse import parse_qsl
-
-    from crm.schemas.enterprises import ENTERPRISES
-    from crm.services.enterprise_export import export_enterprises
-    from crm.services.errors import ValidationError
-
     try:
         filters = ENTERPRISES.parse_filters(dict(parse_qsl(query)))
         count = export_enterprises(db.session, filters, None, file, current_app.config["TIMEZONE"])

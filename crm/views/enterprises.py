@@ -10,7 +10,7 @@ from flask_login import current_user
 from crm.extensions import db
 from crm.forms.enterprises import EnterpriseForm
 from crm.i18n import is_english
-from crm.models import AuditEvent, Enterprise, User
+from crm.models import AuditEvent, District, Enterprise, Park, User
 from crm.permissions import require
 from crm.schemas.enterprises import ENTERPRISES
 from crm.services import enterprise_profile, records, saved_filters
@@ -377,8 +377,6 @@ def history_labels() -> dict[str, str]:
 
 def _place_names(history) -> dict:
     """District and park names for ids the history shows."""
-    from crm.models import District, Park
-
     ids = {
         "district_id": {int(e.old) for e in history if e.field == "district_id" and e.old}
         | {int(e.new) for e in history if e.field == "district_id" and e.new},
