@@ -83,13 +83,6 @@ class Declaration:
                     cleaned[name] = default()
         return cleaned
 
-    def validate(self, data: Mapping, *, partial: bool = False) -> dict:
-        """Cleaned values, or ValidationError naming every wrong field."""
-        cleaned, errors = self.clean(data, partial=partial)
-        if errors:
-            raise ValidationError(errors)
-        return cleaned
-
     def parse_filters(self, arguments: Mapping[str, str]):
         """The list's filters from query parameters; unknown parameters are ignored."""
         given = {key: arguments[key] for key in self.filters.model_fields if key in arguments}
