@@ -18,7 +18,7 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import Optional, ValidationError
+from wtforms.validators import Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from crm.schemas.fields import Point
@@ -147,9 +147,15 @@ class EnterpriseForm(FlaskForm):
             return None
         return Point(float(self.lon.data), float(self.lat.data))
 
-    def validate_lat(self, field) -> None:
-        if (self.lon.data is None) != (field.data is None):
-            raise ValidationError(_l("经度和纬度应同时填写"))
+    def validate(self, extra_validators=None) -> bool:
+        # Checked on the whole form: a field's own validators stop at Optional() when it is
+        # empty, and then half a location would be dropped without a word.
+        valid = super().validate(extra_validators)
+        if (self.lon.data is None) != (self.lat.data is None):
+            missing = self.lat if self.lat.data is None else self.lon
+            missing.errors = [*missing.errors, _l("经度和纬度应同时填写")]
+            return False
+        return valid
 
     def show_errors(self, fields: dict[str, list[str]]) -> None:
         """A service's messages at the fields they belong to."""

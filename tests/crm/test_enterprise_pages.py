@@ -304,3 +304,12 @@ def test_times_are_shown_in_the_citys_zone(client, session, staff):
     day = (enterprise.updated_at.date() + timedelta(days=1)).isoformat()
     # 20:30 UTC is 04:30 the next morning in Shiyan.
     assert f'<td data-label="更新时间" class="muted">{day}</td>' in client.get("/enterprises").text
+
+
+@pytest.mark.parametrize("given", [{"lon": "110.7"}, {"lat": "32.6"}])
+def test_half_a_location_is_refused_not_dropped(client, session, staff, given):
+    response = post_form(client, "/enterprises/new",
+                         {"name": "十堰汉江精工有限公司", "is_local": "1", **given})  # fmt: skip
+    assert response.status_code == 422
+    assert "经度和纬度应同时填写" in response.text
+    assert session.scalar(select(func.count()).select_from(Enterprise)) == 0
