@@ -118,7 +118,7 @@ def enterprise_filter_save():
         flash(_("筛选已保存。"), "info")
     except ValidationError as error:
         db.session.rollback()
-        flash(" ".join(error.fields["name"]), "error")
+        flash(f"{_('筛选名称')}：{' '.join(error.fields['name'])}", "error")
     return redirect(url_for("crm.enterprise_list") + (f"?{query}" if query else ""))
 
 

@@ -313,3 +313,11 @@ def test_half_a_location_is_refused_not_dropped(client, session, staff, given):
     assert response.status_code == 422
     assert "经度和纬度应同时填写" in response.text
     assert session.scalar(select(func.count()).select_from(Enterprise)) == 0
+
+
+def test_a_saved_filter_needs_a_name_and_says_so(client, session, staff):
+    response = post_form(client, "/enterprises/saved-filters", {"name": "  ", "query": "q=hj"},
+                         page_url="/enterprises?q=hj")  # fmt: skip
+    assert response.headers["Location"] == "/enterprises?q=hj"
+    assert "筛选名称：不能为空" in client.get("/enterprises?q=hj").text
+    assert session.scalar(select(func.count()).select_from(SavedFilter)) == 0
