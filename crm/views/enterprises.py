@@ -35,13 +35,14 @@ PER_PAGE = 50
 
 
 def _enterprise_or_404(enterprise_id: int) -> Enterprise:
+    """The enterprise; for one merged into another, the answer is a redirect there."""
     try:
         return get_enterprise(db.session, enterprise_id, current_user)
     except NotFound:
         target = enterprise_profile.merged_into(db.session, enterprise_id)
         if target is not None and enterprise_id > 0:
             flash(_("该企业已合并到下面这条记录。"), "info")
-            return redirect(url_for("crm.enterprise_detail", enterprise_id=target))
+            abort(redirect(url_for("crm.enterprise_detail", enterprise_id=target)))
         abort(404)
 
 
@@ -141,8 +142,6 @@ def enterprise_filter_delete(filter_id: int):
 @require("enterprise.read")
 def enterprise_detail(enterprise_id: int, unmasked: frozenset[int] = frozenset()):
     enterprise = _enterprise_or_404(enterprise_id)
-    if not isinstance(enterprise, Enterprise):
-        return enterprise  # the redirect to the record it was merged into
     profile = enterprise_profile.enterprise_profile(db.session, enterprise, current_user, unmasked)
     return render_template(
         "crm/enterprise_detail.html",
@@ -158,8 +157,6 @@ def enterprise_detail(enterprise_id: int, unmasked: frozenset[int] = frozenset()
 @require("enterprise.read")
 def contact_unmask(enterprise_id: int, contact_id: int):
     enterprise = _enterprise_or_404(enterprise_id)
-    if not isinstance(enterprise, Enterprise):
-        return enterprise
     try:
         enterprise_profile.unmask_contact(db.session, enterprise, contact_id, current_user)
     except Forbidden:
@@ -207,8 +204,6 @@ def enterprise_new():
 @require("enterprise.write")
 def enterprise_edit(enterprise_id: int):
     enterprise = _enterprise_or_404(enterprise_id)
-    if not isinstance(enterprise, Enterprise):
-        return enterprise
     values = enterprise_values(db.session, enterprise)
     form = _form(values)
     if request.method == "GET":
@@ -292,8 +287,6 @@ def _conflict(form: EnterpriseForm, enterprise_id: int) -> dict | None:
 @require("enterprise.write")
 def enterprise_delete(enterprise_id: int):
     enterprise = _enterprise_or_404(enterprise_id)
-    if not isinstance(enterprise, Enterprise):
-        return enterprise
     delete_enterprise(db.session, enterprise, current_user)
     db.session.commit()
     flash(_("已删除企业“%(name)s”。", name=enterprise.name), "info")
@@ -307,8 +300,6 @@ def enterprise_delete(enterprise_id: int):
 @require("enterprise.merge")
 def enterprise_merge(enterprise_id: int):
     keep = _enterprise_or_404(enterprise_id)
-    if not isinstance(keep, Enterprise):
-        return keep
     other_id = request.values.get("other", type=int)
     other = None
     if other_id is not None:
