@@ -49,7 +49,7 @@ ProgressCallback = Callable[[str, int, int], None]
 
 
 @dataclass(frozen=True)
-class Mapping:
+class ColumnMapping:
     """Which column of the file feeds which sheet column (by key)."""
 
     columns: dict[str, int]
@@ -57,7 +57,7 @@ class Mapping:
     duplicates: dict[str, list[int]]
 
 
-def map_columns(table: Table, chosen: dict[int, str] | None = None) -> Mapping:
+def map_columns(table: Table, chosen: dict[int, str] | None = None) -> ColumnMapping:
     """The file's headers matched to the sheet's columns; `chosen` (index → key, "" to
     ignore) overrides the automatic match, as the mapping step of the page does."""
     found = map_headers(table.headers, {key: column.headers for key, column in COLUMNS.items()})
@@ -72,10 +72,10 @@ def map_columns(table: Table, chosen: dict[int, str] | None = None) -> Mapping:
             elif index < len(table.headers):
                 unrecognised[index] = table.headers[index]
         duplicates = {key: indices for key, indices in duplicates.items() if len(indices) > 1}
-    return Mapping(columns, unrecognised, duplicates)
+    return ColumnMapping(columns, unrecognised, duplicates)
 
 
-def mapping_problems(mapping: Mapping) -> list[str]:
+def mapping_problems(mapping: ColumnMapping) -> list[str]:
     """Why a mapping cannot be imported: a required column missing, or one fed twice."""
     problems = [
         _("缺少必需的列：%(column)s", column=COLUMNS[key].header)
@@ -302,7 +302,7 @@ class _Checked:
 def import_enterprises(
     session: Session,
     table: Table,
-    mapping: Mapping,
+    mapping: ColumnMapping,
     actor,
     *,
     dry_run: bool = False,

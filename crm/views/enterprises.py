@@ -10,7 +10,7 @@ from flask_login import current_user
 from crm.extensions import db
 from crm.forms.enterprises import EnterpriseForm
 from crm.i18n import is_english
-from crm.models import AuditEvent, District, Enterprise, Park, User
+from crm.models import District, Enterprise, Park
 from crm.permissions import require
 from crm.schemas.enterprises import ENTERPRISES
 from crm.services import enterprise_profile, records, saved_filters
@@ -27,6 +27,7 @@ from crm.services.enterprises import (
     update_enterprise,
 )
 from crm.services.errors import Forbidden, NotFound, StaleVersion, ValidationError
+from crm.services.history import history_of
 from crm.services.references import district_choices, park_choices, segment_groups
 from crm.views import blueprint
 
@@ -268,18 +269,12 @@ def _conflict(form: EnterpriseForm, enterprise_id: int) -> dict | None:
     form.fill(current_values | {key: submitted_values[key] for key in conflict.kept})
     form.version.data = enterprise.version
     form.original.data = json.dumps(current, ensure_ascii=False)
-    last = db.session.execute(
-        db.select(AuditEvent.at, User.display_name, User.name)
-        .outerjoin(User, User.id == AuditEvent.user_id)
-        .where(AuditEvent.entity == "enterprises", AuditEvent.entity_id == enterprise_id)
-        .order_by(AuditEvent.id.desc())
-        .limit(1)
-    ).first()
+    last = history_of(db.session, Enterprise.__tablename__, enterprise_id, limit=1)
     return {
         "theirs": [(key, original[key], current[key]) for key in conflict.theirs],
         "clashing": {key: submitted[key] for key in conflict.clashing},
-        "who": (last.display_name or last.name) if last else None,
-        "at": last.at if last else None,
+        "who": last[0].who if last else None,
+        "at": last[0].at if last else None,
     }
 
 
