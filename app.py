@@ -2,6 +2,7 @@
 
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
 
 from flask import Flask
@@ -19,8 +20,18 @@ DEFAULTS = {
     "SESSION_COOKIE_HTTPONLY": True,
     "SESSION_COOKIE_SAMESITE": "Lax",
     "REMEMBER_COOKIE_HTTPONLY": True,
+    "REMEMBER_COOKIE_SAMESITE": "Lax",
+    # Log-in sessions: one with remember-me lasts REMEMBER_DAYS from the log-in (its cookie's
+    # life too); one without ends after SESSION_IDLE_HOURS without a request.
+    "REMEMBER_DAYS": 30,
+    "SESSION_IDLE_HOURS": 12,
+    "PASSWORD_MIN_LENGTH": 12,
+    "PASSWORD_LINK_HOURS": 72,
     "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+    # Failed log-ins: per account and address, and a far higher ceiling per address (an office
+    # behind one NAT address shares it).
     "LOGIN_LIMITS": "10 per minute;50 per hour",
+    "LOGIN_ADDRESS_LIMITS": "100 per minute;500 per hour",
     "RATELIMIT_STORAGE_URI": "memory://",
     "RATELIMIT_HEADERS_ENABLED": True,
     "MAX_CONTENT_LENGTH": 64 * 1024 * 1024,
@@ -72,6 +83,9 @@ def load_config(app: Flask, config: dict | None) -> None:
     app.config.setdefault("UPLOAD_FOLDER", str(Path(app.instance_path) / "uploads"))
     app.config.setdefault(
         "BABEL_TRANSLATION_DIRECTORIES", str(Path(app.root_path) / "crm" / "translations")
+    )
+    app.config.setdefault(
+        "REMEMBER_COOKIE_DURATION", timedelta(days=int(app.config["REMEMBER_DAYS"]))
     )
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _instance_secret(Path(app.instance_path) / "secret_key")

@@ -1,4 +1,7 @@
-"""Log-in and log-out: Flask-Login sessions, throttled against password guessing."""
+"""Log-in and log-out: Flask-Login over revocable sessions (crm.services.sessions), throttled
+against password guessing."""
+
+import time
 
 from flask import (
     Blueprint,
@@ -11,6 +14,8 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
+from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required, login_user, logout_user
 
 from crm.errors import json_error
@@ -18,6 +23,13 @@ from crm.extensions import db, limiter
 from crm.forms.auth import LoginForm
 from crm.models import User
 from crm.security import same_site_path
+from crm.services.sessions import (
+    current_session_id,
+    end_session,
+    remember_limit,
+    resume_session,
+    start_session,
+)
 from crm.services.users import authenticate
 
 blueprint = Blueprint("auth", __name__)
@@ -29,9 +41,10 @@ def configure_login(login_manager) -> None:
     login_manager.login_message_category = "info"
 
     @login_manager.user_loader
-    def load_user(user_id: str):
-        user = db.session.get(User, int(user_id))
-        return user if user is not None and user.active else None
+    def load_user(login_id: str):
+        # The session cookie and the remember cookie both name a session row, which is checked
+        # on every request: ended, expired or a deactivated user all read as "not logged in".
+        return resume_session(db.session, login_id)
 
     @login_manager.unauthorized_handler
     def unauthorized():
@@ -50,17 +63,23 @@ def _failed(response) -> bool:
     return response.status_code != 302
 
 
-def _account_key() -> str:
-    return "login-account:" + (request.form.get("name") or "").strip().lower()
+def _account_and_address() -> str:
+    # Per account and address: a guesser elsewhere cannot lock the account's owner out, and
+    # one person's typos do not lock out the office behind the same NAT address.
+    name = (request.form.get("name") or "").strip().lower()
+    return f"login:{name}|{get_remote_address()}"
 
 
 @blueprint.route("/login", methods=["GET", "POST"])
-@limiter.limit(lambda: current_app.config["LOGIN_LIMITS"], methods=["POST"], deduct_when=_failed)
 @limiter.limit(
     lambda: current_app.config["LOGIN_LIMITS"],
-    key_func=_account_key,
+    key_func=_account_and_address,
     methods=["POST"],
     deduct_when=_failed,
+)
+# A much higher ceiling per address, against one address trying many accounts.
+@limiter.limit(
+    lambda: current_app.config["LOGIN_ADDRESS_LIMITS"], methods=["POST"], deduct_when=_failed
 )
 def login():
     if current_user.is_authenticated:
@@ -69,7 +88,14 @@ def login():
     if form.validate_on_submit():
         user = authenticate(db.session, form.name.data, form.password.data)
         if user is not None:
-            login_user(user, remember=form.remember.data)
+            start_session(
+                db.session,
+                user,
+                remember=form.remember.data,
+                user_agent=request.user_agent.string,
+                remote_addr=request.remote_addr,
+            )
+            login_user(user, remember=form.remember.data, duration=remember_limit())
             db.session.commit()
             target = same_site_path(form.next.data) if user.role != "ambassador" else None
             return redirect(target or landing_page(user))
@@ -78,9 +104,28 @@ def login():
     return render_template("auth/login.html", form=form)
 
 
+@blueprint.errorhandler(429)
+def too_many_attempts(_error):
+    """The form again, with how long to wait: the user is not left at a bare error page."""
+    limit = limiter.current_limit
+    wait = max(1, limit.reset_at - int(time.time())) if limit is not None else 60
+    minutes = (wait + 59) // 60
+    form = LoginForm(formdata=None, name=request.form.get("name"), next=request.form.get("next"))
+    form.remember.data = request.form.get("remember") == "y"
+    message = ngettext(
+        "尝试次数过多。请在 %(num)d 分钟后再试；忘记密码请联系管理员。",
+        "尝试次数过多。请在 %(num)d 分钟后再试；忘记密码请联系管理员。",
+        minutes,
+    )
+    page = render_template("auth/login.html", form=form, throttled=message)
+    return page, 429, {"Retry-After": str(wait)}
+
+
 @blueprint.post("/logout")
 @login_required
 def logout():
+    end_session(db.session, current_user, current_session_id(current_user), current_user.id)
+    db.session.commit()
     logout_user()
     flash(_("您已退出登录。"), "info")
     return redirect(url_for("auth.login"))

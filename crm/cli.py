@@ -18,7 +18,14 @@ from crm.services.backup import BackupError, backup_database, restore_database, 
 from crm.services.enterprise_export import export_enterprises
 from crm.services.enterprise_import import import_enterprises, map_columns, mapping_problems
 from crm.services.errors import ValidationError
-from crm.services.users import UserError, create_token, create_user, revoke_tokens
+from crm.services.users import (
+    UserError,
+    create_token,
+    create_user,
+    deactivate_user,
+    revoke_tokens,
+    set_password,
+)
 from crm.spreadsheets import SpreadsheetError, read_table
 from crm.vocabulary import AMBASSADOR_KIND, ROLE
 
@@ -48,10 +55,7 @@ def create_user_command(
     name, role, password_stdin, display_name, unit_name, can_verify, ambassador_kind
 ):
     """Create a user; an ambassador also gets an ambassador profile."""
-    if password_stdin:
-        password = sys.stdin.readline().rstrip("\r\n")
-    else:
-        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    password = _password(password_stdin)
     unit = None
     if unit_name:
         unit = db.session.scalar(select(Unit).where(Unit.name == unit_name))
@@ -66,7 +70,7 @@ def create_user_command(
             display_name=display_name,
             unit=unit,
             can_verify=can_verify,
-            ambassador_kind=ambassador_kind,
+            ambassador_kind=ambassador_kind if role == "ambassador" else None,
         )
     except UserError as error:
         raise click.ClickException(str(error)) from error
@@ -74,14 +78,53 @@ def create_user_command(
     click.echo(f"已创建用户 / created user {user.name} ({user.role})")
 
 
+def _password(from_stdin: bool) -> str:
+    if from_stdin:
+        return sys.stdin.readline().rstrip("\r\n")
+    return click.prompt("Password", hide_input=True, confirmation_prompt=True)
+
+
+@click.command("set-password")
+@with_appcontext
+@click.argument("name")
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+def set_password_command(name, password_stdin):
+    """Set the password of user NAME; every session of the user ends."""
+    user = _user_named(name)
+    try:
+        set_password(db.session, user, _password(password_stdin), None)
+    except UserError as error:
+        raise click.ClickException(str(error)) from error
+    db.session.commit()
+    click.echo(f"已设置密码 / password set for {name}")
+
+
+@click.command("deactivate-user")
+@with_appcontext
+@click.argument("name")
+def deactivate_user_command(name):
+    """Deactivate user NAME: no log-in, sessions ended, API tokens revoked."""
+    user = _user_named(name)
+    try:
+        deactivate_user(db.session, user, None)
+    except UserError as error:
+        raise click.ClickException(str(error)) from error
+    db.session.commit()
+    click.echo(f"已停用 / deactivated {name}")
+
+
 @click.command("create-token")
 @with_appcontext
 @click.argument("name")
 @click.option("--label", help="What the token is for.")
-def create_token_command(name, label):
+@click.option("--expires", "days", type=int, help="Days until the token expires (default: never).")
+def create_token_command(name, label, days):
     """Make an API token for user NAME and print only the token."""
     user = _user_named(name)
-    token = create_token(db.session, user, label)
+    try:
+        token = create_token(db.session, user, label, expires_days=days)
+    except UserError as error:
+        raise click.ClickException(str(error)) from error
     db.session.commit()
     click.echo(token)
 
@@ -228,6 +271,8 @@ commands = [
     export_command,
     init_db,
     create_user_command,
+    set_password_command,
+    deactivate_user_command,
     create_token_command,
     revoke_tokens_command,
     backup_command,

@@ -307,6 +307,9 @@ AUDIT_ACTION = Vocabulary(
     Term("login", "登录", "Log in"),
     Term("merge", "合并", "Merge"),
     Term("import", "导入", "Import"),
+    Term("logout", "退出登录", "Log out"),
+    Term("password", "设置密码", "Set password"),
+    Term("revoke", "撤销", "Revoke"),
 )
 
 IMPORT_STATUS = Vocabulary(

@@ -15,6 +15,7 @@ from crm.api.errors import (
     MALFORMED_AUTHORIZATION,
     ApiError,
     forbidden,
+    token_expired,
 )
 from crm.extensions import db
 from crm.models import ApiToken, User
@@ -70,13 +71,16 @@ def _token_user(header: str) -> User:
         raise ApiError(401, "unauthorized", MALFORMED_AUTHORIZATION)
     # The user and two columns of the token: no ApiToken object to load and track.
     found = db.session.execute(
-        select(User, ApiToken.id, ApiToken.last_used_at)
+        select(User, ApiToken.id, ApiToken.last_used_at, ApiToken.expires_at)
         .join(ApiToken, ApiToken.user_id == User.id)
         .where(ApiToken.token_hash == ApiToken.hash(token), ApiToken.revoked_at.is_(None))
     ).first()
     if found is None or not found.User.is_active:
         raise ApiError(401, "unauthorized", BAD_TOKEN)
     now = utcnow()
+    if found.expires_at is not None and found.expires_at <= now:
+        # Said plainly, so the owner makes a new token rather than hunting for a typo.
+        raise ApiError(401, "token_expired", token_expired(found.expires_at))
     if found.last_used_at is None or now - found.last_used_at >= LAST_USED_RESOLUTION:
         # A transaction of its own that begins with the write, so in a GET (which begins
         # deferred, see crm.database) it waits for SQLite's write lock instead of failing

@@ -2,6 +2,7 @@
 
 from contextlib import contextmanager
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from crm.errors import json_error
@@ -37,6 +38,12 @@ class ApiError(Exception):
         self.message = message
         self.fields = fields or {}
         self.extra = extra or {}
+
+
+def token_expired(expired_at) -> str:
+    from crm.templating import city_time
+
+    return _("访问令牌已于 %(when)s 过期，请创建新的令牌。", when=city_time(expired_at))
 
 
 def invalid(fields: dict[str, list[str]]) -> ApiError:

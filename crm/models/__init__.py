@@ -27,7 +27,7 @@ from crm.models.supervision import SupervisionItem
 from crm.models.supply import SupplyLink
 from crm.models.target import Target
 from crm.models.unit import Unit
-from crm.models.user import ApiToken, User
+from crm.models.user import ApiToken, PasswordLink, User, UserSession
 
 __all__ = [
     "Activity",
@@ -47,6 +47,7 @@ __all__ = [
     "Lead",
     "Milestone",
     "Park",
+    "PasswordLink",
     "Project",
     "ProjectMember",
     "ProjectProblem",
@@ -62,6 +63,7 @@ __all__ = [
     "Target",
     "Unit",
     "User",
+    "UserSession",
     "enterprise_segments",
     "lead_segments",
 ]

@@ -1,63 +1,282 @@
-"""Users: creation with an ambassador profile where due, and authentication."""
+"""Users: creation and administration, authentication, passwords and their one-time links,
+API tokens. Ending sessions is crm.services.sessions; it is called wherever access changes."""
 
-from sqlalchemy import select, update
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from flask import current_app, has_app_context
+from flask_babel import gettext as _
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from crm.models import Ambassador, ApiToken, Unit, User
+from crm.models import Ambassador, ApiToken, PasswordLink, Unit, User, UserSession
 from crm.models.base import utcnow
-from crm.services import audit
-from crm.vocabulary import AMBASSADOR_KIND, ROLE
+from crm.models.user import new_secret, secret_hash
+from crm.schemas.users import USERS, UserFilters
+from crm.services import audit, records, sessions
+from crm.services.errors import ValidationError
+from crm.services.passwords import password_problems
 
-MIN_PASSWORD_LENGTH = 8
+MANAGE = "user.manage"
+# A one-time link to set a password is good for this long unless configured otherwise.
+PASSWORD_LINK_HOURS = 72
+MAX_TOKEN_DAYS = 3650
 
 
-class UserError(ValueError):
-    """A user that cannot be created as asked; the message says why, in Chinese."""
+class UserError(ValidationError):
+    """A user that cannot be created or changed as asked; str() is the messages, for the CLI."""
+
+    @classmethod
+    def on(cls, field: str, message: str) -> "UserError":
+        return cls({field: [message]})
+
+    def __str__(self) -> str:
+        return "；".join(message for messages in self.fields.values() for message in messages)
+
+
+# ---- creating and changing users ----
 
 
 def create_user(
     session: Session,
     name: str,
     role: str,
-    password: str,
+    password: str | None = None,
     *,
     display_name: str | None = None,
     unit: Unit | None = None,
     can_verify: bool = False,
-    ambassador_kind: str = "investment_ambassador",
+    ambassador_kind: str | None = None,
     actor_id: int | None = None,
 ) -> User:
-    name = name.strip()
-    if not name:
-        raise UserError("用户名不能为空")
-    if role not in ROLE:
-        raise UserError(f"未知角色 {role!r}，可选：{', '.join(ROLE.keys)}")
-    if role == "ambassador" and ambassador_kind not in AMBASSADOR_KIND:
-        raise UserError(
-            f"未知大使类别 {ambassador_kind!r}，可选：{', '.join(AMBASSADOR_KIND.keys)}"
-        )
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise UserError(f"密码至少需要 {MIN_PASSWORD_LENGTH} 个字符")
-    if session.scalar(select(User.id).where(User.name == name)) is not None:
-        raise UserError(f"用户名 {name} 已存在")
-
+    """A new user. Without a password the user cannot log in until they set one through a
+    one-time link (create_password_link)."""
+    values = _checked(
+        session,
+        {
+            "name": name,
+            "role": role,
+            "display_name": display_name,
+            "unit_id": unit.id if unit is not None else None,
+            "can_verify": can_verify,
+            "ambassador_kind": ambassador_kind,
+        },
+    )
+    if password is not None:
+        _check_password(password, values["name"])
     user = User(
-        name=name,
-        role=role,
-        display_name=display_name,
+        name=values["name"],
+        role=values["role"],
+        display_name=values["display_name"],
         unit=unit,
-        can_verify=can_verify,
+        can_verify=values["can_verify"],
         created_by_id=actor_id,
     )
-    user.set_password(password)
+    # No password yet: a random one nobody knows, so the hash column holds a real hash.
+    user.set_password(password if password is not None else secrets.token_urlsafe(32))
     session.add(user)
     audit.record_create(session, user, actor_id)
-    if role == "ambassador":
-        profile = Ambassador(user=user, kind=ambassador_kind, created_by_id=actor_id)
+    if user.role == "ambassador":
+        kind = values["ambassador_kind"] or "investment_ambassador"
+        profile = Ambassador(user=user, kind=kind, created_by_id=actor_id)
         session.add(profile)
         audit.record_create(session, profile, actor_id)
     return user
+
+
+def _checked(session: Session, data: Mapping, user: User | None = None) -> dict:
+    """The cleaned values of `data` for a new user (`user` None) or a change; UserError naming
+    every wrong field otherwise."""
+    values, errors = USERS.clean(data, partial=user is not None)
+    role = values.get("role", user.role if user else None)
+    if "name" in values and "name" not in errors:
+        if any(character.isspace() for character in values["name"]):
+            errors["name"] = [_("用户名不能包含空格")]
+        elif _name_taken(session, values["name"], user):
+            errors["name"] = [_("用户名 %(name)s 已被使用", name=values["name"])]
+    if values.get("unit_id") is not None and session.get(Unit, values["unit_id"]) is None:
+        errors["unit_id"] = [_("单位不存在")]
+    changes_role = user is not None and values.get("role", user.role) != user.role
+    if changes_role and "ambassador" in (values["role"], user.role):
+        # An ambassador's referrals and profile are not a staff user's, nor the reverse.
+        errors["role"] = [_("大使账号与其他角色不能互换，请另建账号")]
+    if values.get("can_verify") and role != "official":
+        errors["can_verify"] = [_("只有领导可以核验签约")]
+    if values.get("ambassador_kind") is not None and role != "ambassador":
+        errors["ambassador_kind"] = [_("只有大使有大使类别")]
+    if user is not None and "ambassador_kind" in data and data["ambassador_kind"] is not None:
+        errors.setdefault("ambassador_kind", [_("大使类别在创建时设定")])
+    if errors:
+        raise UserError(errors)
+    return values
+
+
+def _name_taken(session: Session, name: str, user: User | None) -> bool:
+    # Case-insensitively: "Li.Staff" and "li.staff" would be two accounts to a reader, not one.
+    statement = select(User.id).where(func.lower(User.name) == name.lower())
+    if user is not None:
+        statement = statement.where(User.id != user.id)
+    return session.scalar(statement.limit(1)) is not None
+
+
+def update_user(session: Session, user: User, data: Mapping, expected_version: int, actor) -> User:
+    """An administrator's change of a user; a change of role, unit or activity ends the user's
+    sessions, so the next request runs under the new rights or none."""
+    records.require(actor, MANAGE)
+    records.check_version(user, expected_version)
+    values = _checked(session, data, user)
+    values.pop("ambassador_kind", None)
+    _keep_an_admin(session, user, values, actor)
+    access_before = (user.role, user.unit_id, user.active)
+    with records.stale_as_conflict():
+        for field, value in values.items():
+            setattr(user, field, value)
+        if user.role != "official":
+            user.can_verify = False
+        audit.record_update(session, user, records.actor_id(actor))
+        session.flush()
+    if (user.role, user.unit_id, user.active) != access_before:
+        sessions.end_sessions(session, user, records.actor_id(actor))
+    if not user.active:
+        _cut_off(session, user, actor)
+    return user
+
+
+def _keep_an_admin(session: Session, user: User, values: dict, actor) -> None:
+    """No administrator locks themselves out, and the last active one stays."""
+    stays_admin = values.get("role", user.role) == "admin" and values.get("active", user.active)
+    if user.role != "admin" or not user.active or stays_admin:
+        return
+    field = "active" if not values.get("active", True) else "role"
+    if actor is not None and actor.id == user.id:
+        raise UserError.on(field, _("不能停用自己的管理员账号或取消自己的管理员角色"))
+    others = session.scalar(
+        select(func.count())
+        .select_from(User)
+        .where(User.role == "admin", User.active.is_(True), User.id != user.id)
+    )
+    if not others:
+        raise UserError.on(field, _("这是最后一个启用的管理员账号"))
+
+
+def deactivate_user(session: Session, user: User, actor) -> User:
+    """Deactivate: the user can no longer log in, their sessions end, tokens and links die."""
+    records.require(actor, MANAGE)
+    if not user.active:
+        return user
+    _keep_an_admin(session, user, {"active": False}, actor)
+    user.active = False
+    audit.record_update(session, user, records.actor_id(actor))
+    sessions.end_sessions(session, user, records.actor_id(actor))
+    _cut_off(session, user, actor)
+    return user
+
+
+def _cut_off(session: Session, user: User, actor) -> None:
+    revoke_tokens(session, user, records.actor_id(actor))
+    _cancel_links(session, user)
+
+
+# ---- reads for administrators ----
+
+
+def get_user(session: Session, user_id: int, actor) -> User:
+    return records.get_live(session, User, user_id, actor, MANAGE)
+
+
+def _listed(filters: UserFilters):
+    statement = select(User).outerjoin(Unit, Unit.id == User.unit_id)
+    if filters.q:
+        pattern = f"%{filters.q.lower()}%"
+        statement = statement.where(
+            or_(func.lower(User.name).like(pattern), func.lower(User.display_name).like(pattern))
+        )
+    if filters.role:
+        statement = statement.where(User.role == filters.role)
+    if filters.unit:
+        statement = statement.where(User.unit_id == filters.unit)
+    if filters.active is not None:
+        statement = statement.where(User.active.is_(filters.active))
+    return statement
+
+
+def list_users(session: Session, filters: UserFilters, actor, page: int = 1, per_page: int = 50):
+    records.require(actor, MANAGE)
+    statement = _listed(filters).order_by(User.active.desc(), User.name)
+    rows, has_next = records.numbered_page(session, statement, page, per_page)
+    return [row.User for row in rows], has_next
+
+
+def user_values(session: Session, user: User) -> dict:
+    """The record's values as its declaration names them."""
+    now = utcnow()
+    live_sessions = session.scalar(
+        select(func.count())
+        .select_from(UserSession)
+        .where(
+            UserSession.user_id == user.id,
+            UserSession.ended_at.is_(None),
+            UserSession.expires_at > now,
+        )
+    )
+    live_tokens = session.scalar(
+        select(func.count()).select_from(ApiToken).where(ApiToken.user_id == user.id, _live(now))
+    )
+    return summary_values(user) | {
+        "ambassador_kind": user.ambassador.kind if user.ambassador else None,
+        "live_sessions": live_sessions,
+        "live_tokens": live_tokens,
+        "created_at": user.created_at,
+        "updated_at": user.updated_at,
+    }
+
+
+def summary_values(user: User) -> dict:
+    return {
+        "id": user.id,
+        "version": user.version,
+        "name": user.name,
+        "display_name": user.display_name,
+        "role": user.role,
+        "unit_id": user.unit_id,
+        "unit_name": user.unit.name if user.unit else None,
+        "can_verify": user.can_verify,
+        "active": user.active,
+        "last_login_at": user.last_login_at,
+    }
+
+
+# ---- the resource layer's functions ----
+
+
+def create_user_from(session: Session, data: Mapping, actor) -> User:
+    records.require(actor, MANAGE)
+    values = _checked(session, data)
+    if not values["active"]:
+        raise UserError.on("active", _("新用户应为启用状态"))
+    unit = session.get(Unit, values["unit_id"]) if values["unit_id"] else None
+    return create_user(
+        session,
+        values["name"],
+        values["role"],
+        display_name=values["display_name"],
+        unit=unit,
+        can_verify=values["can_verify"],
+        ambassador_kind=values["ambassador_kind"],
+        actor_id=records.actor_id(actor),
+    )
+
+
+def update_user_from(
+    session: Session, user: User, data: Mapping, expected_version: int, actor
+) -> User:
+    return update_user(session, user, data, expected_version, actor)
+
+
+# ---- log-in ----
 
 
 # Checked when the name is unknown, so the answer takes as long as for a real user.
@@ -92,26 +311,187 @@ def authenticate(session: Session, name: str, password: str) -> User | None:
     return user
 
 
-def revoke_tokens(session: Session, user: User, actor_id: int | None = None) -> int:
-    """Revoke every live API token of the user; returns how many."""
-    tokens = session.scalars(
-        select(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
-    ).all()
-    for token in tokens:
-        token.revoked_at = utcnow()
-        audit.record_event(session, "delete", "api_tokens", token.id, actor_id)
-    return len(tokens)
-
-
 def set_preferred_locale(session: Session, user: User, locale: str) -> None:
     """The UI language the user chose; remembered across sessions and devices."""
     user.locale = locale
     audit.record_update(session, user, user.id)
 
 
-def create_token(session: Session, user: User, name: str | None = None) -> str:
+# ---- passwords ----
+
+
+def _check_password(password: str, user_name: str, field: str = "password") -> None:
+    problems = password_problems(password, user_name)
+    if problems:
+        raise UserError.on(field, problems[0])
+
+
+def set_password(
+    session: Session, user: User, password: str, actor_id: int | None, *, keep: int | None = None
+) -> None:
+    """A new password (checked against the rules); every session but `keep` ends."""
+    _check_password(password, user.name)
+    # Not an edit of the record's fields: the audit trail says a password was set, never what.
+    session.execute(
+        update(User)
+        .where(User.id == user.id)
+        .values(password_hash=generate_password_hash(password))
+        .execution_options(synchronize_session=False)
+    )
+    session.refresh(user, ["password_hash"])
+    audit.record_event(session, "password", "users", user.id, actor_id)
+    sessions.end_sessions(session, user, actor_id, keep=keep)
+    _cancel_links(session, user)
+
+
+def change_own_password(
+    session: Session, user: User, current: str, new: str, confirm: str | None = None
+) -> None:
+    """The user's own change: the current password is required; their other sessions end,
+    this one goes on."""
+    if not check_password_hash(user.password_hash, current or ""):
+        raise UserError.on("current", _("当前密码不正确"))
+    if confirm is not None and new != confirm:
+        raise UserError.on("confirm", _("两次输入的新密码不一致"))
+    if new == current:
+        raise UserError.on("password", _("新密码不能与当前密码相同"))
+    set_password(session, user, new, user.id, keep=sessions.current_session_id(user))
+
+
+def password_link_hours() -> int:
+    if has_app_context():
+        return int(current_app.config.get("PASSWORD_LINK_HOURS", PASSWORD_LINK_HOURS))
+    return PASSWORD_LINK_HOURS
+
+
+@dataclass(frozen=True)
+class IssuedLink:
+    token: str  # shown once, then only its hash exists
+    expires_at: datetime
+
+
+def create_password_link(session: Session, user: User, actor) -> IssuedLink:
+    """A one-time link for the user to set a password; older unused links stop working."""
+    records.require(actor, MANAGE)
+    if not user.active:
+        raise UserError.on("active", _("账号已停用，请先启用"))
+    _cancel_links(session, user)
+    token, token_hash = new_secret()
+    link = PasswordLink(
+        user_id=user.id,
+        token_hash=token_hash,
+        expires_at=utcnow() + timedelta(hours=password_link_hours()),
+        created_by_id=records.actor_id(actor),
+    )
+    session.add(link)
+    audit.record_create(session, link, records.actor_id(actor))
+    return IssuedLink(token, link.expires_at)
+
+
+def _cancel_links(session: Session, user: User) -> None:
+    session.execute(
+        update(PasswordLink)
+        .where(
+            PasswordLink.user_id == user.id,
+            PasswordLink.used_at.is_(None),
+            PasswordLink.cancelled_at.is_(None),
+        )
+        .values(cancelled_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+
+
+class LinkProblem(ValueError):
+    """A password link that cannot be used; the message says why."""
+
+
+def password_link(session: Session, token: str) -> PasswordLink:
+    """The live link for this token; LinkProblem says why not."""
+    link = session.scalar(select(PasswordLink).where(PasswordLink.token_hash == secret_hash(token)))
+    if link is None:
+        raise LinkProblem(_("链接无效，请向管理员索取新的链接。"))
+    if link.used_at is not None:
+        raise LinkProblem(_("此链接已使用过。如需重设密码，请向管理员索取新的链接。"))
+    if link.cancelled_at is not None:
+        raise LinkProblem(_("此链接已被更新的链接取代，或账号已停用。"))
+    if link.expires_at <= utcnow() or not link.user.active:
+        raise LinkProblem(_("此链接已过期，请向管理员索取新的链接。"))
+    return link
+
+
+def redeem_password_link(session: Session, token: str, password: str, confirm: str) -> User:
+    """Set the password through a link, which is then used up; every session of the user ends."""
+    link = password_link(session, token)
+    if password != confirm:
+        raise UserError.on("confirm", _("两次输入的密码不一致"))
+    set_password(session, link.user, password, link.user_id)
+    link.used_at = utcnow()
+    return link.user
+
+
+# ---- API tokens ----
+
+
+def _live(now):
+    return ApiToken.revoked_at.is_(None) & or_(
+        ApiToken.expires_at.is_(None), ApiToken.expires_at > now
+    )
+
+
+def create_token(
+    session: Session,
+    user: User,
+    name: str | None = None,
+    *,
+    expires_days: int | None = None,
+    actor_id: int | None = None,
+) -> str:
     """Issue an API token for the user; only its hash is stored, the token is returned once."""
-    token_record, token = ApiToken.issue(user, name)
-    session.add(token_record)
-    audit.record_create(session, token_record, user.id)
+    if expires_days is not None and not 1 <= expires_days <= MAX_TOKEN_DAYS:
+        raise UserError.on("expires_days", _("有效期应为 1 到 %(max)d 天", max=MAX_TOKEN_DAYS))
+    name = (name or "").strip() or None
+    if name is not None and len(name) > ApiToken.__table__.c.name.type.length:
+        raise UserError.on("name", _("名称最多 80 个字符"))
+    token, token_hash = new_secret()
+    now = utcnow()
+    record = ApiToken(
+        user_id=user.id,
+        name=name,
+        token_hash=token_hash,
+        created_at=now,
+        expires_at=now + timedelta(days=expires_days) if expires_days else None,
+        created_by_id=actor_id if actor_id is not None else user.id,
+    )
+    session.add(record)
+    audit.record_create(session, record, actor_id if actor_id is not None else user.id)
     return token
+
+
+def tokens_of(session: Session, user: User, *, live_only: bool = True) -> list[ApiToken]:
+    statement = select(ApiToken).where(ApiToken.user_id == user.id)
+    if live_only:
+        statement = statement.where(_live(utcnow()))
+    return list(session.scalars(statement.order_by(ApiToken.created_at.desc(), ApiToken.id.desc())))
+
+
+def revoke_token(session: Session, user: User, token_id: int, actor_id: int | None) -> bool:
+    """Revoke one of the user's tokens; False when it is not theirs or already revoked."""
+    revoked = session.execute(
+        update(ApiToken)
+        .where(ApiToken.id == token_id, ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+        .values(revoked_at=utcnow())
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if revoked:
+        audit.record_event(session, "revoke", "api_tokens", token_id, actor_id)
+    return bool(revoked)
+
+
+def revoke_tokens(session: Session, user: User, actor_id: int | None = None) -> int:
+    """Revoke every live API token of the user; returns how many."""
+    ids = session.scalars(
+        select(ApiToken.id).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+    ).all()
+    for token_id in ids:
+        revoke_token(session, user, token_id, actor_id)
+    return len(ids)
