@@ -60,6 +60,33 @@ def city_time(moment, pattern: str = "%Y-%m-%d %H:%M") -> str:
     return moment.replace(tzinfo=UTC).astimezone(zone).strftime(pattern)
 
 
+# The first token found names the browser: Edge and WeChat also say "Chrome" and "Safari".
+BROWSERS = (
+    ("MicroMessenger", "微信"),
+    ("Edg/", "Edge"),
+    ("Firefox/", "Firefox"),
+    ("Chrome/", "Chrome"),
+    ("Safari/", "Safari"),
+    ("curl/", "curl"),
+)
+SYSTEMS = (
+    ("Android", "Android"),
+    ("iPhone", "iPhone"),
+    ("iPad", "iPad"),
+    ("Windows", "Windows"),
+    ("Mac OS X", "macOS"),
+    ("Linux", "Linux"),
+)
+
+
+def browser_name(user_agent: str | None) -> str:
+    """ "Chrome · Windows" from a User-Agent header, enough to tell one's devices apart."""
+    text = user_agent or ""
+    browser = next((name for token, name in BROWSERS if token in text), None)
+    system = next((name for token, name in SYSTEMS if token in text), None)
+    return " · ".join(part for part in (browser, system) if part) or (text[:40] or "—")
+
+
 def url_with(**changes) -> str:
     """This page's address with some query parameters changed (None or "" removes one)."""
     arguments = {key: value for key, value in request.args.items() if value}
@@ -76,6 +103,7 @@ def register(app: Flask) -> None:
     app.jinja_env.filters["money_figure"] = money_figure
     app.jinja_env.filters["amount"] = amount_text
     app.jinja_env.filters["city_time"] = city_time
+    app.jinja_env.filters["browser_name"] = browser_name
     app.jinja_env.globals["url_with"] = url_with
     app.jinja_env.globals["label"] = label
 

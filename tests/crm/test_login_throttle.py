@@ -37,9 +37,7 @@ def test_a_guesser_elsewhere_does_not_lock_the_owner_out(client, login, make_use
     assert login(user, REMOTE_ADDR="10.0.0.2").status_code == 302
 
 
-def test_one_typist_does_not_lock_out_colleagues_behind_the_same_address(
-    client, login, make_user
-):
+def test_one_typist_does_not_lock_out_colleagues_behind_the_same_address(client, login, make_user):
     typist, colleague = make_user("staff"), make_user("staff")
     for _ in range(5):
         login(typist, "wrong-password", REMOTE_ADDR="10.0.0.3")
