@@ -15,6 +15,8 @@ COMMON_PASSWORDS = Path(__file__).resolve().parents[2] / "data" / "passwords"
 MIN_LENGTH = 12
 # Longer is allowed far beyond need; the cap keeps a hash of a megabyte of text off the server.
 MAX_LENGTH = 200
+# What people add before or after a common word to pass a length or digit rule.
+_DECORATION = "0123456789!@#$%^&*._-+=~?, "
 
 
 @cache
@@ -37,7 +39,9 @@ def password_problems(password: str, user_name: str | None = None) -> list[str]:
     if len(password) > MAX_LENGTH:
         return [_("密码最多 %(count)d 个字符。", count=MAX_LENGTH)]
     folded = password.casefold()
-    if folded in _common_passwords():
+    # "iloveyou1234" is "iloveyou" with digits added: the first thing a guesser tries.
+    core = folded.strip(_DECORATION)
+    if folded in _common_passwords() or core in _common_passwords():
         return [_("这是常见密码，很容易被猜中，请换一个。")]
     if user_name and user_name.casefold() in folded:
         return [_("密码不能包含用户名。")]
