@@ -51,6 +51,12 @@ FROM_ENVIRONMENT = (
     "TILE_URL",
     "TRUSTED_PROXIES",
     "RATELIMIT_STORAGE_URI",
+    "LOGIN_LIMITS",
+    "LOGIN_ADDRESS_LIMITS",
+    "REMEMBER_DAYS",
+    "SESSION_IDLE_HOURS",
+    "PASSWORD_MIN_LENGTH",
+    "PASSWORD_LINK_HOURS",
 )
 
 
@@ -84,9 +90,14 @@ def load_config(app: Flask, config: dict | None) -> None:
     app.config.setdefault(
         "BABEL_TRANSLATION_DIRECTORIES", str(Path(app.root_path) / "crm" / "translations")
     )
-    app.config.setdefault(
-        "REMEMBER_COOKIE_DURATION", timedelta(days=int(app.config["REMEMBER_DAYS"]))
-    )
+    for name in (
+        "REMEMBER_DAYS",
+        "SESSION_IDLE_HOURS",
+        "PASSWORD_MIN_LENGTH",
+        "PASSWORD_LINK_HOURS",
+    ):
+        app.config[name] = int(app.config[name])  # the environment gives text
+    app.config.setdefault("REMEMBER_COOKIE_DURATION", timedelta(days=app.config["REMEMBER_DAYS"]))
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _instance_secret(Path(app.instance_path) / "secret_key")
     # JSON in UTF-8, so curl and browsers show Chinese rather than \uXXXX escapes.
