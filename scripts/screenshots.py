@@ -82,6 +82,16 @@ def main() -> None:
                     page.goto(base + path)
                 page.screenshot(path=str(OUT / f"{name}.png"))
                 print(f"{name}: {page.url}")
+            page.goto(f"{base}/account")
+            page.screenshot(path=str(OUT / "account.png"))
+            admin = browser.new_context(viewport=DESKTOP, locale="zh-CN").new_page()
+            log_in(admin, base, "admin")
+            for name, path in (
+                ("admin-users", "/admin/users?role=staff"),
+                ("admin-units", "/admin/units"),
+            ):
+                admin.goto(base + path)
+                admin.screenshot(path=str(OUT / f"{name}.png"))  # fmt: skip
             phone = browser.new_context(viewport=PHONE, locale="zh-CN", is_mobile=True)
             page = phone.new_page()
             log_in(page, base)
