@@ -5,6 +5,8 @@ from functools import wraps
 from flask import abort
 from flask_login import current_user
 
+from crm.services.scope import CITY, scope_kind
+
 # Every right the product knows; a view or service names the one it needs.
 READ_RIGHTS = {
     "dashboard.view",
@@ -17,6 +19,7 @@ READ_RIGHTS = {
     "report.read",
 }
 STAFF_WRITE_RIGHTS = {
+    # Only for the enterprises of the user's scope (crm.services.enterprises, scope.py).
     "enterprise.write",
     "lead.write",
     "project.write",
@@ -27,9 +30,9 @@ STAFF_WRITE_RIGHTS = {
     "personal_data.unmask",
 }
 ADMIN_RIGHTS = {"user.manage", "unit.manage", "config.manage", "data.purge"}
-# Staff hold these only when their scope is the whole city (no unit, or the city bureau):
-# merging joins records across districts.
-CITY_STAFF_RIGHTS = {"enterprise.merge"}
+# Staff hold these only when their unit is the city bureau (crm.services.scope): a merge joins
+# records across districts, and a deleted enterprise disappears for every district.
+CITY_STAFF_RIGHTS = {"enterprise.merge", "enterprise.delete"}
 OFFICIAL_RIGHTS = {"supervision.answer", "project.note"}
 
 ROLE_RIGHTS: dict[str, frozenset[str]] = {
@@ -58,7 +61,7 @@ def has_right(user, right: str) -> bool:
     if right == "verify" and user.role == "official":
         return bool(user.can_verify)
     if right in CITY_STAFF_RIGHTS and user.role == "staff":
-        return user.unit is None or user.unit.kind == "city_bureau"
+        return scope_kind(user) == CITY
     return right in ROLE_RIGHTS.get(user.role, frozenset())
 
 

@@ -3,6 +3,7 @@
 import os
 
 import pytest
+from sqlalchemy import select
 from sqlalchemy.orm import scoped_session, sessionmaker
 
 from crm.extensions import db, limiter
@@ -59,10 +60,13 @@ def client(app, session):
 
 @pytest.fixture
 def make_user(session):
-    """Factory: make_user(role="staff", name=None, **options) -> User, with PASSWORD."""
+    """Factory: make_user(role="staff", name=None, **options) -> User, with PASSWORD. Staff
+    are of the city bureau (the whole city) unless given a unit, or unit=None (no scope)."""
     counter = iter(range(1, 10_000))
 
     def make(role: str = "staff", name: str | None = None, **options):
+        if role == "staff" and "unit" not in options:
+            options["unit"] = city_bureau(session)
         user = create_user(session, name or f"{role}{next(counter)}", role, PASSWORD, **options)
         session.commit()
         return user
@@ -70,12 +74,27 @@ def make_user(session):
     return make
 
 
+def city_bureau(session) -> Unit:
+    unit = session.scalar(select(Unit).where(Unit.name == "市招商局"))
+    if unit is None:
+        unit = Unit(name="市招商局", kind="city_bureau")
+        session.add(unit)
+    return unit
+
+
 @pytest.fixture
 def make_unit(session):
-    def make(name: str, kind: str = "district_bureau", parent: Unit | None = None) -> Unit:
-        unit = Unit(name=name, kind=kind, parent=parent)
-        session.add(unit)
-        session.commit()
+    def make(
+        name: str,
+        kind: str = "district_bureau",
+        parent: Unit | None = None,
+        district: District | None = None,
+    ) -> Unit:
+        unit = session.scalar(select(Unit).where(Unit.name == name))
+        if unit is None:  # the city bureau may be there already, as make_user's
+            unit = Unit(name=name, kind=kind, parent=parent, district=district)
+            session.add(unit)
+            session.commit()
         return unit
 
     return make

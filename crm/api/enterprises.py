@@ -13,7 +13,7 @@ from crm.schemas.enterprises import ENTERPRISES
 from crm.services import enterprises
 from crm.services.enterprise_export import XLSX, export_file, export_name
 from crm.services.enterprise_import import import_enterprises, map_columns, mapping_problems
-from crm.services.enterprise_merge import merge_enterprises
+from crm.services.enterprise_merge import merge_enterprises, require_merge
 from crm.services.errors import StaleVersion
 from crm.spreadsheets import SpreadsheetError, read_table
 
@@ -89,7 +89,7 @@ def enterprise_merge(enterprise_id: int):
     user = api_user()
     with service_errors():
         keep = enterprises.get_enterprise(db.session, enterprise_id, user)
-    require_right("enterprise.merge")
+        require_merge(user)  # before the body: a 403 that says why, whatever was sent
     data = json_object()
     fields = {}
     for key in ("other", "version", "other_version"):

@@ -50,8 +50,8 @@ def invalid(fields: dict[str, list[str]]) -> ApiError:
     return ApiError(422, "invalid", INVALID, fields)
 
 
-def forbidden() -> ApiError:
-    return ApiError(403, "forbidden", FORBIDDEN)
+def forbidden(message=None) -> ApiError:
+    return ApiError(403, "forbidden", message or FORBIDDEN)
 
 
 def not_found() -> ApiError:
@@ -68,7 +68,7 @@ def service_errors():
     except ValidationError as error:
         raise invalid(error.fields) from error
     except Forbidden as error:
-        raise forbidden() from error
+        raise forbidden(error.message) from error
     except NotFound as error:
         raise not_found() from error
 

@@ -53,7 +53,9 @@ ERRORS = {
         "cookie-session write without a valid X-CSRFToken header (csrf)."
     ),
     "Unauthorized": _error("No valid token or session (unauthorized)."),
-    "Forbidden": _error("The caller's role may not do this (forbidden)."),
+    "Forbidden": _error(
+        "The caller's role, or their scope, may not do this (forbidden); the message says why."
+    ),
     "NotFound": _error("Absent, deleted, or outside the caller's scope (not_found)."),
     "TooLarge": _error("The upload is larger than the limit (too_large)."),
     "Invalid": _error("Invalid values; `fields` names each one (invalid)."),

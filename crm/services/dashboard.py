@@ -47,7 +47,8 @@ class Dashboard:
 
 
 def build_dashboard(session: Session, user, as_of: date, segment_limit: int = 12) -> Dashboard:
-    """Every figure of the home page, restricted to the user's unit scope where one is set.
+    """Every figure of the home page; leads and projects within the user's scope (all of the
+    city's for admins, officials and the city bureau; none for staff without a unit).
 
     Signing and funds count from 1 January up to `as_of`; stages and pools are as they stand.
     """

@@ -18,16 +18,22 @@ from crm.schemas.enterprises import SHEET_COLUMNS
 from crm.schemas.fields import FieldProblem
 from crm.services import records
 from crm.services.enterprises import (
+    CHANGE,
+    CREATE,
+    MOVE,
     WRITE,
     Holder,
     Lookups,
+    actor_scope,
     check_enterprise,
     enterprise_columns,
     normalised_name,
+    scope_refusal,
     update_enterprise,
 )
-from crm.services.errors import ValidationError
+from crm.services.errors import Forbidden, ValidationError
 from crm.services.imports import ImportOutcome, RowError, record_batch
+from crm.services.scope import NONE, Scope
 from crm.spreadsheets import Table, map_headers
 from crm.uscc import normalise as normalise_credit_code
 from crm.vocabulary import ENTERPRISE_TAG
@@ -310,8 +316,12 @@ def import_enterprises(
 ) -> ImportOutcome:
     """Check every row, then write them all (or none): rows with 编号 update that record (and
     must carry its current 版本 when they have one), the others create records. A refused
-    file is recorded as a refused batch; nothing of it is written."""
+    file is recorded as a refused batch; nothing of it is written. A row for an enterprise, or
+    a district, outside the actor's scope is a wrong row; without any scope, Forbidden."""
     records.require(actor, WRITE)
+    scope = actor_scope(session, actor)
+    if scope is not None and scope.kind == NONE:
+        raise Forbidden(scope_refusal(session, scope, None, CREATE))
     progress = progress or (lambda phase, done, total: None)
     total = table.row_count
     progress("checking", 0, total)
@@ -324,7 +334,7 @@ def import_enterprises(
     outcome = ImportOutcome(row_count=len(rows))
     checked: list[_Checked] = []
     for done, (number, cells) in enumerate(rows, 1):
-        item = _check_row(session, number, cells, lookups, existing, outcome.errors)
+        item = _check_row(session, number, cells, lookups, existing, scope, outcome.errors)
         if item is not None:
             checked.append(item)
             lookups.claim(number, item.values, item.enterprise.id if item.enterprise else None)
@@ -340,7 +350,7 @@ def import_enterprises(
         outcome.updated = len(checked) - outcome.created
         return outcome
     batch = record_batch(session, KIND, table.file_name, outcome, actor, status="applied")
-    _write(session, checked, batch.id, actor, outcome, progress)
+    _write(session, checked, batch.id, actor, scope, outcome, progress)
     batch.created_count, batch.updated_count = outcome.created, outcome.updated
     progress("done", total, total)
     session.flush()
@@ -366,7 +376,7 @@ def _existing(session: Session, rows) -> dict[int, Enterprise]:
     return found
 
 
-def _check_row(session, number, cells, lookups, existing, errors) -> _Checked | None:
+def _check_row(session, number, cells, lookups, existing, scope, errors) -> _Checked | None:
     def refuse(key: str, message: str) -> None:
         header = COLUMNS[key].header if key in COLUMNS else key
         errors.append(RowError(number, header, message))
@@ -392,6 +402,10 @@ def _check_row(session, number, cells, lookups, existing, errors) -> _Checked | 
                 ),
             )
             return None
+        refusal = scope_refusal(session, scope, enterprise.district_id, CHANGE)
+        if refusal is not None:
+            refuse("id", refusal)
+            return None
     values, problems = row_values(cells, lookups)
     if enterprise is None:  # an empty cell of a new record is what its default would be anyway
         values = {key: value for key, value in values.items() if value is not None}
@@ -405,6 +419,14 @@ def _check_row(session, number, cells, lookups, existing, errors) -> _Checked | 
         refuse("lon" if key == "location" else key, "；".join(fields[key]))
     if fields:
         return None
+    if "district" in checked:
+        district = checked["district"]
+        refusal = scope_refusal(
+            session, scope, district.id if district else None, MOVE if enterprise else CREATE
+        )
+        if refusal is not None:
+            refuse("district", refusal)
+            return None
     if enterprise is not None:
         # An update sends only what differs, so an unchanged row changes nothing.
         values = {key: values[key] for key in _changed(enterprise, checked)}
@@ -426,7 +448,9 @@ def _changed(enterprise: Enterprise, checked: dict) -> list[str]:
     return changed
 
 
-def _write(session, checked: list[_Checked], batch_id: int, actor, outcome, progress) -> None:
+def _write(
+    session, checked: list[_Checked], batch_id: int, actor, scope: Scope | None, outcome, progress
+) -> None:
     new = [item for item in checked if item.enterprise is None]
     now, who = utcnow(), records.actor_id(actor)
     table = Enterprise.__table__
@@ -475,6 +499,8 @@ def _write(session, checked: list[_Checked], batch_id: int, actor, outcome, prog
         progress("writing", outcome.created, total)
     for item in checked:
         if item.enterprise is not None and item.data:
-            update_enterprise(session, item.enterprise, item.data, item.enterprise.version, actor)
+            update_enterprise(
+                session, item.enterprise, item.data, item.enterprise.version, actor, scope
+            )
             outcome.updated += 1
     session.flush()

@@ -21,7 +21,7 @@ from crm.models import (
 from crm.models.base import utcnow
 from crm.schemas.enterprises import MAX_ALIASES
 from crm.services import audit, records
-from crm.services.enterprises import PLAIN_COLUMNS, refresh_search
+from crm.services.enterprises import CITY_ONLY, PLAIN_COLUMNS, refresh_search
 from crm.services.errors import ValidationError
 
 MERGE = "enterprise.merge"
@@ -65,6 +65,12 @@ class MergeResult:
     dropped_links: int = 0
 
 
+def require_merge(actor) -> None:
+    """Forbidden, saying why, unless the actor may merge: a merge joins records across
+    districts, so only admins and the city bureau's staff may."""
+    records.require(actor, MERGE, CITY_ONLY)
+
+
 def merge_enterprises(
     session: Session,
     keep: Enterprise,
@@ -74,7 +80,7 @@ def merge_enterprises(
 ) -> MergeResult:
     """Merge `other` into `keep` in the caller's transaction. `versions` are the two records'
     versions as the actor saw them; StaleVersion when either moved on."""
-    records.require(actor, MERGE)
+    require_merge(actor)
     if keep.id == other.id:
         raise ValidationError({"other": [str(_l("不能与自身合并"))]})
     records.check_version(keep, versions[0])

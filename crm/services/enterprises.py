@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from functools import lru_cache, partial
 
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, exists, select
 from sqlalchemy.orm import Session
 
@@ -16,15 +17,18 @@ from crm.models import (
     Enterprise,
     EnterpriseTag,
     Park,
+    Unit,
     enterprise_segments,
 )
+from crm.permissions import has_right
 from crm.schemas.enterprises import ENTERPRISES, EnterpriseFilters
 from crm.schemas.fields import FieldProblem, Point
 from crm.services import audit, records, search
-from crm.services.errors import ValidationError
+from crm.services.errors import Forbidden, ValidationError
 from crm.services.names import name_initials, normalise_name
+from crm.services.scope import NONE, Scope, scope_of
 
-READ, WRITE = "enterprise.read", "enterprise.write"
+READ, WRITE, DELETE = "enterprise.read", "enterprise.write", "enterprise.delete"
 FLAGS = ("is_leading", "is_chain_leader", "is_above_scale", "is_local")
 RATINGS = ("safety_rating", "environment_rating")
 # Columns whose values the record takes as they are; the rest are resolved or derived.
@@ -200,6 +204,57 @@ def check_enterprise(
     return cleaned
 
 
+# ---- scope: which enterprises a user may create, change and delete ----
+
+# Actions a scope refuses, each with its own reason.
+CREATE, CHANGE, MOVE = "create", "change", "move"
+CITY_ONLY = _l("只有管理员和市招商局的工作人员可以删除或合并企业。")
+
+
+def actor_scope(session: Session, actor) -> Scope | None:
+    """The actor's scope; None for the system, which, as in records.require, may do anything."""
+    return scope_of(session, actor) if actor is not None else None
+
+
+def scope_refusal(session: Session, scope: Scope | None, district_id: int | None, action: str):
+    """Why a user of `scope` may not create (CREATE), change (CHANGE) or move into (MOVE) an
+    enterprise of `district_id`; None when they may."""
+    if scope is None or scope.may_write_district(district_id):
+        return None
+    if scope.kind == NONE:
+        return _("您的账号未设所属单位，不能新建或修改企业；请联系管理员设置单位。")
+    district = session.get(District, district_id)
+    unit = session.get(Unit, scope.unit_id)
+    names = {"district": district.name, "unit": unit.name}
+    if action == CREATE:
+        return _("%(district)s不在%(unit)s的辖区内，不能在那里新建企业。", **names)
+    if action == MOVE:
+        return _("不能把企业移到%(district)s：不在%(unit)s的辖区内。", **names)
+    return _("该企业属于%(district)s，不在%(unit)s的辖区内，您不能修改。", **names)
+
+
+def _require_scope(session: Session, scope, district_id: int | None, action: str) -> None:
+    refusal = scope_refusal(session, scope, district_id, action)
+    if refusal is not None:
+        raise Forbidden(refusal)
+
+
+def may_create(session: Session, actor) -> bool:
+    """Whether the actor may create an enterprise at all (somewhere in their scope)."""
+    if actor is None:
+        return True
+    return has_right(actor, WRITE) and scope_of(session, actor).kind != NONE
+
+
+def may_change(session: Session, enterprise: Enterprise, actor) -> bool:
+    """Whether the actor may change this record: the write right, and its district in scope."""
+    if actor is not None and not has_right(actor, WRITE):
+        return False
+    return (
+        scope_refusal(session, actor_scope(session, actor), enterprise.district_id, CHANGE) is None
+    )
+
+
 # ---- writes ----
 
 
@@ -251,8 +306,13 @@ def _tag_key(tag: EnterpriseTag) -> str:
 
 
 def create_enterprise(session: Session, data: Mapping, actor) -> Enterprise:
+    """A new record; Forbidden, saying why, outside the actor's scope."""
     records.require(actor, WRITE)
+    scope = actor_scope(session, actor)
+    if scope is not None and scope.kind == NONE:
+        _require_scope(session, scope, None, CREATE)
     values = check_enterprise(session, data)
+    _require_scope(session, scope, _id(values.get("district")), CREATE)
     enterprise = Enterprise(created_by_id=records.actor_id(actor), aliases=[])
     _assign_columns(enterprise, values)
     with records.unique_conflicts(session, partial(check_enterprise, session, data)):
@@ -264,13 +324,24 @@ def create_enterprise(session: Session, data: Mapping, actor) -> Enterprise:
 
 
 def update_enterprise(
-    session: Session, enterprise: Enterprise, data: Mapping, expected_version: int, actor
+    session: Session,
+    enterprise: Enterprise,
+    data: Mapping,
+    expected_version: int,
+    actor,
+    scope: Scope | None = None,
 ) -> Enterprise:
-    """Apply the fields given; StaleVersion when the record moved on since `expected_version`."""
+    """Apply the fields given; StaleVersion when the record moved on since `expected_version`,
+    Forbidden (saying why) when the record, or the district it would move to, is outside the
+    actor's scope (`scope`, when the caller has it already)."""
     records.require(actor, WRITE)
+    scope = scope or actor_scope(session, actor)
+    _require_scope(session, scope, enterprise.district_id, CHANGE)
     ENTERPRISES.check_names(data)
     records.check_version(enterprise, expected_version)
     values = check_enterprise(session, data, enterprise)
+    if "district" in values:
+        _require_scope(session, scope, _id(values["district"]), MOVE)
     # Read the collections before any column changes, so their lazy loads flush nothing.
     enterprise.segments, enterprise.tags  # noqa: B018
     with (
@@ -301,7 +372,8 @@ def _replace_collections(session: Session, enterprise, values: dict, actor, acti
 
 
 def delete_enterprise(session: Session, enterprise: Enterprise, actor) -> None:
-    records.require(actor, WRITE)
+    # The record disappears for every district: the city's decision (crm.permissions).
+    records.require(actor, DELETE, CITY_ONLY)
     records.soft_delete(session, enterprise, actor)
 
 

@@ -24,4 +24,9 @@ class NotFound(LookupError):
 
 
 class Forbidden(PermissionError):
-    """The caller's role may not do this."""
+    """The caller's role or scope may not do this; `message` says why, where the role alone
+    does not (a district's staff changing another district's enterprise)."""
+
+    def __init__(self, message: str | None = None):
+        super().__init__(*([message] if message else []))
+        self.message = message

@@ -25,10 +25,11 @@ def actor_id(actor) -> int | None:
     return actor.id if actor is not None else None
 
 
-def require(actor, right: str) -> None:
-    """Forbidden unless the actor's role holds the right (a missing actor is the system)."""
+def require(actor, right: str, message: str | None = None) -> None:
+    """Forbidden (saying `message`) unless the actor's role holds the right (a missing actor is
+    the system)."""
     if actor is not None and not has_right(actor, right):
-        raise Forbidden
+        raise Forbidden(message)
 
 
 def get_live(session: Session, model, record_id: int, actor, read_right: str):

@@ -1,9 +1,94 @@
-"""Unit scope: staff with a unit see only records owned by that unit or its sub-units."""
+"""Unit scope: what part of the city a user's records and enterprise writes reach.
 
-from sqlalchemy import select
+A staff user's scope comes from their unit, and only from it: the city bureau gives the whole
+city; any other unit gives its subtree of units (their leads and projects) and its district
+(the enterprises they may create and change); no unit gives nothing. Staff without a unit are a
+mistake to be fixed, never a way to see the whole city. Admins and officials read the whole city.
+The scope says where; what a user may do there is the rights table's (crm.permissions)."""
+
+from dataclasses import dataclass
+
+from flask_babel import gettext as _
+from sqlalchemy import false, select
 from sqlalchemy.orm import Session
 
-from crm.models import Unit
+from crm.models import District, Unit
+
+CITY, UNIT, NONE = "city", "unit", "none"
+CITY_UNIT_KIND = "city_bureau"
+
+
+@dataclass(frozen=True)
+class Scope:
+    kind: str  # CITY, UNIT or NONE
+    unit_id: int | None = None  # UNIT: the user's unit
+    unit_ids: frozenset[int] = frozenset()  # UNIT: that unit and every unit below it
+    district_id: int | None = None  # UNIT: the unit's district, or its nearest ancestor's
+    district_ids: frozenset[int] = frozenset()  # UNIT: that district and the zones within it
+
+    def sees_unit(self, unit_id: int | None) -> bool:
+        """Whether a record owned by `unit_id` is in scope."""
+        return self.kind == CITY or (self.kind == UNIT and unit_id in self.unit_ids)
+
+    def may_write_district(self, district_id: int | None) -> bool:
+        """Whether an enterprise of `district_id` (None: no district) may be created or changed
+        here. Records without a district belong to no one yet, so any unit may fill them in."""
+        if self.kind == CITY:
+            return True
+        if self.kind == NONE:
+            return False
+        return district_id is None or district_id in self.district_ids
+
+
+NO_SCOPE = Scope(NONE)
+CITY_SCOPE = Scope(CITY)
+
+
+def scope_kind(user) -> str:
+    """CITY, UNIT or NONE from the role and the unit's kind alone, for the rights table."""
+    if user.role in ("admin", "official"):
+        return CITY
+    if user.role != "staff" or user.unit is None:
+        return NONE
+    return CITY if user.unit.kind == CITY_UNIT_KIND else UNIT
+
+
+def scope_of(session: Session, user) -> Scope:
+    """The user's scope, with the units and districts it holds read once."""
+    kind = scope_kind(user)
+    if kind == CITY:
+        return CITY_SCOPE
+    if kind == NONE:
+        return NO_SCOPE
+    return unit_scope(session, user.unit)
+
+
+def unit_scope(session: Session, unit: Unit | None) -> Scope:
+    """The scope a staff user of `unit` has (None: no unit)."""
+    if unit is None:
+        return NO_SCOPE
+    if unit.kind == CITY_UNIT_KIND:
+        return CITY_SCOPE
+    district_id = _district_of(unit)
+    return Scope(
+        UNIT,
+        unit_id=unit.id,
+        unit_ids=frozenset(unit_subtree_ids(session, unit.id)),
+        district_id=district_id,
+        district_ids=frozenset(district_subtree_ids(session, district_id) if district_id else ()),
+    )
+
+
+def _district_of(unit: Unit) -> int | None:
+    """The district of the unit or of its nearest ancestor that has one (a park committee
+    without one works for its county's bureau)."""
+    seen = set()
+    while unit is not None and unit.id not in seen:
+        if unit.district_id is not None:
+            return unit.district_id
+        seen.add(unit.id)
+        unit = unit.parent
+    return None
 
 
 def unit_subtree_ids(session: Session, unit_id: int) -> set[int]:
@@ -13,8 +98,43 @@ def unit_subtree_ids(session: Session, unit_id: int) -> set[int]:
     return set(session.scalars(select(tree.c.id)))
 
 
-def scoped(statement, model, user, session: Session):
-    """Restrict a select of a unit-owned model (owner_unit_id) to the user's scope."""
-    if user.role != "staff" or user.unit_id is None:
+def district_subtree_ids(session: Session, district_id: int) -> set[int]:
+    """The district and the functional zones (and zones of zones) within it."""
+    tree = select(District.id).where(District.id == district_id).cte("zones", recursive=True)
+    tree = tree.union_all(select(District.id).where(District.parent_id == tree.c.id))
+    return set(session.scalars(select(tree.c.id)))
+
+
+def scoped(statement, model, user, session: Session, scope: Scope | None = None):
+    """Restrict a select of a unit-owned model (owner_unit_id) to the user's scope: nothing
+    at all without one."""
+    scope = scope or scope_of(session, user)
+    if scope.kind == CITY:
         return statement
-    return statement.where(model.owner_unit_id.in_(unit_subtree_ids(session, user.unit_id)))
+    if scope.kind == NONE:
+        return statement.where(false())
+    return statement.where(model.owner_unit_id.in_(scope.unit_ids))
+
+
+def scope_description(session: Session, unit: Unit | None) -> str:
+    """In words, what a staff user of `unit` (None: no unit) will see and may change."""
+    scope = unit_scope(session, unit)
+    if scope.kind == NONE:
+        return _(
+            "未设所属单位：看不到任何线索和项目，不能新建、修改或删除企业。请为其设置所属单位。"
+        )
+    if scope.kind == CITY:
+        return _("全市：可查看并修改全市的企业、线索和项目，可删除与合并企业。")
+    if scope.district_id is None:
+        return _(
+            "%(unit)s：可查看本单位及下级单位的线索和项目；未关联区县，只能新建和修改未填区县的"
+            "企业；不能删除或合并企业。",
+            unit=unit.name,
+        )
+    district = session.get(District, scope.district_id)
+    return _(
+        "%(unit)s：可查看本单位及下级单位的线索和项目；可新建和修改%(district)s（含其中的功能区）"
+        "和未填区县的企业，不能把企业移到其他区县；不能删除或合并企业。",
+        unit=unit.name,
+        district=district.name,
+    )

@@ -3,10 +3,21 @@ shown, never overwritten), merge, contacts unmasked on purpose, and saved filter
 
 import json
 
-from flask import abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask import (
+    abort,
+    current_app,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from crm.errors import MESSAGES
 from crm.extensions import db
 from crm.forms.enterprises import EnterpriseForm
 from crm.i18n import is_english
@@ -17,13 +28,19 @@ from crm.services import enterprise_profile, records, saved_filters
 from crm.services.enterprise_export import XLSX, export_file, export_name
 from crm.services.enterprise_merge import MERGE_RULES, merge_candidates, merge_enterprises
 from crm.services.enterprises import (
+    CHANGE,
+    CREATE,
     SORTS,
     Browse,
+    actor_scope,
     browse_enterprises,
     create_enterprise,
     delete_enterprise,
     enterprise_values,
     get_enterprise,
+    may_change,
+    may_create,
+    scope_refusal,
     update_enterprise,
 )
 from crm.services.errors import Forbidden, NotFound, StaleVersion, ValidationError
@@ -45,6 +62,12 @@ def _enterprise_or_404(enterprise_id: int) -> Enterprise:
             flash(_("该企业已合并到下面这条记录。"), "info")
             abort(redirect(url_for("crm.enterprise_detail", enterprise_id=target)))
         abort(404)
+
+
+def _refuse(message=None):
+    """A 403 page that says why: the scope's reason, where the role alone is not it."""
+    page = render_template("errors/error.html", status=403, message=message or MESSAGES[403])
+    abort(make_response(page, 403))
 
 
 def _choices() -> dict:
@@ -90,6 +113,7 @@ def enterprise_list():
         first_page=after is not None,
         saved=saved_filters.saved_filters(db.session, current_user, LIST_NAME),
         arguments=arguments,
+        may_create=may_create(db.session, current_user),
         **_choices(),
     )
 
@@ -151,6 +175,7 @@ def enterprise_detail(enterprise_id: int, unmasked: frozenset[int] = frozenset()
         profile=profile,
         labels=history_labels(),
         places=_place_names(profile.history),
+        may_change=may_change(db.session, enterprise, current_user),
     )
 
 
@@ -185,8 +210,11 @@ def _form(values: dict | None = None) -> EnterpriseForm:
 @blueprint.route("/enterprises/new", methods=["GET", "POST"])
 @require("enterprise.write")
 def enterprise_new():
+    if not may_create(db.session, current_user):
+        _refuse(scope_refusal(db.session, actor_scope(db.session, current_user), None, CREATE))
     form = _form({})
     holders: dict[str, int] = {}
+    forbidden = False
     if form.validate_on_submit():
         try:
             enterprise = create_enterprise(db.session, form.values(), current_user)
@@ -197,7 +225,11 @@ def enterprise_new():
             db.session.rollback()
             form.show_errors(error.fields)
             holders = error.holders
-    status = 422 if form.errors else 200
+        except Forbidden as error:  # a district outside the user's: said at the field, kept
+            db.session.rollback()
+            form.show_errors({"district": [str(error.message)]})
+            forbidden = True
+    status = 403 if forbidden else 422 if form.errors else 200
     return render_template("crm/enterprise_form.html", form=form, holders=holders), status
 
 
@@ -205,6 +237,9 @@ def enterprise_new():
 @require("enterprise.write")
 def enterprise_edit(enterprise_id: int):
     enterprise = _enterprise_or_404(enterprise_id)
+    if not may_change(db.session, enterprise, current_user):
+        scope = actor_scope(db.session, current_user)
+        _refuse(scope_refusal(db.session, scope, enterprise.district_id, CHANGE))
     values = enterprise_values(db.session, enterprise)
     form = _form(values)
     if request.method == "GET":
@@ -212,6 +247,7 @@ def enterprise_edit(enterprise_id: int):
         form.original.data = _shown_json(values)
     holders: dict[str, int] = {}
     conflict = None
+    forbidden = False
     if form.validate_on_submit():
         try:
             update_enterprise(
@@ -224,12 +260,16 @@ def enterprise_edit(enterprise_id: int):
             db.session.rollback()
             form.show_errors(error.fields)
             holders = error.holders
+        except Forbidden as error:  # moving it to a district outside the user's
+            db.session.rollback()
+            form.show_errors({"district": [str(error.message)]})
+            forbidden = True
         except StaleVersion:
             db.session.rollback()
             conflict = _conflict(form, enterprise_id)
             if conflict is None:
                 abort(404)
-    status = 409 if conflict else 422 if form.errors else 200
+    status = 403 if forbidden else 409 if conflict else 422 if form.errors else 200
     return render_template(
         "crm/enterprise_form.html",
         form=form,
@@ -282,7 +322,10 @@ def _conflict(form: EnterpriseForm, enterprise_id: int) -> dict | None:
 @require("enterprise.write")
 def enterprise_delete(enterprise_id: int):
     enterprise = _enterprise_or_404(enterprise_id)
-    delete_enterprise(db.session, enterprise, current_user)
+    try:
+        delete_enterprise(db.session, enterprise, current_user)
+    except Forbidden as error:
+        _refuse(error.message)
     db.session.commit()
     flash(_("已删除企业“%(name)s”。", name=enterprise.name), "info")
     return redirect(url_for("crm.enterprise_list"))
@@ -327,6 +370,9 @@ def enterprise_merge(enterprise_id: int):
                 " ".join(message for messages in error.fields.values() for message in messages),
                 "error",
             )
+        except Forbidden as error:
+            db.session.rollback()
+            _refuse(error.message)
     return render_template(
         "crm/enterprise_merge.html",
         keep=keep,

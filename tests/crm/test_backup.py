@@ -13,7 +13,7 @@ from sqlalchemy import MetaData, select, text
 from sqlalchemy.orm import Session
 
 from crm.extensions import db
-from crm.models import ChainSegment, District, Enterprise, User
+from crm.models import ChainSegment, District, Enterprise, Unit, User
 from crm.services.enterprises import create_enterprise, update_enterprise
 from crm.services.search import is_search_index
 from crm.services.users import create_user
@@ -47,11 +47,15 @@ def invoke(app, *args, stdin=None):
 
 
 def add_records(app) -> None:
-    """Two users (one an ambassador, with a profile), a district, a chain category with two
-    segments, and an enterprise in both segments with two tags; the services write audit events."""
+    """Two users (one of the city bureau, one an ambassador with a profile), a district, a chain
+    category with two segments, and an enterprise in both segments with two tags; the services
+    write audit events."""
     with app.app_context():
         session = db.session
-        staff = create_user(session, "li.staff", "staff", PASSWORD, display_name="李招商")
+        city = Unit(name="市招商局", kind="city_bureau")
+        staff = create_user(
+            session, "li.staff", "staff", PASSWORD, display_name="李招商", unit=city
+        )
         create_user(session, "chen.ambassador", "ambassador", PASSWORD, display_name="陈大使")
         category = ChainSegment(
             chain_key="automotive", code="M5", name="三电系统", level="category"

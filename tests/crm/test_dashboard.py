@@ -94,6 +94,24 @@ def test_staff_with_a_unit_see_their_units_figures(session, make_user, small_cit
     assert [count for _, count, _ in board.projects_by_pool] == [0, 0, 1]
 
 
+def test_staff_without_a_unit_see_no_leads_or_projects_and_city_staff_all(session, make_user,
+                                                                          small_city):  # fmt: skip
+    board = build_dashboard(session, make_user("staff", unit=None), AS_OF)
+    assert sum(count for _, count in board.leads_by_stage) == 0
+    assert sum(count for _, count, _ in board.projects_by_pool) == 0
+    assert (board.signed_count, board.funds_in_place_wan) == (0, 0)
+    city = build_dashboard(session, make_user("staff"), AS_OF)  # the city bureau's
+    assert sum(count for _, count in city.leads_by_stage) == 7
+    assert sum(count for _, count, _ in city.projects_by_pool) == 3
+
+
+def test_the_dashboard_page_of_staff_without_a_unit_counts_nothing(client, login, make_user,
+                                                                  small_city):  # fmt: skip
+    login(make_user("staff", unit=None))
+    page = client.get("/?as_of=2026-06-22").text
+    assert "签约项目落地率" in page and "2 / 3" not in page and "0 / 0" in page
+
+
 def test_dashboard_page_shows_the_figures_in_chinese(client, login, make_user, small_city):
     login(make_user("admin"))
     page = client.get("/?as_of=2026-06-22").text

@@ -140,5 +140,5 @@ def test_staff_with_a_unit_see_only_their_units_records(session, make_user, make
 
     assert visible(make_user("staff", unit=district)) == {"茅箭区招商局的线索", "新能源专班的线索"}
     assert len(visible(make_user("staff", unit=city))) == 4
-    assert len(visible(make_user("staff"))) == 4  # no unit set: no restriction
+    assert visible(make_user("staff", unit=None)) == set()  # no unit: no scope, never the city
     assert len(visible(make_user("official"))) == 4

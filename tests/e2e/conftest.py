@@ -5,10 +5,12 @@ import threading
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 from werkzeug.serving import make_server
 
 from crm.clock import city_today
 from crm.extensions import db
+from crm.models import Unit
 from crm.services.users import create_user
 from demo.seed import seed_demo
 from tests.support import (
@@ -62,9 +64,11 @@ def live_app(database_url, tmp_path_factory):
     app.config["IMPORT_IN_BACKGROUND"] = True  # as in production: the page shows progress
     recreate_schema(app)
     with app.app_context():
-        create_user(db.session, "li.staff", "staff", PASSWORD, display_name="李招商")
-        create_user(db.session, "chen.ambassador", "ambassador", PASSWORD, display_name="陈大使")
         seed_demo(db.session, enterprises=DEMO_ENTERPRISES, seed=11, today=city_today())
+        # Of the city bureau, which the demo city made: staff without a unit see nothing.
+        city = db.session.scalar(select(Unit).where(Unit.kind == "city_bureau"))
+        create_user(db.session, "li.staff", "staff", PASSWORD, display_name="李招商", unit=city)
+        create_user(db.session, "chen.ambassador", "ambassador", PASSWORD, display_name="陈大使")
         db.session.commit()
         db.session.remove()
     yield app
