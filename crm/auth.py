@@ -1,6 +1,7 @@
 """Log-in and log-out: Flask-Login over revocable sessions (crm.services.sessions), throttled
 against password guessing."""
 
+import math
 import time
 
 from flask import (
@@ -109,7 +110,8 @@ def too_many_attempts(_error):
     """The form again, with how long to wait: the user is not left at a bare error page."""
     limit = limiter.current_limit
     wait = max(1, limit.reset_at - int(time.time())) if limit is not None else 60
-    minutes = (wait + 59) // 60
+    # reset_at is rounded up a second: a one-minute window says "1 minute", not 2.
+    minutes = max(1, math.ceil((wait - 2) / 60))
     form = LoginForm(formdata=None, name=request.form.get("name"), next=request.form.get("next"))
     form.remember.data = request.form.get("remember") == "y"
     message = ngettext(

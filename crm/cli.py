@@ -76,6 +76,13 @@ def create_user_command(
         raise click.ClickException(str(error)) from error
     db.session.commit()
     click.echo(f"已创建用户 / created user {user.name} ({user.role})")
+    if user.role == "staff" and unit is None:
+        click.echo(
+            "注意：未设单位的工作人员看不到线索和项目，也不能修改企业；请用 --unit 指定单位。\n"
+            "Note: staff without a unit see no leads or projects and change no enterprise; "
+            "give --unit.",
+            err=True,
+        )
 
 
 def _password(from_stdin: bool) -> str:

@@ -87,11 +87,24 @@ def create_user(
     return user
 
 
-def _checked(session: Session, data: Mapping, user: User | None = None) -> dict:
+def _checked(
+    session: Session, data: Mapping, user: User | None = None, *, staff_need_a_unit=False
+) -> dict:
     """The cleaned values of `data` for a new user (`user` None) or a change; UserError naming
-    every wrong field otherwise."""
+    every wrong field otherwise. With `staff_need_a_unit` (an administrator's form and the API)
+    staff without a unit are refused: they would see and change nothing."""
     values, errors = USERS.clean(data, partial=user is not None)
     role = values.get("role", user.role if user else None)
+    unit_id = values.get("unit_id", user.unit_id if user else None)
+    placing = user is None or "role" in values or "unit_id" in values
+    if (
+        staff_need_a_unit
+        and placing
+        and role == "staff"
+        and unit_id is None
+        and "unit_id" not in errors
+    ):
+        errors["unit_id"] = [_("工作人员须属于一个单位：单位决定其能查看和修改的范围")]
     if "name" in values and "name" not in errors:
         if any(character.isspace() for character in values["name"]):
             errors["name"] = [_("用户名不能包含空格")]
@@ -127,7 +140,7 @@ def update_user(session: Session, user: User, data: Mapping, expected_version: i
     sessions, so the next request runs under the new rights or none."""
     records.require(actor, MANAGE)
     records.check_version(user, expected_version)
-    values = _checked(session, data, user)
+    values = _checked(session, data, user, staff_need_a_unit=True)
     values.pop("ambassador_kind", None)
     _keep_an_admin(session, user, values, actor)
     access_before = (user.role, user.unit_id, user.active)
@@ -254,7 +267,7 @@ def summary_values(user: User) -> dict:
 
 def create_user_from(session: Session, data: Mapping, actor) -> User:
     records.require(actor, MANAGE)
-    values = _checked(session, data)
+    values = _checked(session, data, staff_need_a_unit=True)
     if not values["active"]:
         raise UserError.on("active", _("新用户应为启用状态"))
     unit = session.get(Unit, values["unit_id"]) if values["unit_id"] else None

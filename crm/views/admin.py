@@ -13,6 +13,7 @@ from crm.permissions import require
 from crm.schemas.users import USERS
 from crm.services import sessions, users
 from crm.services.errors import NotFound, StaleVersion, ValidationError
+from crm.services.scope import scope_description
 from crm.views import blueprint
 from crm.vocabulary import ROLE
 
@@ -120,6 +121,7 @@ def _user_page(user: User, form: UserForm, status: int):
         "admin/user.html",
         user=user,
         form=form,
+        scope=scope_description(db.session, user.unit) if user.role == "staff" else None,
         values=users.user_values(db.session, user),
         live_sessions=sessions.live_sessions(db.session, user),
         tokens=users.tokens_of(db.session, user),
@@ -208,4 +210,11 @@ def admin_units():
     children: dict[int | None, list[Unit]] = {}
     for unit in units:
         children.setdefault(unit.parent_id, []).append(unit)
-    return render_template("admin/units.html", children=children, counts=counts)
+    scopes = {unit.id: scope_description(db.session, unit) for unit in units}
+    return render_template(
+        "admin/units.html",
+        children=children,
+        counts=counts,
+        scopes=scopes,
+        no_unit=scope_description(db.session, None),
+    )

@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select, update
 
-from crm.models import ApiToken, AuditEvent, PasswordLink, User
+from crm.models import ApiToken, AuditEvent, District, PasswordLink, User
 from crm.models.base import utcnow
 from crm.services import users
 from tests.support import PASSWORD, csrf_token
@@ -163,6 +163,11 @@ def test_the_user_form_refuses_bad_values_at_their_fields(client, login, make_us
     assert response.status_code == 422
     for message in ("已被使用", "单位不存在", "只有领导可以核验签约"):
         assert message in response.text
+    no_unit = client.post(
+        "/admin/users/new",
+        data={"name": "no.unit", "role": "staff", "csrf_token": csrf_token(form.text)},
+    )
+    assert no_unit.status_code == 422 and "工作人员须属于一个单位" in no_unit.text
 
 
 def test_an_admin_cannot_lock_themselves_out(client, session, login, make_user):
@@ -187,13 +192,20 @@ def test_deactivation_from_the_admin_page_revokes_tokens(client, session, login,
     assert client.get("/api/v1/enterprises", headers=headers).status_code == 401
 
 
-def test_the_units_page_shows_the_tree(client, login, make_user, make_unit):
+def test_the_units_page_shows_the_tree_and_the_scope_in_words(
+    client, session, login, make_user, make_unit
+):
+    maojian = District(code="420302", name="茅箭区", kind="county_district")
+    session.add(maojian)
     city = make_unit("十堰市招商局", kind="city_bureau")
-    make_unit("茅箭区招商局", parent=city)
+    make_unit("茅箭区招商局", parent=city, district=maojian)
     login(make_user("admin"))
     page = client.get("/admin/units")
     assert page.status_code == 200
-    assert page.text.index("十堰市招商局") < page.text.index("茅箭区招商局")
+    text = page.text
+    assert text.index("十堰市招商局") < text.index("茅箭区招商局")
+    assert "全市：可查看并修改全市的企业" in text
+    assert "可新建和修改茅箭区" in text and "未设所属单位：看不到任何线索和项目" in text
 
 
 # ---- self-service ----
