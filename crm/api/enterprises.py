@@ -170,7 +170,7 @@ describe(
             {"200": json_content("The record that stays, merged.", ref("Enterprise")),
              "409": json_content("Either record changed since it was read.",
                                  ref("EnterpriseConflict"))},
-            "400 401 403 404 422",
+            "400 401 403 404 413 415 422",
         ),
     },
 )  # fmt: skip

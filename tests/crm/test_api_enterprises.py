@@ -330,6 +330,53 @@ def test_a_body_that_is_not_an_object_answers_400(client, staff, raw):
     assert error_of(response)["message"] == "请求体应为 JSON 对象。"
 
 
+@pytest.mark.parametrize(
+    "raw, key",
+    [
+        (b'{"name": "x", "name": "y"}', "name"),
+        (b'{"name": "x", "location": {"lon": 110, "lat": 32, "lon": 111}}', "lon"),
+        (b'{"name": "x", "aliases": [{"a": 1, "a": 2}]}', "a"),
+    ],
+)
+def test_a_key_given_twice_at_any_depth_answers_400_naming_it(client, staff, session, raw, key):
+    response = client.post(API, data=raw, headers=staff, content_type="application/json")
+    assert response.status_code == 400
+    assert error_of(response)["code"] == "duplicate_key"
+    assert f"“{key}”" in error_of(response)["message"]
+    assert live_count(session) == 0
+
+
+@pytest.mark.parametrize(
+    "content_type",
+    [
+        None,
+        "text/plain",
+        "application/x-www-form-urlencoded",
+        "multipart/form-data; boundary=x",
+        "application/jsonx",
+        "text/json",
+    ],
+)
+def test_a_body_not_sent_as_json_answers_415(client, staff, session, content_type):
+    headers = staff | ({"Content-Type": content_type} if content_type else {})
+    response = client.post(API, data=b'{"name": "x"}', headers=headers)
+    assert response.status_code == 415
+    assert response.mimetype == "application/json"
+    assert error_of(response)["code"] == "unsupported_media_type"
+    assert live_count(session) == 0
+
+
+@pytest.mark.parametrize(
+    "content_type",
+    ["application/json; charset=utf-8", "Application/JSON", "application/merge-patch+json"],
+)
+def test_json_content_types_with_parameters_are_taken(client, staff, content_type):
+    response = client.post(
+        API, data=b'{"name": "x"}', headers=staff | {"Content-Type": content_type}
+    )
+    assert response.status_code == 201
+
+
 def test_unknown_and_read_only_fields_answer_400_naming_each(client, staff, session):
     body = {
         "name": "汉江精工",
