@@ -872,11 +872,12 @@ def test_create_update_and_delete_are_audited(client, session, make_user, bearer
     assert not [row for row in created if row[1] == "tax_wan"]  # absent values are not events
 
     url = f"{API}/{record['id']}"
-    client.patch(
+    response = client.patch(
         url,
         json={"version": 1, "name": "汉江精工集团", "segments": ["M501", "M502"], "tags": []},
         headers=headers,
     )
+    assert response.status_code == 200
     updated = [row for row in audit_rows(session, record["id"]) if row[0] == "update"]
     assert sorted(updated) == [
         ("update", "name", "汉江精工", "汉江精工集团"),
@@ -886,7 +887,7 @@ def test_create_update_and_delete_are_audited(client, session, make_user, bearer
         ("update", "tags", "listed", None),
     ]
 
-    client.delete(url, headers=headers)
+    assert client.delete(url, headers=headers).status_code == 204
     assert audit_rows(session, record["id"])[-1] == ("delete", None, None, None)
     users = session.scalars(
         select(AuditEvent.user_id).where(
@@ -897,7 +898,8 @@ def test_create_update_and_delete_are_audited(client, session, make_user, bearer
 
 
 def test_a_refused_write_leaves_no_trace(client, staff, session):
-    client.post(API, json={"name": "汉江精工", "employees": -1}, headers=staff)
+    response = client.post(API, json={"name": "汉江精工", "employees": -1}, headers=staff)
+    assert response.status_code == 422
     assert (
         session.scalar(
             select(func.count()).select_from(AuditEvent).where(AuditEvent.entity == "enterprises")
