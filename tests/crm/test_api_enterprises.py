@@ -1,10 +1,12 @@
 """The enterprises API: every answer and error shape, authentication, pages, filters, audit."""
 
 import json
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select, update
 
+from crm.clock import city_today
 from crm.models import ApiToken, AuditEvent, Enterprise
 from crm.models.base import utcnow
 from crm.services.enterprises import create_enterprise
@@ -201,6 +203,28 @@ def test_hostile_text_is_stored_and_returned_unchanged(client, staff):
         ("aliases", ["汉江", 3], "应为文本"),
         ("aliases", ["汉江", ""], "不能为空"),
         ("aliases", ["别名"] * 51, "最多 50 项"),
+        ("aliases", ["汉江", "\u200b"], "不能只由空白或不可见字符组成"),
+        ("aliases", ["\u2067汉江\u2069"], "不能包含文字方向控制字符（如 U+202E）"),
+        *(
+            ("name", invisible, "不能只由空白或不可见字符组成")
+            for invisible in ("\u200b", "\u200c\u200d", "\u2060 \ufeff", "\u3000\u200b", "\u00ad")
+        ),
+        *(
+            ("name", f"汉江{control}精工", "不能包含文字方向控制字符（如 U+202E）")
+            for control in (
+                "\u202a",
+                "\u202b",
+                "\u202c",
+                "\u202d",
+                "\u202e",
+                "\u2066",
+                "\u2067",
+                "\u2068",
+                "\u2069",
+            )
+        ),
+        ("legal_representative", "\u200b", "不能只由空白或不可见字符组成"),
+        ("legal_representative", "张\u202e三", "不能包含文字方向控制字符（如 U+202E）"),
         ("tags", "listed", "应为列表"),
         (
             "tags",
@@ -237,6 +261,25 @@ def test_invalid_values_answer_422_at_the_field(
         "fields": {field: [message]},
     }
     assert live_count(session) == 0
+
+
+def test_an_establishment_date_after_today_is_refused(app, client, staff, session):
+    with app.app_context():
+        today = city_today()
+    for day in ("9999-12-31", (today + timedelta(days=1)).isoformat()):
+        response = client.post(API, json={"name": "测试企业", "established_on": day}, headers=staff)
+        assert response.status_code == 422
+        assert error_of(response)["fields"] == {
+            "established_on": [f"日期不能晚于 {today.isoformat()}"]
+        }
+    assert create(client, staff, established_on=today.isoformat())["established_on"] == (
+        today.isoformat()
+    )
+
+
+def test_a_name_with_visible_characters_around_invisible_ones_is_kept(client, staff):
+    # A zero-width joiner inside a name is rare but harmless; only a name of nothing is refused.
+    assert create(client, staff, name="汉江\u200d精工")["name"] == "汉江\u200d精工"
 
 
 def test_a_missing_name_and_other_errors_are_reported_together(client, staff, session):
