@@ -34,7 +34,12 @@ DEFAULTS = {
     "LOGIN_ADDRESS_LIMITS": "100 per minute;500 per hour",
     "RATELIMIT_STORAGE_URI": "memory://",
     "RATELIMIT_HEADERS_ENABLED": True,
-    "MAX_CONTENT_LENGTH": 64 * 1024 * 1024,
+    # The largest request body: JSON and forms. Only the views that take a file accept up to
+    # IMPORT_MAX_BYTES (crm.security.takes_upload), so no other body can fill the memory.
+    "MAX_CONTENT_LENGTH": 1024 * 1024,
+    # Mark every cookie Secure even when the request does not look like HTTPS (a proxy that
+    # does not send X-Forwarded-Proto); over HTTPS they are marked anyway.
+    "SECURE_COOKIES": False,
     # Imports: the largest file taken, and whether an import page runs it in a thread of its
     # own (so the page can show progress) or within the request.
     "IMPORT_MAX_BYTES": 20 * 1024 * 1024,
@@ -57,6 +62,7 @@ FROM_ENVIRONMENT = (
     "SESSION_IDLE_HOURS",
     "PASSWORD_MIN_LENGTH",
     "PASSWORD_LINK_HOURS",
+    "SECURE_COOKIES",
 )
 
 
@@ -118,9 +124,12 @@ def register_extensions(app: Flask) -> None:
     import crm.models  # noqa: F401  (every table registered before migrations look)
     from crm import auth, database, i18n
     from crm.extensions import babel, csrf, db, limiter, login_manager, migrate
+    from crm.security import raise_upload_limit
 
     db.init_app(app)
     database.configure_engines(app)
+    # Before the CSRF check, which reads the form.
+    app.before_request(raise_upload_limit)
     migrate.init_app(
         app,
         db,
@@ -162,9 +171,11 @@ def register_error_handlers(app: Flask) -> None:
 
 
 def register_security_headers(app: Flask) -> None:
-    from crm.security import add_security_headers
+    from crm.security import SecureCookies, add_security_headers, setting_is_on
 
     app.after_request(add_security_headers)
+    # Inside ProxyFix (installed after this), so it sees the scheme X-Forwarded-Proto gives.
+    app.wsgi_app = SecureCookies(app.wsgi_app, always=setting_is_on(app.config["SECURE_COOKIES"]))
 
 
 def register_proxy_settings(app: Flask) -> None:

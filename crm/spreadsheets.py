@@ -123,7 +123,7 @@ def read_table(
             _l(
                 "“%(file)s”超过 %(limit)s MB 的上限，请拆分后分批导入。",
                 file=file_name,
-                limit=_megabytes(max_bytes),
+                limit=megabytes(max_bytes),
             )
         )
     if data.startswith(_OLE_SIGNATURE):
@@ -154,7 +154,7 @@ def _read_xlsx(data: bytes, file_name: str, sheet_name: str | None, max_bytes, m
             _l(
                 "“%(file)s”解压后超过 %(limit)s MB，无法读取，请拆分后分批导入。",
                 file=file_name,
-                limit=_megabytes(max_bytes * MAX_EXPANSION),
+                limit=megabytes(max_bytes * MAX_EXPANSION),
             )
         )
     try:
@@ -332,7 +332,7 @@ def _header_text(value) -> str:
     return value.isoformat() if isinstance(value, date | time) else str(value)
 
 
-def _megabytes(size: int) -> str:
+def megabytes(size: int) -> str:
     return f"{size / 2**20:.1f}".removesuffix(".0")
 
 

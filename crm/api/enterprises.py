@@ -10,6 +10,7 @@ from crm.api.errors import CONFLICT, ApiError, invalid, service_errors
 from crm.api.openapi import describe, filter_parameters, json_content, ref, responses
 from crm.extensions import db
 from crm.schemas.enterprises import ENTERPRISES
+from crm.security import takes_upload
 from crm.services import enterprises
 from crm.services.enterprise_export import XLSX, export_file, export_name
 from crm.services.enterprise_import import import_enterprises, map_columns, mapping_problems
@@ -39,6 +40,7 @@ resource.register(blueprint, ENTERPRISE_RESOURCE)
 
 
 @blueprint.post("/enterprises/import")
+@takes_upload
 def enterprise_import():
     """A spreadsheet as multipart `file`; ?dry_run=true checks without writing."""
     user = require_right("import.run")
@@ -170,7 +172,7 @@ describe(
             {"200": json_content("The record that stays, merged.", ref("Enterprise")),
              "409": json_content("Either record changed since it was read.",
                                  ref("EnterpriseConflict"))},
-            "400 401 403 404 422",
+            "400 401 403 404 413 415 422",
         ),
     },
 )  # fmt: skip

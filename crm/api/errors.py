@@ -10,6 +10,7 @@ from crm.services.errors import Forbidden, NotFound, UnknownFields, ValidationEr
 
 MALFORMED_JSON = _l("请求体不是有效的 JSON。")
 NOT_AN_OBJECT = _l("请求体应为 JSON 对象。")
+NOT_JSON = _l("请求体应为 JSON（Content-Type: application/json）。")
 UNKNOWN_FIELDS = _l("请求中含有未知或只读字段。")
 INVALID = _l("输入有误，请检查标出的字段。")
 LOG_IN_FIRST = _l("请先登录。")
@@ -56,6 +57,14 @@ def forbidden(message=None) -> ApiError:
 
 def not_found() -> ApiError:
     return ApiError(404, "not_found", NOT_FOUND)
+
+
+def unsupported_media_type() -> ApiError:
+    return ApiError(415, "unsupported_media_type", NOT_JSON)
+
+
+def duplicate_key(key: str) -> ApiError:
+    return ApiError(400, "duplicate_key", _("JSON 对象中的键“%(key)s”出现了不止一次。", key=key))
 
 
 @contextmanager

@@ -17,6 +17,7 @@ STATUS_RESPONSES = {
     "403": "Forbidden",
     "404": "NotFound",
     "413": "TooLarge",
+    "415": "UnsupportedMediaType",
     "422": "Invalid",
 }
 
@@ -48,8 +49,8 @@ def _error(description: str) -> dict:
 
 ERRORS = {
     "BadRequest": _error(
-        "Malformed JSON, a body that is not an object, unknown or read-only "
-        "fields (codes malformed_json, not_an_object, unknown_fields), or a "
+        "Malformed JSON, a body that is not an object, an object with a key twice, unknown or "
+        "read-only fields (codes malformed_json, not_an_object, duplicate_key, unknown_fields), or a "
         "cookie-session write without a valid X-CSRFToken header (csrf)."
     ),
     "Unauthorized": _error("No valid token or session (unauthorized)."),
@@ -57,7 +58,13 @@ ERRORS = {
         "The caller's role, or their scope, may not do this (forbidden); the message says why."
     ),
     "NotFound": _error("Absent, deleted, or outside the caller's scope (not_found)."),
-    "TooLarge": _error("The upload is larger than the limit (too_large)."),
+    "TooLarge": _error(
+        "The body is larger than the limit: MAX_CONTENT_LENGTH for JSON, IMPORT_MAX_BYTES for "
+        "an upload (too_large)."
+    ),
+    "UnsupportedMediaType": _error(
+        "The body is not sent as Content-Type: application/json (unsupported_media_type)."
+    ),
     "Invalid": _error("Invalid values; `fields` names each one (invalid)."),
 }
 
@@ -138,7 +145,7 @@ def _resource_paths(resource: Resource) -> dict:
                             },
                         }
                     },
-                    "400 401 403 422",
+                    "400 401 403 413 415 422",
                 ),
             },
         },
@@ -155,7 +162,7 @@ def _resource_paths(resource: Resource) -> dict:
                 "requestBody": body(f"{title}Patch"),
                 "responses": responses(
                     {"200": json_content("The record as changed.", ref(title)), "409": conflict},
-                    "400 401 403 404 422",
+                    "400 401 403 404 413 415 422",
                 ),
             },
             "delete": {

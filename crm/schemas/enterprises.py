@@ -44,9 +44,9 @@ class EnterpriseInput(BaseModel):
 
     model_config = ConfigDict(extra="forbid", title="EnterpriseInput")
 
-    name: Text(NAME_LENGTH, required=True) = Field(title="企业名称")
+    name: Text(NAME_LENGTH, required=True, name=True) = Field(title="企业名称")
     uscc: CreditCode = Field(None, title="统一社会信用代码")
-    aliases: TextList(MAX_ALIASES, NAME_LENGTH) = Field(
+    aliases: TextList(MAX_ALIASES, NAME_LENGTH, names=True) = Field(
         default_factory=list, title="别名", description="Other names the enterprise goes by."
     )
     is_leading: Flag = Field(False, title="龙头企业", description="龙头 (leading enterprise)")
@@ -87,8 +87,8 @@ class EnterpriseInput(BaseModel):
     safety_rating: Choice(RATING) = Field(None, title="安全生产评级")
     environment_rating: Choice(RATING) = Field(None, title="环保评级")
     established_on: Day(EARLIEST_ESTABLISHED_ON, latest=city_today) = Field(None, title="成立日期")
-    legal_representative: Text(_length(Enterprise.__table__.c.legal_representative)) = Field(
-        None, title="法定代表人"
+    legal_representative: Text(_length(Enterprise.__table__.c.legal_representative), name=True) = (
+        Field(None, title="法定代表人")
     )
     address: Text(_length(Enterprise.__table__.c.address)) = Field(None, title="地址")
     industry_code: Text(_length(Enterprise.__table__.c.industry_code)) = Field(

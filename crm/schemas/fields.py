@@ -7,6 +7,7 @@ input and for output. Cleaners raise FieldProblem with a message from the catalo
 
 import math
 import re
+from collections.abc import Callable
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any, NamedTuple
@@ -17,7 +18,14 @@ from sqlalchemy import Numeric
 
 from crm import uscc as credit_code
 from crm.schemas.formats import date_text, datetime_text, decimal_text
-from crm.text import CONTROL_CHARACTERS, has_control_characters
+from crm.text import (
+    CONTROL_CHARACTERS,
+    DIRECTION_CONTROLS,
+    INVISIBLE_ONLY,
+    has_control_characters,
+    has_direction_controls,
+    is_invisible,
+)
 from crm.vocabulary import Vocabulary
 
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}", re.ASCII)
@@ -59,8 +67,9 @@ def _nullable(schema: dict) -> dict:
 # ---- text ----
 
 
-def clean_text(value, max_length: int, *, required: bool = False) -> str | None:
-    """Stripped text; empty optional text is NULL, never ""."""
+def clean_text(value, max_length: int, *, required: bool = False, name: bool = False) -> str | None:
+    """Stripped text; empty optional text is NULL, never "". A name must also show something
+    and may not hold direction controls."""
     if value is None:
         if required:
             raise FieldProblem(_("不能为空"))
@@ -78,17 +87,26 @@ def clean_text(value, max_length: int, *, required: bool = False) -> str | None:
         )
     if has_control_characters(text):
         raise FieldProblem(str(CONTROL_CHARACTERS))
+    if name and is_invisible(text):
+        raise FieldProblem(str(INVISIBLE_ONLY))
+    if name and has_direction_controls(text):
+        raise FieldProblem(str(DIRECTION_CONTROLS))
     return text
 
 
-def Text(max_length: int, *, required: bool = False):
+def Text(max_length: int, *, required: bool = False, name: bool = False):
+    """Text; `name` for what names a record or a person (see clean_text)."""
     schema = {"type": "string", "maxLength": max_length}
     if required:
         return _field_type(
-            str, lambda value: clean_text(value, max_length, required=True), schema=schema
+            str,
+            lambda value: clean_text(value, max_length, required=True, name=name),
+            schema=schema,
         )
     return _field_type(
-        str | None, lambda value: clean_text(value, max_length), schema=_nullable(schema)
+        str | None,
+        lambda value: clean_text(value, max_length, name=name),
+        schema=_nullable(schema),
     )
 
 
@@ -101,10 +119,10 @@ def clean_list(value, max_items: int, clean_item) -> list:
     return list(dict.fromkeys(clean_item(item) for item in value))
 
 
-def TextList(max_items: int, max_length: int):
+def TextList(max_items: int, max_length: int, *, names: bool = False):
     def clean(value) -> list[str]:
         return clean_list(
-            value, max_items, lambda item: clean_text(item, max_length, required=True)
+            value, max_items, lambda item: clean_text(item, max_length, required=True, name=names)
         )
 
     schema = {
@@ -265,8 +283,9 @@ def parse_day(value) -> date | None:
         raise FieldProblem(_("日期不存在")) from error
 
 
-def Day(earliest: date, latest=None):
-    """A date written YYYY-MM-DD within [earliest, latest()]; `latest` is called when checking."""
+def Day(earliest: date, latest: Callable[[], date]):
+    """A date written YYYY-MM-DD within [earliest, latest()]; `latest` is called when checking
+    (so "today" is today), and required: 9999-12-31 is a typing slip, not a date to keep."""
 
     def clean(value) -> date | None:
         day = parse_day(value)
@@ -274,7 +293,7 @@ def Day(earliest: date, latest=None):
             return None
         if day < earliest:
             raise FieldProblem(_("日期不能早于 %(day)s", day=earliest.isoformat()))
-        if latest is not None and day > latest():
+        if day > latest():
             raise FieldProblem(_("日期不能晚于 %(day)s", day=latest().isoformat()))
         return day
 

@@ -21,10 +21,13 @@ from flask_babel import force_locale, get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
+from werkzeug.exceptions import RequestEntityTooLarge
 
+from crm.errors import answer
 from crm.extensions import db
 from crm.models import ImportBatch, User
-from crm.permissions import require
+from crm.permissions import has_right, require
+from crm.security import takes_upload, too_large_message
 from crm.services.enterprise_import import (
     COLUMNS,
     import_enterprises,
@@ -33,7 +36,7 @@ from crm.services.enterprise_import import (
 )
 from crm.services.errors import Forbidden
 from crm.services.imports import BOARD
-from crm.spreadsheets import SpreadsheetError, read_table
+from crm.spreadsheets import SpreadsheetError, megabytes, read_table
 from crm.views import blueprint
 
 KINDS = ("enterprises",)
@@ -71,6 +74,7 @@ def _forget_old_uploads() -> None:
 
 
 @blueprint.route("/imports/<kind>", methods=["GET", "POST"])
+@takes_upload
 @require("import.run")
 def import_start(kind: str):
     if kind not in KINDS:
@@ -95,6 +99,10 @@ def import_start(kind: str):
                 meta = {"kind": kind, "file_name": upload.filename, "user_id": current_user.id}
                 (folder / f"{token}.json").write_text(json.dumps(meta, ensure_ascii=False))
                 return redirect(url_for("crm.import_columns", token=token))
+    return _start_page(kind, error), (422 if error else 200)
+
+
+def _start_page(kind: str, error: str | None) -> str:
     batches = db.session.execute(
         select(ImportBatch, User.display_name, User.name)
         .outerjoin(User, User.id == ImportBatch.created_by_id)
@@ -106,10 +114,21 @@ def import_start(kind: str):
         "crm/import_start.html",
         kind=kind,
         error=error,
-        limit_mb=limit // 2**20,
+        limit_mb=megabytes(current_app.config["IMPORT_MAX_BYTES"]),
         columns=COLUMNS.values(),
         batches=batches,
-    ), (422 if error else 200)
+    )
+
+
+@blueprint.errorhandler(RequestEntityTooLarge)
+def too_large(error):
+    """A file over the limit is refused before the view runs (the CSRF check reads the form):
+    the upload page again, with the limit at the field, rather than a bare error page."""
+    kind = (request.view_args or {}).get("kind")
+    allowed = current_user.is_authenticated and has_right(current_user, "import.run")
+    if request.endpoint != "crm.import_start" or kind not in KINDS or not allowed:
+        return answer(413)
+    return _start_page(kind, too_large_message()), 413
 
 
 @blueprint.route("/imports/file/<token>", methods=["GET", "POST"])

@@ -1,10 +1,12 @@
 """The enterprises API: every answer and error shape, authentication, pages, filters, audit."""
 
 import json
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select, update
 
+from crm.clock import city_today
 from crm.models import ApiToken, AuditEvent, Enterprise
 from crm.models.base import utcnow
 from crm.services.enterprises import create_enterprise
@@ -201,6 +203,28 @@ def test_hostile_text_is_stored_and_returned_unchanged(client, staff):
         ("aliases", ["汉江", 3], "应为文本"),
         ("aliases", ["汉江", ""], "不能为空"),
         ("aliases", ["别名"] * 51, "最多 50 项"),
+        ("aliases", ["汉江", "\u200b"], "不能只由空白或不可见字符组成"),
+        ("aliases", ["\u2067汉江\u2069"], "不能包含文字方向控制字符（如 U+202E）"),
+        *(
+            ("name", invisible, "不能只由空白或不可见字符组成")
+            for invisible in ("\u200b", "\u200c\u200d", "\u2060 \ufeff", "\u3000\u200b", "\u00ad")
+        ),
+        *(
+            ("name", f"汉江{control}精工", "不能包含文字方向控制字符（如 U+202E）")
+            for control in (
+                "\u202a",
+                "\u202b",
+                "\u202c",
+                "\u202d",
+                "\u202e",
+                "\u2066",
+                "\u2067",
+                "\u2068",
+                "\u2069",
+            )
+        ),
+        ("legal_representative", "\u200b", "不能只由空白或不可见字符组成"),
+        ("legal_representative", "张\u202e三", "不能包含文字方向控制字符（如 U+202E）"),
         ("tags", "listed", "应为列表"),
         (
             "tags",
@@ -237,6 +261,25 @@ def test_invalid_values_answer_422_at_the_field(
         "fields": {field: [message]},
     }
     assert live_count(session) == 0
+
+
+def test_an_establishment_date_after_today_is_refused(app, client, staff, session):
+    with app.app_context():
+        today = city_today()
+    for day in ("9999-12-31", (today + timedelta(days=1)).isoformat()):
+        response = client.post(API, json={"name": "测试企业", "established_on": day}, headers=staff)
+        assert response.status_code == 422
+        assert error_of(response)["fields"] == {
+            "established_on": [f"日期不能晚于 {today.isoformat()}"]
+        }
+    assert create(client, staff, established_on=today.isoformat())["established_on"] == (
+        today.isoformat()
+    )
+
+
+def test_a_name_with_visible_characters_around_invisible_ones_is_kept(client, staff):
+    # A zero-width joiner inside a name is rare but harmless; only a name of nothing is refused.
+    assert create(client, staff, name="汉江\u200d精工")["name"] == "汉江\u200d精工"
 
 
 def test_a_missing_name_and_other_errors_are_reported_together(client, staff, session):
@@ -328,6 +371,53 @@ def test_a_body_that_is_not_an_object_answers_400(client, staff, raw):
     assert response.status_code == 400
     assert error_of(response)["code"] == "not_an_object"
     assert error_of(response)["message"] == "请求体应为 JSON 对象。"
+
+
+@pytest.mark.parametrize(
+    "raw, key",
+    [
+        (b'{"name": "x", "name": "y"}', "name"),
+        (b'{"name": "x", "location": {"lon": 110, "lat": 32, "lon": 111}}', "lon"),
+        (b'{"name": "x", "aliases": [{"a": 1, "a": 2}]}', "a"),
+    ],
+)
+def test_a_key_given_twice_at_any_depth_answers_400_naming_it(client, staff, session, raw, key):
+    response = client.post(API, data=raw, headers=staff, content_type="application/json")
+    assert response.status_code == 400
+    assert error_of(response)["code"] == "duplicate_key"
+    assert f"“{key}”" in error_of(response)["message"]
+    assert live_count(session) == 0
+
+
+@pytest.mark.parametrize(
+    "content_type",
+    [
+        None,
+        "text/plain",
+        "application/x-www-form-urlencoded",
+        "multipart/form-data; boundary=x",
+        "application/jsonx",
+        "text/json",
+    ],
+)
+def test_a_body_not_sent_as_json_answers_415(client, staff, session, content_type):
+    headers = staff | ({"Content-Type": content_type} if content_type else {})
+    response = client.post(API, data=b'{"name": "x"}', headers=headers)
+    assert response.status_code == 415
+    assert response.mimetype == "application/json"
+    assert error_of(response)["code"] == "unsupported_media_type"
+    assert live_count(session) == 0
+
+
+@pytest.mark.parametrize(
+    "content_type",
+    ["application/json; charset=utf-8", "Application/JSON", "application/merge-patch+json"],
+)
+def test_json_content_types_with_parameters_are_taken(client, staff, content_type):
+    response = client.post(
+        API, data=b'{"name": "x"}', headers=staff | {"Content-Type": content_type}
+    )
+    assert response.status_code == 201
 
 
 def test_unknown_and_read_only_fields_answer_400_naming_each(client, staff, session):
@@ -825,11 +915,12 @@ def test_create_update_and_delete_are_audited(client, session, make_user, bearer
     assert not [row for row in created if row[1] == "tax_wan"]  # absent values are not events
 
     url = f"{API}/{record['id']}"
-    client.patch(
+    response = client.patch(
         url,
         json={"version": 1, "name": "汉江精工集团", "segments": ["M501", "M502"], "tags": []},
         headers=headers,
     )
+    assert response.status_code == 200
     updated = [row for row in audit_rows(session, record["id"]) if row[0] == "update"]
     assert sorted(updated) == [
         ("update", "name", "汉江精工", "汉江精工集团"),
@@ -839,7 +930,7 @@ def test_create_update_and_delete_are_audited(client, session, make_user, bearer
         ("update", "tags", "listed", None),
     ]
 
-    client.delete(url, headers=headers)
+    assert client.delete(url, headers=headers).status_code == 204
     assert audit_rows(session, record["id"])[-1] == ("delete", None, None, None)
     users = session.scalars(
         select(AuditEvent.user_id).where(
@@ -850,7 +941,8 @@ def test_create_update_and_delete_are_audited(client, session, make_user, bearer
 
 
 def test_a_refused_write_leaves_no_trace(client, staff, session):
-    client.post(API, json={"name": "汉江精工", "employees": -1}, headers=staff)
+    response = client.post(API, json={"name": "汉江精工", "employees": -1}, headers=staff)
+    assert response.status_code == 422
     assert (
         session.scalar(
             select(func.count()).select_from(AuditEvent).where(AuditEvent.entity == "enterprises")

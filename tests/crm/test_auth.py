@@ -1,6 +1,7 @@
 """Log-in, log-out, CSRF and throttling."""
 
 from sqlalchemy import select
+from werkzeug.security import check_password_hash
 
 from app import create_app
 from crm.models import AuditEvent
@@ -19,6 +20,28 @@ def test_ambassador_lands_on_the_portal(client, login, make_user):
     response = login(make_user("ambassador"))
     assert response.headers["Location"] == "/portal"
     assert client.get("/").headers["Location"] == "/portal"
+
+
+def test_ambassador_lands_on_the_portal_whatever_next_says(client, login, make_user):
+    # The staff pages would only refuse them: the portal is their one place.
+    response = login(make_user("ambassador"), next_page="/projects")
+    assert response.headers["Location"] == "/portal"
+
+
+def test_an_unknown_name_costs_a_password_check_too(client, login, make_user, monkeypatch):
+    """So an unknown name is not told apart by how fast it is refused (counted, not timed)."""
+    checks = []
+
+    def counted(password_hash, password):
+        checks.append(password_hash)
+        return check_password_hash(password_hash, password)
+
+    monkeypatch.setattr("crm.services.users.check_password_hash", counted)
+    assert login("no.such.user", "some-password").status_code == 401
+    assert len(checks) == 1
+    user = make_user("staff")
+    assert login(user, "wrong-password").status_code == 401
+    assert len(checks) == 2 and checks[1] == user.password_hash
 
 
 def test_wrong_password_is_refused_with_a_message(client, login, make_user):
@@ -55,11 +78,19 @@ def test_log_in_is_audited(client, login, make_user, session):
     assert (event.user_id, event.entity, event.entity_id) == (user.id, "users", user.id)
 
 
-def test_password_is_hashed_and_never_in_the_audit_log(session, make_user):
+def test_password_is_hashed_and_never_in_the_audit_log(client, login, session, make_user):
     user = make_user("staff")
+    login(user)
     assert PASSWORD not in user.password_hash
-    values = session.scalars(select(AuditEvent.new_value)).all()
-    assert PASSWORD not in values and user.password_hash not in values
+    rows = session.scalars(select(AuditEvent)).all()
+    assert {row.action for row in rows} >= {"create", "login"}  # the user's creation is audited
+    for row in rows:
+        for column in AuditEvent.__table__.columns:
+            value = str(getattr(row, column.key))
+            # Nor a part of it: a JSON value or a field list would hold it within.
+            assert PASSWORD not in value, (row.field, column.key)
+            assert user.password_hash not in value, (row.field, column.key)
+            assert user.password_hash.split("$")[-1] not in value, (row.field, column.key)
 
 
 def test_logout_needs_a_post_with_csrf(client, login, make_user):
@@ -93,14 +124,6 @@ def test_successful_logins_do_not_count_against_the_limit(client, login, make_us
         client.post("/logout", data={"csrf_token": csrf_token(home.text)})
 
 
-def test_security_headers_are_set(client):
-    headers = client.get("/login").headers
-    assert headers["X-Content-Type-Options"] == "nosniff"
-    assert headers["X-Frame-Options"] == "SAMEORIGIN"
-    assert "default-src 'self'" in headers["Content-Security-Policy"]
-    assert "frame-ancestors 'self'" in headers["Content-Security-Policy"]
-
-
 def test_session_cookie_is_http_only(client, login, make_user):
     response = login(make_user("staff"))
     cookie = response.headers["Set-Cookie"]
@@ -115,11 +138,6 @@ def test_control_characters_in_the_name_are_refused_not_crashed(client, make_use
     )
     assert response.status_code == 200
     assert "不能包含控制字符" in response.text
-
-
-def test_no_inline_script_is_allowed(client):
-    policy = client.get("/login").headers["Content-Security-Policy"]
-    assert "script-src 'self';" in policy
 
 
 def test_behind_a_trusted_proxy_the_client_address_is_the_forwarded_one(

@@ -130,6 +130,17 @@ def test_one_bad_row_refuses_the_whole_file_naming_row_column_and_reason(session
     }
 
 
+def test_a_row_whose_name_hides_itself_is_refused(session, places):
+    outcome = run(
+        session, csv_bytes(["\u200b\u2060,,,,,,,", "十堰\u202e汉江有限公司,,,,,,,"], "utf-8")
+    )
+    assert count(session) == 0
+    assert [(error.row, error.column, error.message) for error in outcome.errors] == [
+        (2, "企业名称", "不能只由空白或不可见字符组成"),
+        (3, "企业名称", "不能包含文字方向控制字符（如 U+202E）"),
+    ]
+
+
 def test_every_problem_of_a_row_is_named_at_once(session, places):
     outcome = run(
         session, csv_bytes(["十堰武当电驱有限公司,,未知区,abc,也许,X999,独角兽,2024-02-30"])

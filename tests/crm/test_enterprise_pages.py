@@ -160,6 +160,19 @@ def test_a_bad_value_is_shown_at_its_field_and_nothing_is_saved(client, session,
     assert session.scalar(select(func.count()).select_from(Enterprise)) == 0
 
 
+@pytest.mark.parametrize(
+    "name, message",
+    [("\u200b\ufeff", "不能只由空白或不可见字符组成"),
+     ("汉江\u202e精工", "不能包含文字方向控制字符（如 U+202E）")],
+)  # fmt: skip
+def test_a_name_that_hides_itself_is_refused_at_the_field(client, session, staff, places, name,
+                                                           message):  # fmt: skip
+    response = post_form(client, "/enterprises/new", {"name": name, "is_local": "1"})
+    assert response.status_code == 422
+    assert re.search(rf'data-field="name".*?{re.escape(message)}', response.text, re.S)
+    assert session.scalar(select(func.count()).select_from(Enterprise)) == 0
+
+
 def test_a_duplicate_is_refused_with_a_link_to_the_holder(client, session, staff, places):
     holder = make(session, "十堰汉江精工（集团）有限公司", uscc=CODE)
     response = post_form(client, "/enterprises/new",
