@@ -83,6 +83,13 @@ def test_every_operation_documents_its_answers(client):
         ("/enterprises/import", "post"): {"200", "400", "401", "403", "413", "422"},
         ("/enterprises/export.xlsx", "get"): {"200", "401", "403", "422"},
         ("/openapi.json", "get"): {"200"},
+        ("/users", "get"): {"200", "401", "403", "422"},
+        ("/users", "post"): {"201", "400", "401", "403", "413", "415", "422"},
+        ("/users/{user_id}", "get"): {"200", "401", "404"},
+        ("/users/{user_id}", "patch"): {"200", "400", "401", "403", "404", "409", "413", "415",
+                                        "422"},
+        ("/users/{user_id}", "delete"): {"204", "400", "401", "403", "404"},
+        ("/users/{user_id}/password-link", "post"): {"201", "401", "403", "404", "422"},
     }  # fmt: skip
     answers = {
         (path, method): set(document["paths"][path][method]["responses"])

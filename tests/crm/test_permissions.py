@@ -37,6 +37,14 @@ PAGES = {
                              "official": 403, "ambassador": 403},
     "/imports/run/<token>/status": {"admin": 404, "staff": 404, "official": 403,
                                     "ambassador": 403},
+    # Everyone's own account; administration for administrators only.
+    "/account": {"admin": 200, "staff": 200, "official": 200, "ambassador": 200},
+    "/admin": {"admin": "/admin/users", "staff": 403, "official": 403, "ambassador": 403},
+    "/admin/users": {"admin": 200, "staff": 403, "official": 403, "ambassador": 403},
+    "/admin/users/new": {"admin": 200, "staff": 403, "official": 403, "ambassador": 403},
+    "/admin/users/<int:user_id>": {"admin": 200, "staff": 403, "official": 403,
+                                   "ambassador": 403},
+    "/admin/units": {"admin": 200, "staff": 403, "official": 403, "ambassador": 403},
 }  # fmt: skip
 # Pages anyone may open, or that only take a POST.
 PUBLIC_OR_ACTIONS = {
@@ -45,13 +53,15 @@ PUBLIC_OR_ACTIONS = {
     "/language/<code>",
     "/static/<path:filename>",
     "/favicon.ico",
+    "/password/<token>",  # the one-time link: its secret is the key (410 when it is no good)
 }
 
 
-def concrete(rule: str, enterprise_id: int) -> str:
+def concrete(rule: str, enterprise_id: int, user_id: int = 1) -> str:
     """A rule's path with its parts filled in."""
     return (
         rule.replace("<int:enterprise_id>", str(enterprise_id))
+        .replace("<int:user_id>", str(user_id))
         .replace("<kind>", "enterprises")
         .replace("<token>", "no-such-upload")
     )
@@ -71,10 +81,11 @@ def test_every_page_is_in_the_role_table():
 def test_role_table_on_every_page(client, login, make_user, session, role):
     enterprise = create_enterprise(session, {"name": "十堰汉江精工有限公司"}, None)
     session.commit()
-    login(make_user(role))
+    user = make_user(role)
+    login(user)
     for rule, expected_by_role in PAGES.items():
         expected = expected_by_role[role]
-        path = concrete(rule, enterprise.id)
+        path = concrete(rule, enterprise.id, user.id)
         response = client.get(path)
         response.close()  # an export is sent from a file the response closes
         if isinstance(expected, str):
