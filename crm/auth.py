@@ -15,7 +15,6 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_babel import ngettext
 from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required, login_user, logout_user
 
@@ -114,10 +113,8 @@ def too_many_attempts(_error):
     minutes = max(1, math.ceil((wait - 2) / 60))
     form = LoginForm(formdata=None, name=request.form.get("name"), next=request.form.get("next"))
     form.remember.data = request.form.get("remember") == "y"
-    message = ngettext(
-        "尝试次数过多。请在 %(num)d 分钟后再试；忘记密码请联系管理员。",
-        "尝试次数过多。请在 %(num)d 分钟后再试；忘记密码请联系管理员。",
-        minutes,
+    message = _(
+        "尝试次数过多。请在 %(minutes)d 分钟后再试；忘记密码请联系管理员。", minutes=minutes
     )
     page = render_template("auth/login.html", form=form, throttled=message)
     return page, 429, {"Retry-After": str(wait)}
