@@ -15,7 +15,7 @@ from crm.services import sessions, users
 from crm.services.errors import NotFound, StaleVersion, ValidationError
 from crm.services.scope import scope_description
 from crm.views import blueprint
-from crm.vocabulary import ROLE
+from crm.vocabulary import ROLE, UNIT_KIND
 
 MANAGE = users.MANAGE
 
@@ -199,7 +199,9 @@ def admin_user_token_revoke(user_id: int, token_id: int):
 @blueprint.get("/admin/units")
 @require("unit.manage")
 def admin_units():
-    units = list(db.session.scalars(select(Unit).order_by(Unit.name)))
+    # The city bureau first, then district bureaus, parks, departments and teams, each by name.
+    kinds = {kind: order for order, kind in enumerate(UNIT_KIND.keys)}
+    units = sorted(db.session.scalars(select(Unit)), key=lambda u: (kinds[u.kind], u.name))
     counts = dict(
         db.session.execute(
             select(User.unit_id, func.count())
