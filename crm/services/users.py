@@ -152,7 +152,10 @@ def update_user(session: Session, user: User, data: Mapping, expected_version: i
         audit.record_update(session, user, records.actor_id(actor))
         session.flush()
     if (user.role, user.unit_id, user.active) != access_before:
-        sessions.end_sessions(session, user, records.actor_id(actor))
+        # An administrator changing their own unit stays logged in where they made the change.
+        own = actor is not None and actor.id == user.id
+        keep = sessions.current_session_id(actor) if own else None
+        sessions.end_sessions(session, user, records.actor_id(actor), keep=keep)
     if not user.active:
         _cut_off(session, user, actor)
     return user
