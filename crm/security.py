@@ -44,12 +44,16 @@ def add_security_headers(response):
     return response
 
 
+# Pages without a log-in that still must not be kept: a password link's page names the user.
+PRIVATE_ENDPOINTS = frozenset({"crm.password_link"})
+
+
 def _is_private() -> bool:
     """An API answer, or a page for someone logged in; static files are the same for all.
     Decided without loading the user: Flask-Login keeps the one it loaded in g."""
     if request.endpoint is not None and request.endpoint.rsplit(".", 1)[-1] == "static":
         return False
-    if request.path.startswith("/api/"):
+    if request.path.startswith("/api/") or request.endpoint in PRIVATE_ENDPOINTS:
         return True
     loaded = g.get("_login_user")
     return "_user_id" in session or (loaded is not None and loaded.is_authenticated)

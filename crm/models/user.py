@@ -45,7 +45,7 @@ class User(UserMixin, Record, Versioned, DemoMarked, Base):
     login_id = None  # a plain attribute, not a column
 
     def get_id(self) -> str | None:
-        return getattr(self, "login_id", None)
+        return self.login_id
 
     def set_password(self, password: str) -> None:
         self.password_hash = generate_password_hash(password)
@@ -78,10 +78,6 @@ class ApiToken(Record, Base):
     @staticmethod
     def hash(token: str) -> str:
         return secret_hash(token)
-
-    @property
-    def is_live(self) -> bool:
-        return self.revoked_at is None and (self.expires_at is None or self.expires_at > utcnow())
 
 
 class UserSession(Record, Base):

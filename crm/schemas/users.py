@@ -18,8 +18,13 @@ class UserInput(BaseModel):
 
     model_config = ConfigDict(extra="forbid", title="UserInput")
 
-    name: Text(NAME_LENGTH, required=True) = Field(title="用户名", description="The log-in name.")
-    display_name: Text(User.__table__.c.display_name.type.length) = Field(None, title="姓名")
+    name: Text(NAME_LENGTH, required=True, name=True) = Field(
+        title="用户名",
+        description="The log-in name: letters (Chinese too), digits and . _ - @; NFKC-normalised.",
+    )
+    display_name: Text(User.__table__.c.display_name.type.length, name=True) = Field(
+        None, title="姓名"
+    )
     role: Choice(ROLE, nullable=False) = Field(title="角色")
     unit_id: Count(MAX_ID) = Field(
         None,

@@ -10,12 +10,13 @@ import hmac
 from datetime import timedelta
 
 from flask import current_app, has_app_context
-from sqlalchemy import select, update
+from sqlalchemy import delete, or_, select, update
 from sqlalchemy.orm import Session
 
 from crm.models import User, UserSession
 from crm.models.base import utcnow
 from crm.models.user import new_secret, secret_hash
+from crm.schemas.fields import MAX_ID
 from crm.services import audit
 
 # A session without remember-me ends after this long without a request; one with it ends this
@@ -24,6 +25,8 @@ IDLE_HOURS = 12
 REMEMBER_DAYS = 30
 # last_seen_at says which sessions are in use; a write per request would be waste.
 LAST_SEEN_RESOLUTION = timedelta(minutes=1)
+# Ended sessions stay this long, for the audit trail's "which device" questions.
+KEPT = timedelta(days=90)
 
 
 def _setting(name: str, default: int) -> int:
@@ -60,6 +63,13 @@ def start_session(
         created_by_id=user.id,
     )
     session.add(row)
+    # The user's sessions that ended or ran out long ago go: the table stays the size of use.
+    session.execute(
+        delete(UserSession).where(
+            UserSession.user_id == user.id,
+            or_(UserSession.ended_at < now - KEPT, UserSession.expires_at < now - KEPT),
+        )
+    )
     session.flush()
     user.login_id = f"{row.id}.{key}"
     return user.login_id
@@ -67,7 +77,7 @@ def start_session(
 
 def _session_id(login_id: str | None) -> tuple[int, str] | None:
     row_id, dot, key = (login_id or "").partition(".")
-    if not dot or not row_id.isdigit() or not key or len(row_id) > 18:
+    if not dot or not row_id.isdigit() or not key or not 0 < int(row_id) <= MAX_ID:
         return None
     return int(row_id), key
 
@@ -101,7 +111,10 @@ def resume_session(session: Session, login_id: str | None) -> User | None:
 
 def _note_seen(session: Session, row_id: int, remember: bool, now) -> None:
     # A transaction of its own that begins with the write (see crm.api.auth on tokens): a GET's
-    # deferred SQLite transaction that read first could not take the write lock.
+    # deferred SQLite transaction that read first could not take the write lock. Should the
+    # user be loaded with changes pending, they are not committed here: the note waits.
+    if session.new or session.dirty or session.deleted:
+        return
     session.commit()
     values = {"last_seen_at": now}
     if not remember:
@@ -132,6 +145,8 @@ def live_sessions(session: Session, user: User) -> list[UserSession]:
 
 def end_session(session: Session, user: User, session_id: int, actor_id: int | None) -> bool:
     """End one of the user's sessions; False when it was not theirs or had ended already."""
+    if session_id is None or not 0 < session_id <= MAX_ID:
+        return False
     ended = session.execute(
         update(UserSession)
         .where(

@@ -1,7 +1,9 @@
 """Users: creation and administration, authentication, passwords and their one-time links,
 API tokens. Ending sessions is crm.services.sessions; it is called wherever access changes."""
 
+import re
 import secrets
+import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -15,12 +17,16 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from crm.models import Ambassador, ApiToken, PasswordLink, Unit, User, UserSession
 from crm.models.base import utcnow
 from crm.models.user import new_secret, secret_hash
+from crm.schemas.fields import MAX_ID, FieldProblem, clean_text
 from crm.schemas.users import USERS, UserFilters
 from crm.services import audit, records, sessions
 from crm.services.errors import ValidationError
 from crm.services.passwords import password_problems
 
 MANAGE = "user.manage"
+# What a log-in name may hold: letters (Chinese too), digits and a few marks. Nothing invisible,
+# no direction controls, no look-alike full-width forms (names are NFKC-normalised first).
+LOG_IN_NAME = re.compile(r"[\w.@-]+")
 # A one-time link to set a password is good for this long unless configured otherwise.
 PASSWORD_LINK_HOURS = 72
 MAX_TOKEN_DAYS = 3650
@@ -94,6 +100,8 @@ def _checked(
     every wrong field otherwise. With `staff_need_a_unit` (an administrator's form and the API)
     staff without a unit are refused: they would see and change nothing."""
     values, errors = USERS.clean(data, partial=user is not None)
+    if values.get("name"):
+        values["name"] = unicodedata.normalize("NFKC", values["name"])
     role = values.get("role", user.role if user else None)
     unit_id = values.get("unit_id", user.unit_id if user else None)
     placing = user is None or "role" in values or "unit_id" in values
@@ -106,8 +114,8 @@ def _checked(
     ):
         errors["unit_id"] = [_("工作人员须属于一个单位：单位决定其能查看和修改的范围")]
     if "name" in values and "name" not in errors:
-        if any(character.isspace() for character in values["name"]):
-            errors["name"] = [_("用户名不能包含空格")]
+        if not LOG_IN_NAME.fullmatch(values["name"]):
+            errors["name"] = [_("用户名只能由字母、汉字、数字和 . _ - @ 组成，不能有空格")]
         elif _name_taken(session, values["name"], user):
             errors["name"] = [_("用户名 %(name)s 已被使用", name=values["name"])]
     if values.get("unit_id") is not None and session.get(Unit, values["unit_id"]) is None:
@@ -169,11 +177,13 @@ def _keep_an_admin(session: Session, user: User, values: dict, actor) -> None:
     field = "active" if not values.get("active", True) else "role"
     if actor is not None and actor.id == user.id:
         raise UserError.on(field, _("不能停用自己的管理员账号或取消自己的管理员角色"))
-    others = session.scalar(
-        select(func.count())
-        .select_from(User)
+    # Locked (PostgreSQL; SQLite's write transaction holds the whole database), so two
+    # administrators removing each other at the same moment cannot leave none.
+    others = session.scalars(
+        select(User.id)
         .where(User.role == "admin", User.active.is_(True), User.id != user.id)
-    )
+        .with_for_update()
+    ).all()
     if not others:
         raise UserError.on(field, _("这是最后一个启用的管理员账号"))
 
@@ -286,12 +296,6 @@ def create_user_from(session: Session, data: Mapping, actor) -> User:
     )
 
 
-def update_user_from(
-    session: Session, user: User, data: Mapping, expected_version: int, actor
-) -> User:
-    return update_user(session, user, data, expected_version, actor)
-
-
 # ---- log-in ----
 
 
@@ -312,7 +316,8 @@ def authenticate(session: Session, name: str, password: str) -> User | None:
     if found is None:
         check_password_hash(_DUMMY_HASH, password)
         return None
-    if not found.active or not check_password_hash(found.password_hash, password):
+    # The hash first, always: a deactivated account must not answer faster than a wrong password.
+    if not check_password_hash(found.password_hash, password) or not found.active:
         return None
     user = session.get(User, found.id)
     # A log-in is not an edit of the user: a plain UPDATE leaves `version` alone, so people
@@ -440,8 +445,23 @@ def redeem_password_link(session: Session, token: str, password: str, confirm: s
     link = password_link(session, token)
     if password != confirm:
         raise UserError.on("confirm", _("两次输入的密码不一致"))
+    _check_password(password, link.user.name)
+    # Used up by one conditional UPDATE: of two requests racing with the same link, one wins.
+    now = utcnow()
+    won = session.execute(
+        update(PasswordLink)
+        .where(
+            PasswordLink.id == link.id,
+            PasswordLink.used_at.is_(None),
+            PasswordLink.cancelled_at.is_(None),
+            PasswordLink.expires_at > now,
+        )
+        .values(used_at=now)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if won != 1:
+        raise LinkProblem(_("此链接已使用过。如需重设密码，请向管理员索取新的链接。"))
     set_password(session, link.user, password, link.user_id)
-    link.used_at = utcnow()
     return link.user
 
 
@@ -463,11 +483,14 @@ def create_token(
     actor_id: int | None = None,
 ) -> str:
     """Issue an API token for the user; only its hash is stored, the token is returned once."""
+    if not user.active:
+        raise UserError.on("name", _("账号已停用，不能发放令牌"))
     if expires_days is not None and not 1 <= expires_days <= MAX_TOKEN_DAYS:
         raise UserError.on("expires_days", _("有效期应为 1 到 %(max)d 天", max=MAX_TOKEN_DAYS))
-    name = (name or "").strip() or None
-    if name is not None and len(name) > ApiToken.__table__.c.name.type.length:
-        raise UserError.on("name", _("名称最多 80 个字符"))
+    try:
+        name = clean_text(name, ApiToken.__table__.c.name.type.length, name=True)
+    except FieldProblem as problem:
+        raise UserError.on("name", str(problem)) from None
     token, token_hash = new_secret()
     now = utcnow()
     record = ApiToken(
@@ -492,6 +515,8 @@ def tokens_of(session: Session, user: User, *, live_only: bool = True) -> list[A
 
 def revoke_token(session: Session, user: User, token_id: int, actor_id: int | None) -> bool:
     """Revoke one of the user's tokens; False when it is not theirs or already revoked."""
+    if not 0 < token_id <= MAX_ID:
+        return False
     revoked = session.execute(
         update(ApiToken)
         .where(ApiToken.id == token_id, ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
@@ -505,9 +530,12 @@ def revoke_token(session: Session, user: User, token_id: int, actor_id: int | No
 
 def revoke_tokens(session: Session, user: User, actor_id: int | None = None) -> int:
     """Revoke every live API token of the user; returns how many."""
-    ids = session.scalars(
-        select(ApiToken.id).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
-    ).all()
-    for token_id in ids:
-        revoke_token(session, user, token_id, actor_id)
-    return len(ids)
+    revoked = session.execute(
+        update(ApiToken)
+        .where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+        .values(revoked_at=utcnow())
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if revoked:
+        audit.record_event(session, "revoke", "users", user.id, actor_id)
+    return revoked

@@ -1,11 +1,11 @@
 """A user's own account: password, log-in sessions, API tokens; and the one-time link that sets
 a password without logging in."""
 
-from flask import flash, redirect, render_template, url_for
+from flask import current_app, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, logout_user
 
-from crm.extensions import db
+from crm.extensions import db, limiter
 from crm.forms.accounts import PasswordChangeForm, PasswordSetForm, TokenForm
 from crm.services import sessions, users
 from crm.services.users import LinkProblem, UserError
@@ -32,8 +32,18 @@ def account():
     return _account_page()
 
 
+def _password_failed(response) -> bool:
+    return response.status_code != 302
+
+
 @blueprint.post("/account/password")
 @login_required
+# Someone at an unattended, logged-in browser must not be able to guess the current password.
+@limiter.limit(
+    lambda: current_app.config["LOGIN_LIMITS"],
+    key_func=lambda: f"password-change:{getattr(current_user, 'id', None)}",
+    deduct_when=_password_failed,
+)
 def account_password():
     form = PasswordChangeForm()
     if form.validate_on_submit():
@@ -106,6 +116,14 @@ def account_token_revoke(token_id: int):
         db.session.commit()
         flash(_("令牌已撤销，使用它的程序将收到 401。"), "info")
     return redirect(url_for("crm.account"))
+
+
+@blueprint.errorhandler(429)
+def too_many_password_attempts(_error):
+    """Only the password change is limited on these pages: say so at its form."""
+    form = PasswordChangeForm(formdata=None)
+    form.current.errors = [_("当前密码错误次数过多，请稍后再试。")]
+    return _account_page(password_form=form, status=429)
 
 
 # ---- the one-time link ----

@@ -6,6 +6,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select
 
+from crm.api.pagination import MAX_PAGE
 from crm.extensions import db
 from crm.forms.accounts import UserForm
 from crm.models import Unit, User
@@ -56,7 +57,7 @@ def admin_users():
     except ValidationError:
         filters = USERS.filters()
         flash(_("筛选条件有误，已显示全部用户。"), "error")
-    page = max(1, request.args.get("page", 1, type=int) or 1)
+    page = min(max(1, request.args.get("page", 1, type=int) or 1), MAX_PAGE)
     rows, has_next = users.list_users(db.session, filters, current_user, page)
     return render_template(
         "admin/users.html",

@@ -3,6 +3,7 @@ rules, API tokens with expiry and single revocation, and /api/v1/users."""
 
 import re
 from datetime import timedelta
+from unittest import mock
 
 import pytest
 from sqlalchemy import select, update
@@ -354,3 +355,228 @@ def test_users_api_creates_changes_and_deactivates(client, session, make_user, b
     assert session.get(User, body["id"]).active is False
     listed = client.get("/api/v1/users?active=false", headers=headers).json["items"]
     assert [item["name"] for item in listed] == ["zhao.api"]
+
+
+# ---- hostile input and races ----
+
+HUGE = "99999999999999999999"  # > 2**63: fits neither database's integer
+
+
+def _account_csrf(client) -> str:
+    return csrf_token(client.get("/account").text)
+
+
+# ---- user names and display names are not held to the "name" rule ----
+
+
+def test_user_names_of_invisible_or_bidi_characters_are_refused(client, login, make_user, bearer):
+    admin = make_user("admin")
+    headers = bearer(admin)
+    accepted = []
+    for name, display in (
+        ("ad\u200bmin", "Zero Width"),  # looks like "admin" in every list
+        ("\u202enimda", "Bidi"),  # shows as "admin"
+        ("plain.user", "\u200b\u200b"),  # a display name nobody sees
+        ("plain.user2", "\u202eevil"),
+    ):
+        response = client.post(
+            "/api/v1/users",
+            json={"name": name, "display_name": display, "role": "official"},
+            headers=headers,
+        )
+        if response.status_code != 422:
+            accepted.append((name, display, response.status_code))
+    assert not accepted
+
+
+# ---- token names take control, invisible and bidi characters ----
+
+
+def test_token_names_with_control_or_invisible_characters_are_refused(client, login, make_user):
+    login(make_user("staff"))
+    accepted = []
+    for bad in ("a\x00b", "a\x1bb", "\u200b\u200b", "\u202eabc"):
+        response = client.post(
+            "/account/tokens", data={"name": bad, "csrf_token": _account_csrf(client)}
+        )
+        if response.status_code != 422:
+            accepted.append((bad, response.status_code))
+    assert not accepted
+
+
+# ---- integers beyond 64 bits in new routes are 500s ----
+
+
+def test_huge_ids_on_the_new_routes_are_not_server_errors(app, client, login, make_user):
+    admin = make_user("admin")
+    login(admin)
+    csrf = _account_csrf(client)
+    app.config["PROPAGATE_EXCEPTIONS"] = False
+    failed = []
+    try:
+        for path in (
+            f"/account/tokens/{HUGE}/revoke",
+            f"/account/sessions/{HUGE}/end",
+            f"/admin/users/{admin.id}/tokens/{HUGE}/revoke",
+        ):
+            response = client.post(path, data={"csrf_token": csrf})
+            if response.status_code >= 500:
+                failed.append((path, response.status_code))
+    finally:
+        app.config["PROPAGATE_EXCEPTIONS"] = None
+    assert not failed
+
+
+def test_a_huge_page_number_on_the_user_list_is_not_a_server_error(client, login, make_user):
+    login(make_user("admin"))
+    response = client.get("/admin/users", query_string={"page": "1000000000000000000"})
+    assert response.status_code < 500
+
+
+# ---- the current password on /account/password can be guessed without limit ----
+
+
+def test_guessing_the_current_password_on_the_account_page_is_throttled(client, login, make_user):
+    login(make_user("staff"))
+    statuses = set()
+    for attempt in range(60):
+        response = client.post(
+            "/account/password",
+            data={
+                "current": f"guess-{attempt}",
+                "password": "a brand new pass phrase",
+                "confirm": "a brand new pass phrase",
+                "csrf_token": _account_csrf(client),
+            },
+        )
+        statuses.add(response.status_code)
+    assert 429 in statuses, statuses
+
+
+# ---- a token made for a deactivated user comes alive on reactivation ----
+
+
+def test_a_token_made_for_a_deactivated_user_is_refused(app, session, make_user):
+    user = make_user("staff")
+    admin = make_user("admin")
+    users.deactivate_user(session, user, admin)
+    session.commit()
+    result = app.test_cli_runner().invoke(args=["create-token", user.name])
+    assert result.exit_code != 0, "create-token issued a token to a deactivated user"
+
+
+# ---- a password link is not redeemed atomically ----
+
+
+def test_a_password_link_read_before_another_redeems_it_cannot_be_used_again(session, make_user):
+    admin = make_user("admin")
+    user = make_user("staff")
+    issued = users.create_password_link(session, user, admin)
+    session.commit()
+    # Request A reads the link (the view's first step, which keeps it in `link`) ...
+    link = users.password_link(session, issued.token)  # noqa: F841
+    # ... request B redeems it and commits meanwhile ...
+    session.execute(
+        update(PasswordLink)
+        .where(PasswordLink.user_id == user.id)
+        .values(used_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    # ... and A goes on: the redeem re-checks only the state it read, then writes.
+    try:
+        phrase = "second pass phrase here"
+        users.redeem_password_link(session, issued.token, phrase, phrase)
+        session.flush()
+        redeemed_twice = True
+    except users.LinkProblem:
+        redeemed_twice = False
+    assert not redeemed_twice, "the link set a password a second time"
+
+
+# ---- a deactivated account answers faster than an active one ----
+
+
+def test_log_in_of_a_deactivated_account_checks_a_hash_like_any_other(session, make_user, app):
+    user = make_user("staff")
+    user.active = False
+    session.commit()
+    with (
+        app.app_context(),
+        mock.patch.object(users, "check_password_hash", wraps=users.check_password_hash) as checked,
+    ):
+        assert users.authenticate(session, user.name, "wrong password") is None
+    assert checked.call_count == 1, "no hash checked: deactivated accounts can be told apart"
+
+
+# ---- rights, lock-out and CSRF ----
+
+
+def test_no_self_promotion_and_the_last_admin_stays(client, session, make_user, bearer):
+    staff = make_user("staff")
+    mine = bearer(staff)
+    patch = {"role": "admin", "version": staff.version}
+    assert client.patch(f"/api/v1/users/{staff.id}", json=patch, headers=mine).status_code in (
+        403,
+        404,
+    )
+    assert client.get("/api/v1/users", headers=mine).status_code == 403
+    admin = make_user("admin")
+    headers = bearer(admin)
+    for body in ({"role": "official"}, {"active": False}):
+        answer = client.patch(
+            f"/api/v1/users/{admin.id}", json=body | {"version": admin.version}, headers=headers
+        )
+        assert answer.status_code == 422, body
+    assert client.delete(f"/api/v1/users/{admin.id}", headers=headers).status_code == 422
+    assert session.get(User, admin.id).active and session.get(User, admin.id).role == "admin"
+
+
+def test_deactivation_kills_tokens_and_they_stay_dead_after_reactivation(
+    client, session, make_user, bearer
+):
+    admin, user = make_user("admin"), make_user("staff")
+    headers = bearer(user)
+    assert client.get("/api/v1/enterprises", headers=headers).status_code == 200
+    users.deactivate_user(session, user, admin)
+    session.commit()
+    assert client.get("/api/v1/enterprises", headers=headers).status_code == 401
+    users.update_user(session, user, {"active": True}, user.version, admin)
+    session.commit()
+    assert client.get("/api/v1/enterprises", headers=headers).status_code == 401
+    assert all(
+        t.revoked_at for t in session.scalars(select(ApiToken).where(ApiToken.user_id == user.id))
+    )
+
+
+def test_throttle_key_ignores_case_and_spaces(client, login, make_user):
+    user = make_user("staff", name="li.ming")
+    codes = [
+        login(variant, "wrong").status_code
+        for variant in ["li.ming", "LI.MING", " li.ming ", "Li.Ming"] * 3
+    ]
+    assert 429 in codes
+    assert login(user).status_code == 429
+
+
+def test_new_posts_need_csrf(client, login, make_user):
+    admin = make_user("admin")
+    other = make_user("staff")
+    login(admin)
+    for path in (
+        "/account/sign-out-everywhere",
+        "/account/tokens",
+        "/account/password",
+        f"/admin/users/{other.id}/deactivate",
+        f"/admin/users/{other.id}/password-link",
+        f"/admin/users/{other.id}/sessions/end",
+    ):
+        assert client.post(path, data={"name": "x"}).status_code == 400, path
+
+
+def test_password_link_page_is_not_cacheable(client, session, make_user):
+    admin, user = make_user("admin"), make_user("staff")
+    issued = users.create_password_link(session, user, admin)
+    session.commit()
+    page = client.get(f"/password/{issued.token}")
+    assert page.status_code == 200
+    assert page.headers.get("Cache-Control") == "no-store", page.headers.get("Cache-Control")
