@@ -31,3 +31,5 @@ class Activity(Record, Versioned, Base):
     occurred_on: Mapped[date]
     participants: Mapped[str | None] = mapped_column(String(500))
     notes: Mapped[str | None] = mapped_column(Text)
+    # What was agreed to do next (跟进事项).
+    follow_up: Mapped[str | None] = mapped_column(String(500))

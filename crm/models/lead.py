@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from crm.models.chain import ChainSegment
     from crm.models.enterprise import Enterprise
     from crm.models.event import Event
+    from crm.models.place import District
     from crm.models.unit import Unit
     from crm.models.user import User
 
@@ -56,8 +57,14 @@ class Lead(Record, Versioned, SoftDeleted, DemoMarked, Base):
     # Status sits beside the stage: a lead in talks may be on hold or lost.
     status: Mapped[str] = enum_column(LEAD_STATUS, default="active")
     lost_reason: Mapped[str | None] = mapped_column(String(500))
+    # Who won the investment instead (another city, a competitor), when the lead is lost.
+    lost_to: Mapped[str | None] = mapped_column(String(200))
     intended_investment_wan: Mapped[Decimal | None]
     sector: Mapped[str | None] = enum_column(SECTOR, nullable=True)
+    # The district the investor would like to settle in.
+    district_id: Mapped[int | None] = mapped_column(
+        ForeignKey("districts.id", ondelete="SET NULL"), index=True
+    )
     # The unit that owns the lead (scope) and the unit credited with it.
     owner_unit_id: Mapped[int | None] = mapped_column(
         ForeignKey("units.id", ondelete="RESTRICT"), index=True
@@ -77,6 +84,7 @@ class Lead(Record, Versioned, SoftDeleted, DemoMarked, Base):
     )
 
     enterprise: Mapped["Enterprise | None"] = relationship("Enterprise")
+    district: Mapped["District | None"] = relationship("District")
     owner_unit: Mapped["Unit | None"] = relationship("Unit", foreign_keys=[owner_unit_id])
     credited_unit: Mapped["Unit | None"] = relationship("Unit", foreign_keys=[credited_unit_id])
     owner: Mapped["User | None"] = relationship("User", foreign_keys=[owner_id])
