@@ -1,6 +1,8 @@
 """The OpenAPI 3.1 description of /api/v1, built from the resources' declarations and served
 without log-in. Routes outside the resource layer describe themselves with `describe`."""
 
+import re
+
 from flask import current_app
 
 from crm.api import blueprint
@@ -115,12 +117,17 @@ def _resource_paths(resource: Resource) -> dict:
     def body(schema: str) -> dict:
         return {"required": True, "content": {"application/json": {"schema": ref(schema)}}}
 
+    collection = re.sub(r"<(?:[^:>]+:)?([^>]+)>", r"{\1}", resource.collection_rule)
+    parent = {}
+    if resource.parent is not None:
+        parent = {"parameters": [{**identifier, "name": resource.parent.id_name}]}
     conflict = json_content(
         "The record changed since `version` was read (conflict); `current` is the record now.",
         ref(f"{title}Conflict"),
     )
-    return {
-        f"/{resource.path}": {
+    paths = {
+        collection: {
+            **parent,
             "get": {
                 "operationId": f"list{title}s",
                 "summary": f"Live {noun} records by id, one page at a time.",
@@ -172,6 +179,10 @@ def _resource_paths(resource: Resource) -> dict:
             },
         },
     }
+    if resource.parent is not None:  # the record the collection lives under may not be found
+        for operation in ("get", "post"):
+            paths[collection][operation]["responses"] |= responses({}, "404")
+    return paths
 
 
 def _object(properties: dict, required: list[str]) -> dict:

@@ -17,6 +17,20 @@ from crm.services.errors import StaleVersion
 
 
 @dataclass(frozen=True)
+class Parent:
+    """The record a resource's collection lives under: /leads/<lead_id>/activities lists and
+    creates a lead's activities, while each one is read, changed and deleted at
+    /activities/<id>. The service's search and create then take `parent_id`."""
+
+    path: str  # "leads"
+    singular: str  # "lead"
+
+    @property
+    def id_name(self) -> str:
+        return f"{self.singular}_id"
+
+
+@dataclass(frozen=True)
 class Resource:
     """What the routes need: names, rights, the declaration and the service's functions."""
 
@@ -33,6 +47,13 @@ class Resource:
     delete: Callable  # (session, record, actor) -> None
     record_values: Callable  # (session, record) -> the declaration's record values
     summary_values: Callable  # (row) -> the declaration's summary values
+    parent: Parent | None = None  # a collection under another record
+
+    @property
+    def collection_rule(self) -> str:
+        if self.parent is None:
+            return f"/{self.path}"
+        return f"/{self.parent.path}/<int:{self.parent.id_name}>/{self.path}"
 
     @property
     def id_name(self) -> str:
@@ -48,15 +69,23 @@ RESOURCES: list[Resource] = []
 def register(blueprint: Blueprint, resource: Resource) -> None:
     """Add the resource's routes to the API blueprint and its description to the document."""
     RESOURCES.append(resource)
-    collection = f"/{resource.path}"
+    collection = resource.collection_rule
+
+    def parent_of(ids: dict) -> dict:
+        if resource.parent is None:
+            return {}
+        return {"parent_id": ids[resource.parent.id_name]}
+
     item = f"/{resource.path}/<int:{resource.id_name}>"
 
-    def listing():
+    def listing(**ids):
         require_right(resource.read_right)
         page, per_page = page_arguments()
         with service_errors():
             filters = resource.declaration.parse_filters(request.args)
-            rows, has_next = resource.search(db.session, filters, api_user(), page, per_page)
+            rows, has_next = resource.search(
+                db.session, filters, api_user(), page, per_page, **parent_of(ids)
+            )
         items = [resource.declaration.summary_json(resource.summary_values(row)) for row in rows]
         return page_body(items, page, per_page, has_next)
 
@@ -65,11 +94,11 @@ def register(blueprint: Blueprint, resource: Resource) -> None:
             record = resource.get(db.session, ids[resource.id_name], api_user())
         return resource.record_json(record)
 
-    def create():
+    def create(**ids):
         require_right(resource.write_right)
         data = json_object()
         with service_errors():
-            record = resource.create(db.session, data, api_user())
+            record = resource.create(db.session, data, api_user(), **parent_of(ids))
         db.session.commit()
         location = url_for(f"api.{resource.singular}_detail", **{resource.id_name: record.id})
         return resource.record_json(record), 201, {"Location": location}
