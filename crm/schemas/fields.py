@@ -409,3 +409,34 @@ def _query_number(value) -> int | None:
 
 
 QueryNumber = _field_type(int | None, _query_number, schema={"type": "integer", "minimum": 1})
+
+
+def _record_id(value) -> int | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise FieldProblem(_("应为记录编号（整数）"))
+    if not 0 < value <= MAX_ID:
+        raise FieldProblem(_("编号不存在"))
+    return value
+
+
+# Another record, by its id (its rules check that it exists and may be used).
+RecordId = _field_type(
+    int | None, _record_id, schema={"type": ["integer", "null"], "minimum": 1, "maximum": MAX_ID}
+)
+
+
+def _json_object(value) -> dict | None:
+    if value is not None and not isinstance(value, dict):
+        raise FieldProblem(_("应为 JSON 对象"))
+    return value
+
+
+def JsonObject(description: str):
+    """An object a service checks by another declaration (a record created inline)."""
+    return _field_type(
+        dict | None,
+        _json_object,
+        schema={"type": ["object", "null"], "description": description},
+    )
