@@ -127,7 +127,13 @@ def list_activities(
     return records.numbered_page(session, statement, page, per_page)
 
 
-def timeline(session: Session, *, lead_id: int | None = None, enterprise_id: int | None = None):
+def timeline(
+    session: Session,
+    *,
+    lead_id: int | None = None,
+    enterprise_id: int | None = None,
+    limit: int | None = None,
+):
     """Activities of a lead, or of an enterprise (its leads' included), newest first, with the
     lead's name and who wrote them down."""
     from crm.models import Lead

@@ -8,7 +8,6 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, aliased
 
 from crm.models import (
-    Activity,
     ChainSegment,
     Contact,
     Enterprise,
@@ -105,12 +104,7 @@ def enterprise_profile(
             (Project.id, Project.name, Project.stage, Project.status, Project.total_investment_wan),
             enterprise.id,
         ),
-        activities=session.execute(
-            select(Activity.occurred_on, Activity.kind, Activity.participants, Activity.notes)
-            .where(Activity.enterprise_id == enterprise.id)
-            .order_by(Activity.occurred_on.desc(), Activity.id.desc())
-            .limit(100)
-        ).all(),
+        activities=_activities(session, enterprise),
         service_requests=session.execute(
             select(
                 ServiceRequest.request,
@@ -211,3 +205,10 @@ def _user_label(session: Session, user_id: int | None) -> str | None:
 def merged_into(session: Session, enterprise_id: int) -> int | None:
     """For a record merged into another, the id of the one that took it over."""
     return session.scalar(select(Enterprise.merged_into_id).where(Enterprise.id == enterprise_id))
+
+
+def _activities(session: Session, enterprise: Enterprise) -> list:
+    """The enterprise's activities, its leads' included, as the timeline shows them."""
+    from crm.services.activities import timeline  # leads' services import the registry's
+
+    return timeline(session, enterprise_id=enterprise.id, limit=100)

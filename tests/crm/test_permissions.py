@@ -30,6 +30,12 @@ PAGES = {
     "/enterprises/<int:enterprise_id>/merge": {"admin": 200, "staff": 200, "official": 403,
                                                "ambassador": 403},
     "/enterprises/export.xlsx": {"admin": 200, "staff": 200, "official": 403, "ambassador": 403},
+    "/leads/board": {"admin": 200, "staff": 200, "official": 200, "ambassador": 403},
+    "/leads/mine": {"admin": 200, "staff": 200, "official": 200, "ambassador": 403},
+    "/leads/new": {"admin": 200, "staff": 200, "official": 403, "ambassador": 403},
+    "/leads/<int:lead_id>": {"admin": 200, "staff": 200, "official": 200, "ambassador": 403},
+    "/leads/<int:lead_id>/edit": {"admin": 200, "staff": 200, "official": 403,
+                                  "ambassador": 403},
     "/imports/<kind>": {"admin": 200, "staff": 200, "official": 403, "ambassador": 403},
     # Someone else's upload, or none: not found.
     "/imports/file/<token>": {"admin": 404, "staff": 404, "official": 403, "ambassador": 403},
@@ -57,10 +63,11 @@ PUBLIC_OR_ACTIONS = {
 }
 
 
-def concrete(rule: str, enterprise_id: int, user_id: int = 1) -> str:
+def concrete(rule: str, enterprise_id: int, user_id: int = 1, lead_id: int = 1) -> str:
     """A rule's path with its parts filled in."""
     return (
         rule.replace("<int:enterprise_id>", str(enterprise_id))
+        .replace("<int:lead_id>", str(lead_id))
         .replace("<int:user_id>", str(user_id))
         .replace("<kind>", "enterprises")
         .replace("<token>", "no-such-upload")
@@ -80,12 +87,14 @@ def test_every_page_is_in_the_role_table():
 @pytest.mark.parametrize("role", ["admin", "staff", "official", "ambassador"])
 def test_role_table_on_every_page(client, login, make_user, session, role):
     enterprise = create_enterprise(session, {"name": "十堰汉江精工有限公司"}, None)
+    lead = Lead(name="电驱动系统项目", source="online", enterprise=enterprise)
+    session.add(lead)
     session.commit()
     user = make_user(role)
     login(user)
     for rule, expected_by_role in PAGES.items():
         expected = expected_by_role[role]
-        path = concrete(rule, enterprise.id, user.id)
+        path = concrete(rule, enterprise.id, user.id, lead.id)
         response = client.get(path)
         response.close()  # an export is sent from a file the response closes
         if isinstance(expected, str):
@@ -110,7 +119,7 @@ def test_visitors_are_sent_to_log_in(client):
 
 def test_pages_not_yet_built_say_so(client, login, make_user):
     login(make_user("staff"))
-    assert "此功能尚未建成" in client.get("/leads").text
+    assert "此功能尚未建成" in client.get("/reports").text
 
 
 def test_officials_verify_only_with_the_verify_right(make_user):

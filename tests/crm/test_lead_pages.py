@@ -1,0 +1,245 @@
+"""Lead pages: the list, the board and its moves, my leads, the form and its errors, a lead's
+page with its stage log and activities, and the enterprise page's timeline."""
+
+from datetime import timedelta
+
+import pytest
+
+from crm.clock import city_today
+from crm.models import Lead
+from crm.services.enterprises import create_enterprise
+from crm.services.leads import create_lead
+from tests.support import csrf_token
+
+
+@pytest.fixture
+def today(app):
+    with app.app_context():
+        return city_today()
+
+
+@pytest.fixture
+def enterprise(session):
+    record = create_enterprise(session, {"name": "十堰汉江精工有限公司"}, None)
+    session.commit()
+    return record
+
+
+def make_lead(session, app, enterprise, owner, **fields) -> Lead:
+    with app.test_request_context():
+        lead = create_lead(
+            session,
+            {"name": "电驱动系统项目", "source": "online", "enterprise": enterprise.id} | fields,
+            owner,
+        )
+        session.commit()  # inside: the context's end removes the session
+    return lead
+
+
+def test_list_search_filter_and_sort(client, login, make_user, session, app, enterprise, today):
+    user = make_user("staff")
+    make_lead(session, app, enterprise, user, name="电池项目", intended_investment_wan=100)
+    make_lead(session, app, enterprise, user, name="电驱项目", stage="site_visit",
+              next_step_on=today - timedelta(days=2), next_step="回访")  # fmt: skip
+    login(user)
+    page = client.get("/leads")
+    assert page.status_code == 200
+    assert "共 2 条线索" in page.text and "电池项目" in page.text
+    assert "电池项目" not in client.get("/leads?stage=site_visit").text
+    assert "电池项目" not in client.get("/leads?overdue=true").text
+    assert "电驱项目" in client.get("/leads?q=电驱").text
+    assert "电驱项目" not in client.get("/leads?q=电池").text
+    assert client.get("/leads?sort=investment").status_code == 200
+    wrong = client.get("/leads?stage=nope")
+    assert wrong.status_code == 200 and "应为以下之一" in wrong.text
+
+
+def test_board_and_moves(client, login, make_user, session, app, enterprise, today):
+    staff = make_user("staff")
+    lead = make_lead(session, app, enterprise, staff)
+    login(staff)
+    board = client.get("/leads/board")
+    assert board.status_code == 200
+    assert 'data-testid="column-signed"' in board.text and "电驱动系统项目" in board.text
+    assert "lead-board.js" in board.text and "<script>" not in board.text
+    token = csrf_token(board.text)
+
+    moved = client.post(
+        f"/leads/{lead.id}/move", data={"csrf_token": token, "version": 1, "stage": "negotiation"}
+    )
+    assert moved.status_code == 302
+    assert session.get(Lead, lead.id).stage == "negotiation"
+
+    refused = client.post(
+        f"/leads/{lead.id}/move",
+        data={
+            "csrf_token": token,
+            "version": 2,
+            "stage": "signed",
+            "signed_amount_wan": "100",
+            "signed_on": today.isoformat(),
+        },
+    )
+    assert refused.status_code == 403
+    assert "签约须经核实" in refused.text
+    assert session.get(Lead, lead.id).stage == "negotiation"
+
+
+def test_signing_from_the_board_as_an_admin(
+    client, login, make_user, session, app, enterprise, today
+):
+    lead = make_lead(session, app, enterprise, make_user("staff"), stage="negotiation")
+    login(make_user("admin"))
+    token = csrf_token(client.get("/leads/board").text)
+    missing = client.post(
+        f"/leads/{lead.id}/move", data={"csrf_token": token, "version": 1, "stage": "signed"}
+    )
+    assert missing.status_code == 422 and "签约金额" in missing.text
+    signed = client.post(
+        f"/leads/{lead.id}/move",
+        data={
+            "csrf_token": token,
+            "version": 1,
+            "stage": "signed",
+            "signed_amount_wan": "2500",
+            "signed_on": today.isoformat(),
+        },
+    )
+    assert signed.status_code == 302
+    lead = session.get(Lead, lead.id)
+    assert lead.stage == "signed" and lead.signed_amount_wan == 2500
+
+
+def test_my_leads(client, login, make_user, session, app, enterprise, today):
+    user = make_user("staff")
+    make_lead(
+        session, app, enterprise, user, name="逾期线索", next_step_on=today - timedelta(days=1)
+    )
+    make_lead(
+        session, app, enterprise, user, name="本周线索", next_step_on=today + timedelta(days=3)
+    )
+    make_lead(session, app, enterprise, make_user("staff"), name="别人的线索")
+    login(user)
+    page = client.get("/leads/mine")
+    assert page.status_code == 200
+    overdue = page.text.split('data-testid="mine-overdue"')[1].split("</section>")[0]
+    due = page.text.split('data-testid="mine-due"')[1].split("</section>")[0]
+    assert "逾期线索" in overdue and "本周线索" in due
+    assert "别人的线索" not in page.text
+
+
+def test_new_lead_with_a_new_enterprise_and_errors_at_the_field(
+    client, login, make_user, session, enterprise
+):
+    login(make_user("staff"))
+    form = client.get("/leads/new")
+    assert form.status_code == 200
+    token = csrf_token(form.text)
+    empty = client.post(
+        "/leads/new", data={"csrf_token": token, "stage": "clue", "status": "active"}
+    )
+    assert empty.status_code == 422
+    assert 'data-field="name"' in empty.text and "不能为空" in empty.text
+    assert "请选择企业，或填写新企业" in empty.text
+    duplicate = client.post(
+        "/leads/new",
+        data={
+            "csrf_token": token,
+            "name": "扩产项目",
+            "source": "online",
+            "stage": "clue",
+            "status": "active",
+            "new_enterprise_name": "十堰汉江精工有限公司",
+        },
+    )
+    assert duplicate.status_code == 422
+    assert "已有同名企业" in duplicate.text and 'data-testid="holder-link"' in duplicate.text
+    created = client.post(
+        "/leads/new",
+        data={
+            "csrf_token": token,
+            "name": "扩产项目",
+            "source": "online",
+            "stage": "clue",
+            "status": "active",
+            "new_enterprise_name": "武汉新材料有限公司",
+        },
+    )
+    assert created.status_code == 302
+    lead = session.get(Lead, int(created.headers["Location"].rsplit("/", 1)[1]))
+    assert lead.enterprise.name == "武汉新材料有限公司"
+
+
+def test_edit_conflict_and_lost(client, login, make_user, session, app, enterprise):
+    user = make_user("staff")
+    lead = make_lead(session, app, enterprise, user)
+    login(user)
+    page = client.get(f"/leads/{lead.id}/edit")
+    assert page.status_code == 200
+    token = csrf_token(page.text)
+    base = {
+        "csrf_token": token,
+        "name": lead.name,
+        "source": "online",
+        "enterprise": enterprise.id,
+        "stage": "clue",
+        "owner": user.id,
+        "owner_unit": user.unit_id,
+    }
+    lost = client.post(f"/leads/{lead.id}/edit", data=base | {"version": 1, "status": "lost"})
+    assert lost.status_code == 422 and "标为流失须填写流失原因" in lost.text
+    stale = client.post(
+        f"/leads/{lead.id}/edit",
+        data=base | {"version": 0, "status": "active", "next_step": "x", "original": "{}"},
+    )
+    assert stale.status_code == 409 and 'data-testid="conflict"' in stale.text
+    saved = client.post(f"/leads/{lead.id}/edit", data=base | {"version": 1, "status": "on_hold"})
+    assert saved.status_code == 302
+    assert session.get(Lead, lead.id).status == "on_hold"
+
+
+def test_detail_stage_log_activities_and_the_enterprise_timeline(
+    client, login, make_user, session, app, enterprise, today
+):
+    user = make_user("staff")
+    lead = make_lead(session, app, enterprise, user)
+    login(user)
+    page = client.get(f"/leads/{lead.id}")
+    assert page.status_code == 200
+    assert page.text.count('data-testid="stage-log-row"') == 1
+    assert 'data-testid="convert"' not in page.text
+    token = csrf_token(page.text)
+    wrong = client.post(
+        f"/leads/{lead.id}/activities",
+        data={"csrf_token": token, "kind": "", "occurred_on": today.isoformat()},
+    )
+    assert wrong.status_code == 422
+    added = client.post(
+        f"/leads/{lead.id}/activities",
+        data={
+            "csrf_token": token,
+            "kind": "visit",
+            "occurred_on": today.isoformat(),
+            "participants": "李招商、王总",
+            "notes": "参观厂房",
+            "follow_up": "寄送政策",
+        },
+    )
+    assert added.status_code == 302
+    page = client.get(f"/leads/{lead.id}")
+    assert "参观厂房" in page.text and "寄送政策" in page.text
+    enterprise_page = client.get(f"/enterprises/{enterprise.id}")
+    assert "参观厂房" in enterprise_page.text and 'data-testid="timeline"' in enterprise_page.text
+
+
+def test_a_lead_outside_ones_scope_is_not_found(
+    client, login, make_user, make_unit, session, app, enterprise
+):
+    city = make_unit("市招商局", "city_bureau")
+    lead = make_lead(
+        session, app, enterprise, make_user("staff", unit=make_unit("茅箭区招商局", parent=city))
+    )
+    login(make_user("staff", unit=make_unit("张湾区招商局", parent=city)))
+    assert client.get(f"/leads/{lead.id}").status_code == 404
+    assert client.get(f"/leads/{lead.id}/edit").status_code == 404
+    assert "电驱动系统项目" not in client.get("/leads").text
