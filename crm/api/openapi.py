@@ -112,6 +112,12 @@ def _resource_paths(resource: Resource) -> dict:
         "schema": {"type": "integer"},
     }
 
+    collection_parameters, missing_parent = [], ""
+    if resource.parent:
+        missing_parent = " 404"
+        collection_parameters = [{**identifier, "name": resource.parent_id_name}]
+        noun = f"{resource.parent[1]}'s {noun}"
+
     def body(schema: str) -> dict:
         return {"required": True, "content": {"application/json": {"schema": ref(schema)}}}
 
@@ -120,13 +126,15 @@ def _resource_paths(resource: Resource) -> dict:
         ref(f"{title}Conflict"),
     )
     return {
-        f"/{resource.path}": {
+        resource.collection_path: {
+            **({"parameters": collection_parameters} if collection_parameters else {}),
             "get": {
                 "operationId": f"list{title}s",
                 "summary": f"Live {noun} records by id, one page at a time.",
                 "parameters": _page_parameters() + filter_parameters(resource.declaration),
                 "responses": responses(
-                    {"200": json_content("A page.", ref(f"{title}Page"))}, "401 403 422"
+                    {"200": json_content("A page.", ref(f"{title}Page"))},
+                    f"401 403{missing_parent} 422",
                 ),
             },
             "post": {
@@ -145,7 +153,7 @@ def _resource_paths(resource: Resource) -> dict:
                             },
                         }
                     },
-                    "400 401 403 413 415 422",
+                    f"400 401 403{missing_parent} 413 415 422",
                 ),
             },
         },
@@ -167,7 +175,9 @@ def _resource_paths(resource: Resource) -> dict:
             },
             "delete": {
                 "operationId": f"delete{title}",
-                "summary": f"Delete a {noun} (it is kept, marked deleted, and no longer shown).",
+                "summary": f"Delete a {noun}."
+                if resource.parent
+                else f"Delete a {noun} (it is kept, marked deleted, and no longer shown).",
                 "responses": responses({"204": {"description": "Deleted."}}, "400 401 403 404"),
             },
         },

@@ -1,5 +1,9 @@
 """A resource's five routes (list, read, create, update with `version`, soft delete), made from
-its declaration and its service functions; crm.api.openapi describes every resource registered."""
+its declaration and its service functions; crm.api.openapi describes every resource registered.
+
+A resource whose items belong to another record (a project's milestones) names that `parent`:
+its list and create are under the parent, /projects/{project_id}/milestones, and its service's
+search and create take the parent's id first; read, update and delete stay at /milestones/{id}."""
 
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -33,6 +37,18 @@ class Resource:
     delete: Callable  # (session, record, actor) -> None
     record_values: Callable  # (session, record) -> the declaration's record values
     summary_values: Callable  # (row) -> the declaration's summary values
+    parent: tuple[str, str] | None = None  # (path, singular) of the record items belong to
+
+    @property
+    def parent_id_name(self) -> str | None:
+        return f"{self.parent[1]}_id" if self.parent else None
+
+    @property
+    def collection_path(self) -> str:
+        """The list's path, with {name} where the parent's id goes."""
+        if self.parent is None:
+            return f"/{self.path}"
+        return f"/{self.parent[0]}/{{{self.parent_id_name}}}/{self.path}"
 
     @property
     def id_name(self) -> str:
@@ -48,15 +64,20 @@ RESOURCES: list[Resource] = []
 def register(blueprint: Blueprint, resource: Resource) -> None:
     """Add the resource's routes to the API blueprint and its description to the document."""
     RESOURCES.append(resource)
-    collection = f"/{resource.path}"
+    collection = resource.collection_path.replace("{", "<int:").replace("}", ">")
     item = f"/{resource.path}/<int:{resource.id_name}>"
 
-    def listing():
+    def parent_ids(ids: dict) -> tuple:
+        return (ids[resource.parent_id_name],) if resource.parent else ()
+
+    def listing(**ids):
         require_right(resource.read_right)
         page, per_page = page_arguments()
         with service_errors():
             filters = resource.declaration.parse_filters(request.args)
-            rows, has_next = resource.search(db.session, filters, api_user(), page, per_page)
+            rows, has_next = resource.search(
+                db.session, *parent_ids(ids), filters, api_user(), page, per_page
+            )
         items = [resource.declaration.summary_json(resource.summary_values(row)) for row in rows]
         return page_body(items, page, per_page, has_next)
 
@@ -65,11 +86,11 @@ def register(blueprint: Blueprint, resource: Resource) -> None:
             record = resource.get(db.session, ids[resource.id_name], api_user())
         return resource.record_json(record)
 
-    def create():
+    def create(**ids):
         require_right(resource.write_right)
         data = json_object()
         with service_errors():
-            record = resource.create(db.session, data, api_user())
+            record = resource.create(db.session, *parent_ids(ids), data, api_user())
         db.session.commit()
         location = url_for(f"api.{resource.singular}_detail", **{resource.id_name: record.id})
         return resource.record_json(record), 201, {"Location": location}
