@@ -266,10 +266,13 @@ def check_project(session: Session, data: Mapping, project: Project | None = Non
                 errors[field] = [str(problem)]
     if project is None and "leader_id" not in cleaned and "leader_id" not in errors:
         errors["leader_id"] = [_("每个项目须有一名牵头领导")]
-    if not errors:
-        current = _state(project) if project is not None else {}
-        state = current | {key: cleaned[key] for key in cleaned if key in PLAIN_COLUMNS}
-        errors = _state_problems(session, state, project.stage if project else None)
+    # The rules of the whole record too, on the values that are right, so every problem shows.
+    current = _state(project) if project is not None else {}
+    state = current | {key: cleaned[key] for key in cleaned if key in PLAIN_COLUMNS}
+    if "stage" in state and "stage" not in errors:
+        problems = _state_problems(session, state, project.stage if project else None)
+        for field, messages in problems.items():
+            errors.setdefault(field, messages)
     if errors:
         raise ValidationError(errors)
     return cleaned
@@ -633,13 +636,12 @@ def browse_projects(
 
 def leaders(session: Session) -> list[tuple[int, str]]:
     """Active officials, who may lead a project: (id, name)."""
-    return list(
-        session.execute(
-            select(User.id, func.coalesce(User.display_name, User.name))
-            .where(User.role == "official", User.active.is_(True))
-            .order_by(User.name)
-        ).tuples()
+    rows = session.execute(
+        select(User.id, func.coalesce(User.display_name, User.name))
+        .where(User.role == "official", User.active.is_(True))
+        .order_by(User.name)
     )
+    return [(user_id, name) for user_id, name in rows]
 
 
 def led_by(session: Session, user, today: date | None = None, limit: int = 20) -> list:

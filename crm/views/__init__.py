@@ -26,8 +26,7 @@ def favicon():
 
 
 not_built(_l("线索"), "lead.read", "lead_list", "/leads")
-not_built(_l("项目"), "project.read", "project_list", "/projects")
 not_built(_l("大使"), "ambassador.read", "ambassador_list", "/ambassadors")
 not_built(_l("报表"), "report.read", "reports", "/reports")
 
-from crm.views import account, admin, enterprises, home, imports  # noqa: E402, F401  (their routes join the blueprint)
+from crm.views import account, admin, enterprises, home, imports, projects  # noqa: E402, F401  (their routes join the blueprint)
