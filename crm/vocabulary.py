@@ -145,6 +145,13 @@ PROJECT_STAGE = Vocabulary(
     Term("in_production", "达产", "In full production", pool="in_effect"),
 )
 
+# Derived from total investment, never stored: 亿元以上 (≥ 10,000 万元), 10亿元以上 (≥ 100,000).
+PROJECT_SIZE_TIER = Vocabulary(
+    "project_size_tier",
+    Term("over_100m", "亿元以上", "¥100 million or more"),
+    Term("over_1b", "10亿元以上", "¥1 billion or more"),
+)
+
 PROJECT_STATUS = Vocabulary(
     "project_status",
     Term("on_track", "正常推进", "On track"),

@@ -49,6 +49,8 @@ class Project(Record, Versioned, SoftDeleted, DemoMarked, Base):
             "planned_investment_this_year_wan",
             "completed_investment_this_year_wan",
             "jobs",
+            "full_output_wan",
+            "full_tax_wan",
         ),
         CheckConstraint(
             "in_statistics = false OR in_statistics_on IS NOT NULL", name="in_statistics_dated"
@@ -88,6 +90,10 @@ class Project(Record, Versioned, SoftDeleted, DemoMarked, Base):
     in_statistics_on: Mapped[date | None]
     signed_on: Mapped[date | None]
     started_on: Mapped[date | None]
+    completed_on: Mapped[date | None]  # 竣工
+    # 达产: annual output and tax once in full production, what the project was signed to bring.
+    full_output_wan: Mapped[Decimal | None]
+    full_tax_wan: Mapped[Decimal | None]
     event_id: Mapped[int | None] = mapped_column(ForeignKey("events.id", ondelete="SET NULL"))
     import_batch_id: Mapped[int | None] = mapped_column(
         ForeignKey("import_batches.id", ondelete="SET NULL")

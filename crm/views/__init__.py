@@ -25,8 +25,15 @@ def favicon():
     return current_app.send_static_file("favicon.ico")
 
 
-not_built(_l("项目"), "project.read", "project_list", "/projects")
 not_built(_l("大使"), "ambassador.read", "ambassador_list", "/ambassadors")
 not_built(_l("报表"), "report.read", "reports", "/reports")
 
-from crm.views import account, admin, enterprises, home, imports, leads  # noqa: E402, F401  (their routes join the blueprint)
+from crm.views import (  # noqa: E402, F401  (their routes join the blueprint)
+    account,
+    admin,
+    enterprises,
+    home,
+    imports,
+    leads,
+    projects,
+)

@@ -6,6 +6,8 @@ from crm.schemas.enterprises import ENTERPRISES
 from crm.services.users import create_token
 
 DOCUMENT = "/api/v1/openapi.json"
+ITEM_IDS = {"milestones": "milestone_id", "problems": "problem_id",
+            "progress-entries": "progress_entry_id", "funds-arrivals": "funds_arrival_id"}  # fmt: skip
 
 
 def api_routes(app) -> set[tuple[str, str]]:
@@ -97,6 +99,30 @@ def test_every_operation_documents_its_answers(client):
                                                  "415", "422"},
         ("/activities/{activity_id}", "delete"): {"204", "400", "401", "403", "404"},
         ("/openapi.json", "get"): {"200"},
+        ("/projects", "get"): {"200", "401", "403", "422"},
+        ("/projects", "post"): {"201", "400", "401", "403", "413", "415", "422"},
+        ("/projects/{project_id}", "get"): {"200", "401", "404"},
+        ("/projects/{project_id}", "patch"): {"200", "400", "401", "403", "404", "409", "413",
+                                              "415", "422"},
+        ("/projects/{project_id}", "delete"): {"204", "400", "401", "403", "404"},
+        ("/projects/{project_id}/stage-changes", "get"): {"200", "401", "404"},
+        ("/projects/{project_id}/milestones/template", "post"): {"200", "201", "401", "403", "404",
+                                                                 "422"},
+        ("/leads/{lead_id}/project", "post"): {"201", "400", "401", "403", "404", "409", "413",
+                                               "415", "422"},
+        **{
+            operation: answers
+            for items in ("milestones", "problems", "progress-entries", "funds-arrivals")
+            for operation, answers in {
+                (f"/projects/{{project_id}}/{items}", "get"): {"200", "401", "403", "404", "422"},
+                (f"/projects/{{project_id}}/{items}", "post"): {"201", "400", "401", "403", "404",
+                                                                "413", "415", "422"},
+                (f"/{items}/{{{ITEM_IDS[items]}}}", "get"): {"200", "401", "404"},
+                (f"/{items}/{{{ITEM_IDS[items]}}}", "patch"): {"200", "400", "401", "403", "404",
+                                                               "409", "413", "415", "422"},
+                (f"/{items}/{{{ITEM_IDS[items]}}}", "delete"): {"204", "400", "401", "403", "404"},
+            }.items()
+        },
         ("/users", "get"): {"200", "401", "403", "422"},
         ("/users", "post"): {"201", "400", "401", "403", "413", "415", "422"},
         ("/users/{user_id}", "get"): {"200", "401", "404"},

@@ -29,6 +29,12 @@ PAGES = {
     # Merging joins records across districts: admins and staff of the whole city.
     "/enterprises/<int:enterprise_id>/merge": {"admin": 200, "staff": 200, "official": 403,
                                                "ambassador": 403},
+    "/projects/<int:project_id>": {"admin": 200, "staff": 200, "official": 200, "ambassador": 403},
+    "/projects/new": {"admin": 200, "staff": 200, "official": 403, "ambassador": 403},
+    "/projects/<int:project_id>/edit": {"admin": 200, "staff": 200, "official": 403,
+                                        "ambassador": 403},
+    "/leads/<int:lead_id>/convert": {"admin": 200, "staff": 200, "official": 403,
+                                     "ambassador": 403},
     "/enterprises/export.xlsx": {"admin": 200, "staff": 200, "official": 403, "ambassador": 403},
     "/leads/board": {"admin": 200, "staff": 200, "official": 200, "ambassador": 403},
     "/leads/mine": {"admin": 200, "staff": 200, "official": 200, "ambassador": 403},
@@ -63,11 +69,14 @@ PUBLIC_OR_ACTIONS = {
 }
 
 
-def concrete(rule: str, enterprise_id: int, user_id: int = 1, lead_id: int = 1) -> str:
-    """A rule's path with its parts filled in."""
+def concrete(rule: str, enterprise_id: int, user_id: int = 1, others: dict | None = None) -> str:
+    """A rule's path with its parts filled in (`others`: {"project_id": 3, …})."""
+    for name, value in (others or {}).items():
+        rule = rule.replace(f"<int:{name}>", str(value))
     return (
         rule.replace("<int:enterprise_id>", str(enterprise_id))
-        .replace("<int:lead_id>", str(lead_id))
+        .replace("<int:project_id>", "1")
+        .replace("<int:lead_id>", "1")
         .replace("<int:user_id>", str(user_id))
         .replace("<kind>", "enterprises")
         .replace("<token>", "no-such-upload")
@@ -87,20 +96,33 @@ def test_every_page_is_in_the_role_table():
 @pytest.mark.parametrize("role", ["admin", "staff", "official", "ambassador"])
 def test_role_table_on_every_page(client, login, make_user, session, role):
     enterprise = create_enterprise(session, {"name": "十堰汉江精工有限公司"}, None)
-    lead = Lead(name="电驱动系统项目", source="online", enterprise=enterprise)
-    session.add(lead)
     session.commit()
     user = make_user(role)
+    others = _project_and_lead(session, make_user)
     login(user)
     for rule, expected_by_role in PAGES.items():
         expected = expected_by_role[role]
-        path = concrete(rule, enterprise.id, user.id, lead.id)
+        path = concrete(rule, enterprise.id, user.id, others)
         response = client.get(path)
         response.close()  # an export is sent from a file the response closes
         if isinstance(expected, str):
             assert (response.status_code, response.headers["Location"]) == (302, expected), path
         else:
             assert response.status_code == expected, (role, path)
+
+
+def _project_and_lead(session, make_user) -> dict:
+    """A project of the city and a signed lead, for the pages that show them."""
+    from crm.services.projects import create_project
+
+    leader = make_user("official")
+    lead = Lead(name="已签约线索", source="online", stage="signed", signed_amount_wan=100)
+    session.add(lead)
+    project = create_project(
+        session, {"name": "项目", "total_investment_wan": 1, "leader_id": leader.id}, None
+    )
+    session.commit()
+    return {"project_id": project.id, "lead_id": lead.id}
 
 
 def test_forbidden_page_explains_itself(client, login, make_user):
