@@ -48,6 +48,10 @@ def enterprise(session):
     return enterprise
 
 
+def add_item(kind, session, project_id, data, actor):
+    return create_item(kind, session, data, actor, parent_id=project_id)
+
+
 def new(session, leader, actor=None, **values):
     data = {"name": "新能源电池项目", "total_investment_wan": "12000", "leader_id": leader.id}
     return create_project(session, data | values, actor)
@@ -192,7 +196,7 @@ def test_versions_are_checked(session, leader):
 
 def test_the_template_adds_the_preparatory_milestones_once(session, leader):
     project = new(session, leader)
-    create_item(MILESTONE_KIND, session, project.id, {"name": "环评", "planned_on": "2026-06-01"},
+    add_item(MILESTONE_KIND, session, project.id, {"name": "环评", "planned_on": "2026-06-01"},
                 None)  # fmt: skip
     added = apply_milestone_template(session, project, None, today=date(2026, 1, 10))
     assert [m.name for m in added] == ["立项", "用地", "能评", "规划许可", "施工许可"]
@@ -220,8 +224,7 @@ def test_a_milestone_due_today_is_overdue_only_after_the_citys_midnight(session,
     assert not is_overdue(due, "done", after)
 
     project = new(session, leader)
-    milestone = create_item(
-        MILESTONE_KIND, session, project.id, {"name": "立项", "planned_on": due}, None
+    milestone = add_item(MILESTONE_KIND, session, project.id, {"name": "立项", "planned_on": due}, None
     )
     assert not projects.milestone_values(milestone, before)["overdue"]
     assert projects.milestone_values(milestone, after)["overdue"]
@@ -233,8 +236,7 @@ def test_a_milestone_due_today_is_overdue_only_after_the_citys_midnight(session,
 
 def test_a_done_milestone_has_its_actual_date(session, leader):
     project = new(session, leader)
-    milestone = create_item(
-        MILESTONE_KIND, session, project.id, {"name": "立项", "planned_on": "2026-03-01"}, None
+    milestone = add_item(MILESTONE_KIND, session, project.id, {"name": "立项", "planned_on": "2026-03-01"}, None
     )
     with pytest.raises(ValidationError) as refused:
         update_item(MILESTONE_KIND, session, milestone, {"status": "done"}, 1, None)
@@ -249,7 +251,7 @@ def test_a_done_milestone_has_its_actual_date(session, leader):
 def test_problems_progress_and_funds(session, leader, make_unit):
     project = new(session, leader)
     unit = make_unit("市自然资源和规划局", "task_team")
-    problem = create_item(PROBLEM_KIND, session, project.id,
+    problem = add_item(PROBLEM_KIND, session, project.id,
                           {"description": "用地指标不足", "responsible_unit_id": unit.id,
                            "deadline_on": "2026-04-30"}, None)  # fmt: skip
     with pytest.raises(ValidationError) as refused:
@@ -261,24 +263,24 @@ def test_problems_progress_and_funds(session, leader, make_unit):
 
     entry = {"period_start_on": "2026-03-01", "investment_period_wan": "500",
              "investment_cumulative_wan": "2500"}  # fmt: skip
-    create_item(PROGRESS_KIND, session, project.id, entry, None)
+    add_item(PROGRESS_KIND, session, project.id, entry, None)
     with pytest.raises(ValidationError) as refused:
-        create_item(PROGRESS_KIND, session, project.id, entry, None)
+        add_item(PROGRESS_KIND, session, project.id, entry, None)
     assert "已填报" in refused.value.fields["period_start_on"][0]
     with pytest.raises(ValidationError):
-        create_item(PROGRESS_KIND, session, project.id, entry | {"period_start_on": "2026-04-02"},
+        add_item(PROGRESS_KIND, session, project.id, entry | {"period_start_on": "2026-04-02"},
                     None)  # fmt: skip
     assert projects.cumulative_investment(session, project.id) == Decimal(2500)
 
-    create_item(FUNDS_KIND, session, project.id, {"arrived_on": "2026-03-05", "amount_wan": "800"},
+    add_item(FUNDS_KIND, session, project.id, {"arrived_on": "2026-03-05", "amount_wan": "800"},
                 None)  # fmt: skip
-    arrival = create_item(FUNDS_KIND, session, project.id,
+    arrival = add_item(FUNDS_KIND, session, project.id,
                           {"arrived_on": "2026-03-20", "amount_wan": "200"}, None)  # fmt: skip
     assert project.funds_in_place_wan == Decimal(1000)
     projects.delete_item(FUNDS_KIND, session, arrival, None)
     assert project.funds_in_place_wan == Decimal(800)
     with pytest.raises(ValidationError) as refused:
-        create_item(FUNDS_KIND, session, project.id,
+        add_item(FUNDS_KIND, session, project.id,
                     {"arrived_on": "2026-03-05", "amount_wan": "1", "origin": "foreign"}, None)  # fmt: skip
     assert {"currency", "amount_usd"} <= set(refused.value.fields)
 
