@@ -224,7 +224,8 @@ def test_a_milestone_due_today_is_overdue_only_after_the_citys_midnight(session,
     assert not is_overdue(due, "done", after)
 
     project = new(session, leader)
-    milestone = add_item(MILESTONE_KIND, session, project.id, {"name": "立项", "planned_on": due}, None
+    milestone = add_item(
+        MILESTONE_KIND, session, project.id, {"name": "立项", "planned_on": due}, None
     )
     assert not projects.milestone_values(milestone, before)["overdue"]
     assert projects.milestone_values(milestone, after)["overdue"]
@@ -236,7 +237,8 @@ def test_a_milestone_due_today_is_overdue_only_after_the_citys_midnight(session,
 
 def test_a_done_milestone_has_its_actual_date(session, leader):
     project = new(session, leader)
-    milestone = add_item(MILESTONE_KIND, session, project.id, {"name": "立项", "planned_on": "2026-03-01"}, None
+    milestone = add_item(
+        MILESTONE_KIND, session, project.id, {"name": "立项", "planned_on": "2026-03-01"}, None
     )
     with pytest.raises(ValidationError) as refused:
         update_item(MILESTONE_KIND, session, milestone, {"status": "done"}, 1, None)
