@@ -25,7 +25,7 @@ def home():
         abort(403)
     today = city_today()
     as_of = _as_of(request.args.get("as_of"), today)
-    board = build_dashboard(db.session, current_user, as_of)
+    board = build_dashboard(db.session, current_user, as_of, today=today)
     return render_template("crm/home.html", board=board, is_today=as_of == today)
 
 
