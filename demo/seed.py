@@ -79,6 +79,16 @@ GROWTH = 0.2
 CREATED_AT, CHANGED_AT = time(10, 0), time(15, 0)
 
 
+# What each demo log-in sees, as crm.services.scope decides it (tests/demo/test_scope.py checks
+# the words against what the services show).
+CITY_NOTE = "市招商局：全市的线索、项目和企业 / city bureau: the whole city"
+DISTRICT_NOTE = (
+    "本区县（含所辖园区）的线索和项目；企业全市可查，只改本区县 / district bureau: its own "
+    "and its parks' leads and projects; reads every enterprise, changes its district's"
+)
+OFFICIAL_NOTE = "领导，看全市"
+
+
 class DemoError(Exception):
     """The demo city cannot be loaded as asked; the message says why."""
 
@@ -262,17 +272,18 @@ class DemoCity:
         password_hash = generate_password_hash(DEMO_PASSWORD)  # one hash: hashing is slow
         specs = [("admin", "admin", "系统管理员", None, False, "管理员 / administrator")]
         specs.append(("zhaoshang", "staff", "市招商局 " + self.person(), self.city_bureau_id,
-                      False, "市招商局工作人员，看全市 / city bureau staff"))  # fmt: skip
+                      False, CITY_NOTE))  # fmt: skip
         for code in self.vocab["district_weights"]:
             login = "".join(lazy_pinyin(self.district_name[code][:-1]))
             specs.append((login, "staff", f"{self.district_name[code]} {self.person()}",
                           self.bureau_of[code], False,
-                          f"{self.district_name[code]}招商局，只看本区县 / district staff"))  # fmt: skip
+                          f"{self.district_name[code]}招商局：{DISTRICT_NOTE}"))  # fmt: skip
         titles = ["市长", "常务副市长", "副市长", "副市长", "市招商局局长", "市发改委主任"]
         for number, title in enumerate(titles, 1):
             specs.append((f"leader{number}", "official", f"{self.person()}（{title}）", None,
-                          number <= 2, "领导，可核验签约 / official, may verify"
-                          if number <= 2 else "领导 / official"))  # fmt: skip
+                          number <= 2, f"{OFFICIAL_NOTE}，可核验签约 / official: the whole city "
+                          "(read only), may verify" if number <= 2
+                          else f"{OFFICIAL_NOTE} / official: the whole city (read only)"))  # fmt: skip
         ambassador_count = max(9, self.n // 2000)
         kinds = (["investment_ambassador"] * 6 + ["talent_ambassador"] * 2
                  + ["honorary_citizen"])  # fmt: skip

@@ -1,6 +1,7 @@
 """Everything the enterprise page shows beside the record: segments, supply links both ways,
-contacts (masked unless unmasked on purpose, which is audited), leads, projects, activities,
-service requests, yearly figures and the history."""
+contacts (masked unless unmasked on purpose, which is audited), leads, projects and activities
+(those the viewer's scope shows: crm.services.scope), service requests, yearly figures and the
+history."""
 
 from dataclasses import dataclass
 
@@ -24,6 +25,7 @@ from crm.permissions import has_right
 from crm.services import audit, records
 from crm.services.errors import NotFound
 from crm.services.history import history_of
+from crm.services.scope import CITY_SCOPE, scope_of, scoped, scoped_activities
 
 UNMASK = "personal_data.unmask"
 PERSONAL_FIELDS = ("phone", "email", "wechat")
@@ -83,6 +85,7 @@ def enterprise_profile(
         .where(Enterprise.id == enterprise.id)
         .order_by(ChainSegment.code)
     ).all()
+    scope = scope_of(session, actor) if actor is not None else CITY_SCOPE
     batch = (
         session.get(ImportBatch, enterprise.import_batch_id) if enterprise.import_batch_id else None
     )
@@ -98,18 +101,27 @@ def enterprise_profile(
             Lead,
             (Lead.id, Lead.name, Lead.stage, Lead.status, Lead.intended_investment_wan),
             enterprise.id,
+            actor,
+            scope,
         ),
         projects=_rows(
             session,
             Project,
             (Project.id, Project.name, Project.stage, Project.status, Project.total_investment_wan),
             enterprise.id,
+            actor,
+            scope,
         ),
         activities=session.execute(
-            select(Activity.occurred_on, Activity.kind, Activity.participants, Activity.notes)
-            .where(Activity.enterprise_id == enterprise.id)
-            .order_by(Activity.occurred_on.desc(), Activity.id.desc())
-            .limit(100)
+            scoped_activities(
+                select(Activity.occurred_on, Activity.kind, Activity.participants, Activity.notes)
+                .where(Activity.enterprise_id == enterprise.id)
+                .order_by(Activity.occurred_on.desc(), Activity.id.desc())
+                .limit(100),
+                actor,
+                session,
+                scope,
+            )
         ).all(),
         service_requests=session.execute(
             select(
@@ -161,13 +173,13 @@ def _links(session: Session, enterprise_id: int, own_side: str, other_side: str)
     ).all()
 
 
-def _rows(session: Session, model, columns, enterprise_id: int) -> list:
-    return session.execute(
-        select(*columns)
-        .where(model.enterprise_id == enterprise_id, model.deleted_at.is_(None))
-        .order_by(model.id.desc())
-        .limit(100)
-    ).all()
+def _rows(session: Session, model, columns, enterprise_id: int, actor, scope) -> list:
+    """The enterprise's leads or projects that the viewer's scope shows."""
+    statement = select(*columns).where(
+        model.enterprise_id == enterprise_id, model.deleted_at.is_(None)
+    )
+    statement = scoped(statement, model, actor, session, scope)
+    return session.execute(statement.order_by(model.id.desc()).limit(100)).all()
 
 
 def _contacts(session: Session, enterprise_id: int, actor, unmasked: frozenset[int]) -> list:

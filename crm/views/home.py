@@ -10,6 +10,7 @@ from crm.clock import city_today
 from crm.extensions import db
 from crm.permissions import has_right, require
 from crm.services.dashboard import build_dashboard
+from crm.services.scope import scope_label
 from crm.views import blueprint
 
 EARLIEST_AS_OF = date(2000, 1, 1)
@@ -26,7 +27,12 @@ def home():
     today = city_today()
     as_of = _as_of(request.args.get("as_of"), today)
     board = build_dashboard(db.session, current_user, as_of, today=today)
-    return render_template("crm/home.html", board=board, is_today=as_of == today)
+    return render_template(
+        "crm/home.html",
+        board=board,
+        is_today=as_of == today,
+        scope=scope_label(db.session, current_user),
+    )
 
 
 def _as_of(text: str | None, today: date) -> date:
