@@ -189,6 +189,7 @@ class DemoCity:
         self.make_leads()
         self.make_projects()
         self.make_activities()
+        self.make_service_requests()
         self.make_ambassadors()
         self.make_targets_and_rules()
         self.finish()
@@ -917,6 +918,39 @@ class DemoCity:
                        participants=f"{self.person()}、{self.person()}", notes=rng.choice(notes))  # fmt: skip
             rows.append(row)
         self.write_with_ids(models.Activity.__table__, rows)
+
+    def make_service_requests(self) -> None:
+        """Aftercare: "更专业、更贴心、更高效的服务" for the chain leaders (several requests
+        each) and a few other local firms; older requests answered or closed, some overdue."""
+        rng = self.rng
+        vocab = self.vocab["aftercare"]
+        asking = [(leader, rng.randint(3, 6)) for leader in self.chain_leaders]
+        others = rng.sample(self.local, k=min(len(self.local), max(3, len(self.local) // 100)))
+        asking += [(enterprise, rng.randint(1, 2)) for enterprise in others]
+        rows = []
+        for enterprise, count in asking:
+            county = self.enterprise_county.get(enterprise)
+            units = [self.bureau_of[county]] if county else []
+            units += [unit for unit in self.departments if unit not in self.task_teams]
+            for _ in range(count):
+                made = self.days_ago(1, 240)
+                age = (self.today - made).days
+                status = (
+                    rng.choices(("answered", "closed", "in_progress"), (30, 55, 15))[0]
+                    if age > 60
+                    else rng.choices(("open", "in_progress", "answered"), (45, 40, 15))[0]
+                )
+                rows.append(self.stamp({
+                    "enterprise_id": enterprise, "request": rng.choice(vocab["requests"]),
+                    "responsible_unit_id": rng.choice(units),
+                    "deadline_on": made + timedelta(days=rng.choice((15, 30, 45, 60))),
+                    "status": status,
+                    "response": rng.choice(vocab["responses"])
+                    if status in ("answered", "closed") else None,
+                    "created_at": datetime.combine(made, CREATED_AT),
+                    "updated_at": datetime.combine(made, CREATED_AT),
+                }, demo=False))  # fmt: skip
+        self.write_with_ids(models.ServiceRequest.__table__, rows)
 
     def make_ambassadors(self) -> None:
         rng = self.rng

@@ -11,4 +11,4 @@ csrf.exempt(blueprint)
 blueprint.before_request(auth.authenticate)
 errors.register(blueprint)
 
-from crm.api import enterprises, openapi, users  # noqa: E402, F401  (their routes join the blueprint)
+from crm.api import enterprises, openapi, service_requests, users  # noqa: E402, F401  (their routes join the blueprint)

@@ -17,12 +17,11 @@ from crm.models import (
     ImportBatch,
     Lead,
     Project,
-    ServiceRequest,
     SupplyLink,
     User,
 )
 from crm.permissions import has_right
-from crm.services import audit, records
+from crm.services import audit, records, service_requests
 from crm.services.errors import NotFound
 from crm.services.history import history_of
 from crm.services.scope import CITY_SCOPE, scope_of, scoped, scoped_activities
@@ -123,16 +122,7 @@ def enterprise_profile(
                 scope,
             )
         ).all(),
-        service_requests=session.execute(
-            select(
-                ServiceRequest.request,
-                ServiceRequest.status,
-                ServiceRequest.deadline_on,
-                ServiceRequest.response,
-            )
-            .where(ServiceRequest.enterprise_id == enterprise.id)
-            .order_by(ServiceRequest.id.desc())
-        ).all(),
+        service_requests=service_requests.requests_of(session, enterprise.id),
         years=session.scalars(
             select(EnterpriseYear)
             .where(EnterpriseYear.enterprise_id == enterprise.id)

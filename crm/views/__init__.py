@@ -30,4 +30,4 @@ not_built(_l("项目"), "project.read", "project_list", "/projects")
 not_built(_l("大使"), "ambassador.read", "ambassador_list", "/ambassadors")
 not_built(_l("报表"), "report.read", "reports", "/reports")
 
-from crm.views import account, admin, enterprises, home, imports  # noqa: E402, F401  (their routes join the blueprint)
+from crm.views import account, admin, enterprises, home, imports, service_requests  # noqa: E402, F401  (their routes join the blueprint)

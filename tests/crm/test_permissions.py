@@ -30,6 +30,8 @@ PAGES = {
     "/enterprises/<int:enterprise_id>/merge": {"admin": 200, "staff": 200, "official": 403,
                                                "ambassador": 403},
     "/enterprises/export.xlsx": {"admin": 200, "staff": 200, "official": 403, "ambassador": 403},
+    # Aftercare: service requests are read like the enterprises they hang from.
+    "/service-requests": {"admin": 200, "staff": 200, "official": 200, "ambassador": 403},
     "/imports/<kind>": {"admin": 200, "staff": 200, "official": 403, "ambassador": 403},
     # Someone else's upload, or none: not found.
     "/imports/file/<token>": {"admin": 404, "staff": 404, "official": 403, "ambassador": 403},

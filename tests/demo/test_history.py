@@ -146,3 +146,23 @@ def test_the_dashboard_of_each_past_year_reads_like_a_bureaus(session, city):
     assert sum(c for _, c, _ in now.projects_by_pool) >= sum(
         c for _, c, _ in reckoned.projects_by_pool
     )
+
+
+def test_chain_leaders_get_aftercare(session, city):
+    """企业诉求: several for each chain leader (东风's divisions), some answered, some overdue."""
+    leaders = session.execute(text("""
+        SELECT e.id, count(r.id) FROM enterprises e
+        LEFT JOIN service_requests r ON r.enterprise_id = e.id
+        WHERE e.is_chain_leader GROUP BY e.id""")).all()  # fmt: skip
+    assert leaders and all(count >= 3 for _, count in leaders)
+    statuses = set(session.execute(text("SELECT DISTINCT status FROM service_requests")).scalars())
+    assert {"open", "closed"} <= statuses
+    assert scalar(session, """
+        SELECT count(*) FROM service_requests
+        WHERE status IN ('answered', 'closed') AND response IS NULL""") == 0  # fmt: skip
+    assert scalar(session, """
+        SELECT count(*) FROM service_requests r JOIN enterprises e ON e.id = r.enterprise_id
+        WHERE NOT e.is_local""") == 0  # fmt: skip
+    assert scalar(session, """
+        SELECT count(*) FROM service_requests
+        WHERE status IN ('open', 'in_progress') AND deadline_on < :today""") > 0  # fmt: skip

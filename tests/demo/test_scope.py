@@ -96,7 +96,14 @@ def test_every_log_in_sees_what_plain_sql_says(session, city):
         assert browse.count == len(all_enterprises), user.name
 
 
-def test_the_printed_scopes_say_what_the_services_do(session, city):
+@pytest.fixture
+def in_app(app):
+    """The enterprise page's service requests are dated in the city (crm.clock)."""
+    with app.app_context():
+        yield
+
+
+def test_the_printed_scopes_say_what_the_services_do(in_app, session, city):
     notes = {name: note for name, _role, note in city.logins}
     user = {u.name: u for u in demo_users(session)}
     projects = sql_ids(session, "projects", None)
