@@ -795,15 +795,13 @@ class DemoCity:
             signed = project["signed_on"]
             dates = self.stage_days[project_id]
             position = len(dates) - 1
-            reached = int(len(vocab["milestones"]) * (position + 1) / len(PROJECT_STAGES))
             overdue_one = None
-            for number, name in enumerate(vocab["milestones"]):
+            for number, (name, actual) in enumerate(self.milestone_days(dates)):
                 planned = signed + timedelta(days=45 * (number + 1))
-                actual = (
-                    planned + timedelta(days=rng.randint(-10, 25)) if number < reached else None
+                done_before = number and milestones[-1]["status"] == "done"
+                status = (
+                    "done" if actual else "in_progress" if number == 0 or done_before else "pending"
                 )
-                actual = min(max(actual, signed), yesterday) if actual else None
-                status = "done" if actual else "in_progress" if number == reached else "pending"
                 milestones.append({"project_id": project_id, "name": name, "planned_on": planned,
                                    "actual_on": actual, "status": status,
                                    "owner_id": rng.choice(self.staff)})  # fmt: skip
@@ -872,6 +870,24 @@ class DemoCity:
                               "deadline_on": self.today + timedelta(days=rng.randint(3, 15)),
                               "status": rng.choices(("open", "answered"), (70, 30))[0]})  # fmt: skip
         self._details = (members, milestones, progress, funds, problems, items)
+
+    def milestone_days(self, dates: list[date]) -> list[tuple[str, date | None]]:
+        """Each milestone and the day it was done (None: not yet), from the days the project
+        entered its stages: a stage's milestones fall evenly from the stage before to it."""
+        vocab = self.vocab["project"]
+        last = len(PROJECT_STAGES) - 1
+        stages = [PROJECT_STAGES.index(key) if key in PROJECT_STAGES else last
+                  for key in vocab["milestone_stages"]]  # fmt: skip
+        shown = []
+        for number, (name, stage) in enumerate(zip(vocab["milestones"], stages, strict=True)):
+            if stage >= len(dates):
+                shown.append((name, None))
+                continue
+            group = [other for other, key in enumerate(stages) if key == stage]
+            start, end = dates[max(0, stage - 1)], dates[stage]
+            share = (group.index(number) + 1) / len(group)
+            shown.append((name, start + timedelta(days=int((end - start).days * share))))
+        return shown
 
     def write_project_details(self) -> None:
         members, milestones, progress, funds, problems, items = self._details

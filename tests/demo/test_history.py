@@ -80,6 +80,18 @@ def test_projects_sign_then_start_then_spend(session, city):
     assert scalar(session, """
         SELECT count(*) FROM projects
         WHERE in_statistics AND (started_on IS NULL OR in_statistics_on < started_on)""") == 0  # fmt: skip
+    # Milestones are done after the signing; 开工建设 on the day construction started, and only
+    # then; 竣工验收 only once completed.
+    assert scalar(session, """
+        SELECT count(*) FROM milestones m JOIN projects p ON p.id = m.project_id
+        WHERE m.actual_on < p.signed_on OR (m.actual_on IS NULL) = (m.status = 'done')""") == 0  # fmt: skip
+    assert scalar(session, """
+        SELECT count(*) FROM milestones m JOIN projects p ON p.id = m.project_id
+        WHERE m.name = '开工建设' AND m.actual_on IS DISTINCT FROM p.started_on""") == 0  # fmt: skip
+    assert scalar(session, """
+        SELECT count(*) FROM milestones m JOIN projects p ON p.id = m.project_id
+        WHERE m.name = '竣工验收' AND (m.actual_on IS NOT NULL)
+          <> (p.stage IN ('completed', 'in_production'))""") == 0  # fmt: skip
     # A lead's signing is the day it reached 签约, and its project landed that day.
     assert scalar(session, """
         SELECT count(*) FROM leads l WHERE l.stage = 'signed' AND l.signed_on <>
