@@ -92,8 +92,9 @@ def service_request_create(enterprise_id: int):
         enterprise = get_enterprise(db.session, enterprise_id, current_user)
     except NotFound:
         abort(404)
-    data = _form_values(request.form) | {"enterprise_id": enterprise.id}
-    data.pop("response", None), data.pop("status", None)
+    # A new request is open and unanswered: the form has no answer or status to give.
+    data = {key: value for key, value in _form_values(request.form).items()
+            if key not in ("response", "status")} | {"enterprise_id": enterprise.id}  # fmt: skip
     try:
         service.create_service_request(db.session, data, current_user)
     except (ValidationError, Forbidden) as error:
