@@ -60,13 +60,33 @@ INDUSTRY_CODES = {  # GB/T 4754 class by category (first segment's category)
 # Stages come from crm.vocabulary, so a city that renames or adds stages keeps a working demo:
 # each lead stage holds fewer leads than the one before; the last lead stage is the signing.
 LEAD_STAGES = LEAD_STAGE.keys
-LEAD_STAGE_WEIGHTS = tuple(0.72**index for index in range(len(LEAD_STAGES)))
+# How far a lead is meant to go (the stage it stops at unless today comes first): about one in
+# three is signed; dwell times in days at each step.
+LEAD_TARGET_WEIGHTS = (*(0.8**index for index in range(len(LEAD_STAGES) - 1)), 1.6)
+LEAD_DWELL_DAYS = ((10, 60), (20, 90), (20, 120), (30, 150))
 SIGNED = LEAD_STAGES[-1]
 LEAD_SOURCE_WEIGHTS = {"business_referral": 25, "ambassador": 12, "exhibition": 15,
                        "intermediary": 10, "online": 8, "walk_in": 10, "chain_targeting": 18,
                        "other": 2}  # fmt: skip
 PROJECT_STAGES = PROJECT_STAGE.keys
 STARTED = {term.key for term in PROJECT_STAGE if term.pool != "reserve"}
+# Days from one project stage to the next: ready to start, start, construction, completion, full
+# production (a city that adds a stage gets 30 to 180 days for it).
+PROJECT_DWELL_DAYS = ((15, 60), (15, 120), (45, 120), (270, 720), (90, 360))
+# The history: three full years before today's, more work each year.
+HISTORY_YEARS = 3
+GROWTH = 0.2
+CREATED_AT, CHANGED_AT = time(10, 0), time(15, 0)
+
+
+# What each demo log-in sees, as crm.services.scope decides it (tests/demo/test_scope.py checks
+# the words against what the services show).
+CITY_NOTE = "市招商局：全市的线索、项目和企业 / city bureau: the whole city"
+DISTRICT_NOTE = (
+    "本区县（含所辖园区）的线索和项目；企业全市可查，只改本区县 / district bureau: its own "
+    "and its parks' leads and projects; reads every enterprise, changes its district's"
+)
+OFFICIAL_NOTE = "领导，看全市"
 
 
 class DemoError(Exception):
@@ -98,6 +118,7 @@ class DemoCity:
         self.rng = random.Random(seed)
         self.today = today
         self.now = datetime.combine(today, time(9, 0))
+        self.history_start = date(today.year - HISTORY_YEARS, 1, 1)
         self.vocab = tomllib.loads((DATA / "shiyan.toml").read_text(encoding="utf-8"))
         self.chain = load_chain_by_key(self.vocab["chain"])
         self.local_base = load_local_base(DATA / "shiyan-chain-base.toml")
@@ -168,6 +189,7 @@ class DemoCity:
         self.make_leads()
         self.make_projects()
         self.make_activities()
+        self.make_service_requests()
         self.make_ambassadors()
         self.make_targets_and_rules()
         self.finish()
@@ -251,17 +273,18 @@ class DemoCity:
         password_hash = generate_password_hash(DEMO_PASSWORD)  # one hash: hashing is slow
         specs = [("admin", "admin", "系统管理员", None, False, "管理员 / administrator")]
         specs.append(("zhaoshang", "staff", "市招商局 " + self.person(), self.city_bureau_id,
-                      False, "市招商局工作人员，看全市 / city bureau staff"))  # fmt: skip
+                      False, CITY_NOTE))  # fmt: skip
         for code in self.vocab["district_weights"]:
             login = "".join(lazy_pinyin(self.district_name[code][:-1]))
             specs.append((login, "staff", f"{self.district_name[code]} {self.person()}",
                           self.bureau_of[code], False,
-                          f"{self.district_name[code]}招商局，只看本区县 / district staff"))  # fmt: skip
+                          f"{self.district_name[code]}招商局：{DISTRICT_NOTE}"))  # fmt: skip
         titles = ["市长", "常务副市长", "副市长", "副市长", "市招商局局长", "市发改委主任"]
         for number, title in enumerate(titles, 1):
             specs.append((f"leader{number}", "official", f"{self.person()}（{title}）", None,
-                          number <= 2, "领导，可核验签约 / official, may verify"
-                          if number <= 2 else "领导 / official"))  # fmt: skip
+                          number <= 2, f"{OFFICIAL_NOTE}，可核验签约 / official: the whole city "
+                          "(read only), may verify" if number <= 2
+                          else f"{OFFICIAL_NOTE} / official: the whole city (read only)"))  # fmt: skip
         ambassador_count = max(9, self.n // 2000)
         kinds = (["investment_ambassador"] * 6 + ["talent_ambassador"] * 2
                  + ["honorary_citizen"])  # fmt: skip
@@ -557,6 +580,9 @@ class DemoCity:
         return self.rng.choice(self.staff_of.get(unit) or self.staff_of[self.city_bureau_id])
 
     def make_leads(self) -> None:
+        """Leads created over the history (more each year), each walking the stages in order
+        with a few weeks to months at each; a step that would fall on or after today is not
+        taken, so the stage is the last one reached and the last signings are recent."""
         table = models.Lead.__table__
         rng = self.rng
         count = int(self.n * LEADS_PER_ENTERPRISE)
@@ -567,24 +593,33 @@ class DemoCity:
         self.signed_leads = []
         self.ambassador_leads = []
         self.lead_ids = self.ids(table, count)
-        for lead_id in self.lead_ids:
+        self.lead_span: list[tuple[date, date]] = []  # (created, last stage change) per lead
+        for number, lead_id in enumerate(self.lead_ids):
             outside = rng.random() < 0.7 and self.outside
             enterprise = rng.choice(self.outside if outside else self.local)
             county = self.enterprise_county.get(enterprise) or rng.choice(county_codes)
-            stage_index = rng.choices(range(len(LEAD_STAGES)), LEAD_STAGE_WEIGHTS)[0]
+            aim = rng.choices(range(len(LEAD_STAGES)), LEAD_TARGET_WEIGHTS)[0]
+            created = self.growing_day(
+                self.history_start - timedelta(days=540),
+                self.today - timedelta(days=5),
+                (number + rng.random()) / count,
+            )
+            dates = self.walk(created, aim, LEAD_DWELL_DAYS)
+            stage_index = len(dates) - 1
             stage = LEAD_STAGES[stage_index]
-            status = "active" if stage == SIGNED else rng.choices(
-                ("active", "on_hold", "lost"), (80, 12, 8))[0]  # fmt: skip
+            signed_on = dates[-1] if stage == SIGNED else None
+            idle = (self.today - dates[-1]).days
+            if stage == SIGNED:
+                status = "active"
+            elif stage_index == aim and idle > 120:  # it went no further: most such leads go cold
+                status = rng.choices(("active", "on_hold", "lost"), (25, 30, 45))[0]
+            else:
+                status = rng.choices(("active", "on_hold", "lost"), (85, 10, 5))[0]
             unit = self.owner_unit(county)
             source = rng.choices(sources, source_weights)[0]
             intended = self.lognormal(5000, 1.1)
-            created = self.days_ago(20, 720)
-            signed_on = None
-            if stage == SIGNED:
-                signed_on = created + timedelta(days=rng.randint(30, 400))
-                if signed_on > self.today:
-                    signed_on = self.days_ago(0, 90)
             short = self.enterprise_name[enterprise].removesuffix("有限公司")[:12]
+            active = status == "active" and stage != SIGNED
             rows.append(self.stamp({
                 "id": lead_id, "name": f"{short}{rng.choice(('扩能', '新建', '配套', '生产基地', '研发中心'))}项目",
                 "enterprise_id": enterprise, "source": source, "stage": stage, "status": status,
@@ -594,20 +629,20 @@ class DemoCity:
                                       (80, 10, 5, 5))[0],
                 "owner_unit_id": unit, "credited_unit_id": unit, "owner_id": self.owner_user(unit),
                 "likelihood": round(100 * (stage_index + 1) / len(LEAD_STAGES)),
-                "next_step": rng.choice(lead_vocab["next_steps"]) if status == "active"
-                and stage != SIGNED else None,
-                "next_step_on": self.today + timedelta(days=rng.randint(-20, 40))
-                if status == "active" and stage != SIGNED else None,
+                "next_step": rng.choice(lead_vocab["next_steps"]) if active else None,
+                "next_step_on": self.today + timedelta(days=rng.randint(-20, 40)) if active else None,
                 "signed_amount_wan": Decimal(f"{intended * rng.uniform(0.8, 1.1):.0f}")
                 if signed_on else None,
                 "signed_on": signed_on,
                 "event_id": rng.choice(self.events_of_kind["signing_ceremony"])
-                if signed_on and rng.random() < 0.3 else None,
+                if signed_on and (self.today - signed_on).days < 300 and rng.random() < 0.3
+                else None,
                 "import_batch_id": self.batch_id,
-                "created_at": datetime.combine(created, time(10, 0)),
+                "created_at": datetime.combine(created, CREATED_AT),
+                "updated_at": datetime.combine(dates[-1], CHANGED_AT),
             }))  # fmt: skip
-            changes.extend(self.stage_history("lead", lead_id, LEAD_STAGES, stage,
-                                              created, signed_on or self.today))  # fmt: skip
+            changes.extend(self.stage_history("lead", lead_id, LEAD_STAGES, dates))
+            self.lead_span.append((created, dates[-1]))
             if signed_on:
                 self.signed_leads.append(rows[-1])
             if source == "ambassador":
@@ -615,21 +650,46 @@ class DemoCity:
         self.write(table, rows)
         self.write_with_ids(models.StageChange.__table__, changes)
 
-    def stage_history(self, subject, record_id, stage_order, stage, start, end) -> list[dict]:
-        """None → first stage at `start`, then each next stage up to `stage`, dated in order."""
-        order = list(stage_order)
-        steps = order[: order.index(stage) + 1]
-        span = max((end - start).days, len(steps))
+    def growing_day(self, start: date, end: date, share: float | None = None) -> date:
+        """A day from start to end (inclusive), later days likelier: the bureau's work grows by
+        GROWTH a year (an exponential density, drawn by its inverse at `share`, a random one
+        unless given: records numbered in order take (number + random) / count, so each year
+        gets its due share instead of a lucky or unlucky draw)."""
+        span = (end - start).days
+        rate = math.log(1 + GROWTH) / 365
+        share = self.rng.random() if share is None else share
+        offset = math.log(1 + share * math.expm1(rate * span)) / rate
+        return start + timedelta(days=min(span, int(offset)))
+
+    def walk(self, start: date, aim: int, dwell: tuple[tuple[int, int], ...]) -> list[date]:
+        """The days a record entered stage 0, 1, … up to stage `aim`, `dwell[i]` days (low,
+        high) after the one before; steps stop before today, so every day is in the past."""
+        dates = [start]
+        for step in range(1, aim + 1):
+            low, high = dwell[step - 1] if step - 1 < len(dwell) else (30, 180)
+            day = dates[-1] + timedelta(days=self.rng.randint(low, high))
+            if day >= self.today:
+                break
+            dates.append(day)
+        return dates
+
+    def stage_history(self, subject, record_id, stage_order, dates: list[date]) -> list[dict]:
+        """None → the first stage on dates[0], then each next stage on the next day given: in
+        the vocabulary's order, each change after the one before (the record is created at
+        CREATED_AT, later changes happen at CHANGED_AT)."""
         changes, previous = [], None
-        for number, step in enumerate(steps):
-            when = start + timedelta(days=span * number // len(steps))
+        for step, day in zip(stage_order, dates, strict=False):
+            moment = CREATED_AT if previous is None else CHANGED_AT
             changes.append({"subject": subject, "lead_id": None, "project_id": None,
                             f"{subject}_id": record_id, "from_stage": previous,
-                            "to_stage": step, "changed_at": datetime.combine(when, time(15, 0))})  # fmt: skip
+                            "to_stage": step, "changed_at": datetime.combine(day, moment)})  # fmt: skip
             previous = step
         return changes
 
     def make_projects(self) -> None:
+        """About four in five signed leads land as projects on their signing day; the rest are
+        expansions and upgrades of local firms signed over the history. Each then walks the
+        stages (a few stall), and its start, statistics and funds follow from that walk."""
         table = models.Project.__table__
         rng = self.rng
         count = int(self.n * PROJECTS_PER_ENTERPRISE)
@@ -641,14 +701,20 @@ class DemoCity:
         specs.extend([None] * (count - len(specs)))
         rows, changes = [], []
         self.project_rows = rows
-        for spec, project_id in zip(specs, self.ids(table, len(specs)), strict=True):
+        self.stage_days: dict[int, list[date]] = {}
+        last = len(PROJECT_STAGES) - 1
+        led = count - specs.count(None)
+        ids = self.ids(table, len(specs))
+        for number, (spec, project_id) in enumerate(zip(specs, ids, strict=True)):
             if spec:
                 enterprise, signed_on = spec["enterprise_id"], spec["signed_on"]
                 total, name = float(spec["signed_amount_wan"]), spec["name"]
                 project_type, sector = "new_build", spec["sector"]
             else:
                 enterprise = rng.choice(self.local)
-                signed_on = self.days_ago(60, 1100)
+                signed_on = self.growing_day(self.history_start - timedelta(days=300),
+                                             self.today - timedelta(days=1),
+                                             (number - led + rng.random()) / (count - led))  # fmt: skip
                 total = self.lognormal(5000, 1.1)
                 project_type = rng.choices(("new_build", "expansion", "upgrade"), (40, 30, 30))[0]
                 sector = rng.choices(("industry", "services", "infrastructure", "agriculture"),
@@ -659,21 +725,31 @@ class DemoCity:
                 name = (
                     f"{self.enterprise_name[enterprise].removesuffix('有限公司')[:12]}{label}项目"
                 )
-            age = (self.today - signed_on).days
-            # Older projects have gone further; a few stall.
-            last = len(PROJECT_STAGES) - 1
-            position = min(last, max(0, int(age / 180 + rng.uniform(-1, 1))))
+            stalls = rng.random() < 0.12  # some stop at a stage and go no further
+            aim = rng.randint(0, last - 1) if stalls else last
+            dates = self.walk(signed_on, aim, PROJECT_DWELL_DAYS)
+            position = len(dates) - 1
             stage = PROJECT_STAGES[position]
-            status = rng.choices(("on_track", "lagging", "suspended"), (80, 15, 5))[0]
+            self.stage_days[project_id] = dates
+            if stalls and position == aim and (self.today - dates[-1]).days > 90:
+                status = rng.choices(("lagging", "suspended"), (60, 40))[0]
+            elif position == last:
+                status = "on_track"
+            else:
+                status = rng.choices(("on_track", "lagging"), (85, 15))[0]
             county = self.enterprise_county.get(enterprise) or rng.choice(county_codes)
             parks = self.parks_in.get(county, [])
-            started = stage in STARTED
-            done_share = (position / last) ** 1.6  # spending follows the stage, slowly at first
-            funds = total * done_share * rng.uniform(0.8, 1.0)
-            started_on = (
-                signed_on + timedelta(days=min(age, rng.randint(60, 200))) if started else None
+            started_on = next(
+                (day for key, day in zip(PROJECT_STAGES, dates, strict=False) if key in STARTED),
+                None,
             )
-            in_statistics = started and rng.random() < 0.75
+            done_share = (position / last) ** 1.6  # spending follows the stage, slowly at first
+            statistics_on = (
+                started_on + timedelta(days=rng.randint(10, 60))
+                if started_on and rng.random() < 0.75 else None
+            )  # fmt: skip
+            if statistics_on and statistics_on >= self.today:
+                statistics_on = None
             unit = self.owner_unit(county)
             rows.append(self.stamp({
                 "id": project_id, "name": name, "lead_id": spec["id"] if spec else None,
@@ -681,7 +757,7 @@ class DemoCity:
                 "district_id": self.district_id[county],
                 "park_id": rng.choice(parks)[0] if parks and rng.random() < 0.8 else None,
                 "owner_unit_id": unit, "total_investment_wan": Decimal(f"{total:.0f}"),
-                "funds_in_place_wan": Decimal(f"{funds:.0f}"),
+                "funds_in_place_wan": Decimal(0),  # the sum of its arrivals, below
                 "land_mu": Decimal(f"{total / rng.uniform(150, 500):.1f}"),
                 "stage": stage, "status": status, "leader_id": rng.choice(self.officials),
                 "team_unit_id": rng.choice(self.task_teams),
@@ -689,53 +765,65 @@ class DemoCity:
                 "planned_investment_this_year_wan": Decimal(f"{total * 0.3:.0f}"),
                 "completed_investment_this_year_wan": Decimal(f"{total * 0.3 * done_share:.0f}"),
                 "jobs": int(total / rng.uniform(20, 60)),
-                "in_statistics": in_statistics,
-                "in_statistics_on": started_on + timedelta(days=rng.randint(10, 60))
-                if in_statistics else None,
+                "in_statistics": statistics_on is not None,
+                "in_statistics_on": statistics_on,
                 "signed_on": signed_on, "started_on": started_on,
                 "event_id": rng.choice(self.events_of_kind["groundbreaking"])
-                if started and rng.random() < 0.2 else None,
+                if started_on and (self.today - started_on).days < 300 and rng.random() < 0.2
+                else None,
                 "import_batch_id": self.batch_id,
-                "created_at": datetime.combine(signed_on, time(11, 0)),
+                "created_at": datetime.combine(signed_on, CREATED_AT),
+                "updated_at": datetime.combine(dates[-1], CHANGED_AT),
             }))  # fmt: skip
-            changes.extend(self.stage_history("project", project_id, PROJECT_STAGES, stage,
-                                              signed_on, self.today))  # fmt: skip
+            changes.extend(self.stage_history("project", project_id, PROJECT_STAGES, dates))
+        self.make_project_details(rows)
         self.write(table, rows)
         self.write_with_ids(models.StageChange.__table__, changes)
-        self.make_project_details(rows)
+        self.write_project_details()
 
     def make_project_details(self, projects: list[dict]) -> None:
-        """Team, milestones, progress, funds, problems and supervision items of each project."""
+        """Team, milestones, progress, funds, problems and supervision items of each project,
+        dated within its history: funds after the signing, progress after the start."""
         rng = self.rng
         vocab = self.vocab["project"]
         members, milestones, progress, funds, problems, items = [], [], [], [], [], []
+        yesterday = self.today - timedelta(days=1)
         for project in projects:
             project_id = project["id"]
             for user in rng.sample(self.staff, k=min(2, len(self.staff))):
                 members.append({"project_id": project_id, "user_id": user, "duty": "专班成员"})
             signed = project["signed_on"]
-            position = PROJECT_STAGES.index(project["stage"])
-            reached = int(len(vocab["milestones"]) * (position + 1) / len(PROJECT_STAGES))
+            dates = self.stage_days[project_id]
+            position = len(dates) - 1
             overdue_one = None
-            for number, name in enumerate(vocab["milestones"]):
+            for number, (name, actual) in enumerate(self.milestone_days(dates)):
                 planned = signed + timedelta(days=45 * (number + 1))
-                actual = (
-                    planned + timedelta(days=rng.randint(-10, 25)) if number < reached else None
+                done_before = number and milestones[-1]["status"] == "done"
+                status = (
+                    "done" if actual else "in_progress" if number == 0 or done_before else "pending"
                 )
-                actual = actual if actual and actual <= self.today else None
-                status = "done" if actual else "in_progress" if number == reached else "pending"
                 milestones.append({"project_id": project_id, "name": name, "planned_on": planned,
                                    "actual_on": actual, "status": status,
                                    "owner_id": rng.choice(self.staff)})  # fmt: skip
                 if not actual and planned < self.today and overdue_one is None:
                     overdue_one = len(milestones) - 1
-            if project["stage"] in STARTED:
+            total = float(project["total_investment_wan"])
+            start = project["started_on"]
+            arrived = []
+            if start:
+                # Monthly progress from the month after the start until completion (or today),
+                # the latest six months of it.
+                ended = next((day for key, day in zip(PROJECT_STAGES, dates, strict=False)
+                              if PROJECT_STAGE[key].pool == "in_effect"), self.today)  # fmt: skip
+                months = []
+                month = month_start(start, -1)
+                while month <= ended and month <= self.today:
+                    months.append(month)
+                    month = month_start(month, -1)
+                months = months[-6:]
                 cumulative = 0.0
-                start = project["started_on"]
-                months = min(6, max(1, (self.today - start).days // 30))
-                per_month = float(project["completed_investment_this_year_wan"] or 0) / months
-                for back in range(months, 0, -1):
-                    period = month_start(self.today, back)
+                per_month = total * 0.5 / max(1, len(months))
+                for period in months:
                     spent = per_month * rng.uniform(0.6, 1.4)
                     cumulative += spent
                     progress.append({"project_id": project_id, "period": "month",
@@ -743,17 +831,29 @@ class DemoCity:
                                      "investment_period_wan": Decimal(f"{spent:.0f}"),
                                      "investment_cumulative_wan": Decimal(f"{cumulative:.0f}"),
                                      "image_progress": rng.choice(vocab["image_progress"])})  # fmt: skip
-                total_funds = float(project["funds_in_place_wan"])
-                parts = rng.randint(1, 4)
-                for part in range(parts):
-                    amount = total_funds / parts
-                    origin = rng.choices(("local", "out_of_province", "foreign"), (55, 42, 3))[0]
-                    funds.append({"project_id": project_id,
-                                  "arrived_on": min(self.today, start + timedelta(days=40 * part)),
-                                  "amount_wan": Decimal(f"{amount:.0f}"), "origin": origin,
-                                  "currency": "USD" if origin == "foreign" else None,
-                                  "amount_usd": Decimal(f"{amount * 10000 / 7.1:.0f}")
-                                  if origin == "foreign" else None})  # fmt: skip
+                # Funds arrive from shortly before the start until completion (or yesterday).
+                share = (position / (len(PROJECT_STAGES) - 1)) ** 1.2
+                first = max(signed + timedelta(days=1), start - timedelta(days=30))
+                until = min(yesterday, ended)
+                parts = rng.randint(2, 5)
+                for _ in range(parts):
+                    day = first + timedelta(days=rng.randint(0, max(0, (until - first).days)))
+                    arrived.append(
+                        (min(day, yesterday), total * share * rng.uniform(0.8, 1.0) / parts)
+                    )
+            elif rng.random() < 0.3 and signed < yesterday:  # a deposit before the start
+                day = signed + timedelta(days=rng.randint(1, max(1, (yesterday - signed).days)))
+                arrived.append((min(day, yesterday), total * 0.05))
+            in_place = Decimal(0)
+            for day, amount in sorted(arrived):
+                origin = rng.choices(("local", "out_of_province", "foreign"), (55, 42, 3))[0]
+                rounded = Decimal(f"{amount:.0f}")
+                in_place += rounded
+                funds.append({"project_id": project_id, "arrived_on": day, "amount_wan": rounded,
+                              "origin": origin, "currency": "USD" if origin == "foreign" else None,
+                              "amount_usd": Decimal(f"{amount * 10000 / 7.1:.0f}")
+                              if origin == "foreign" else None})  # fmt: skip
+            project["funds_in_place_wan"] = in_place
             if rng.random() < 0.15 or project["status"] != "on_track":
                 problems.append({"project_id": project_id,
                                  "description": rng.choice(vocab["problems"]),
@@ -769,6 +869,28 @@ class DemoCity:
                               "assignee_unit_id": project["owner_unit_id"],
                               "deadline_on": self.today + timedelta(days=rng.randint(3, 15)),
                               "status": rng.choices(("open", "answered"), (70, 30))[0]})  # fmt: skip
+        self._details = (members, milestones, progress, funds, problems, items)
+
+    def milestone_days(self, dates: list[date]) -> list[tuple[str, date | None]]:
+        """Each milestone and the day it was done (None: not yet), from the days the project
+        entered its stages: a stage's milestones fall evenly from the stage before to it."""
+        vocab = self.vocab["project"]
+        last = len(PROJECT_STAGES) - 1
+        stages = [PROJECT_STAGES.index(key) if key in PROJECT_STAGES else last
+                  for key in vocab["milestone_stages"]]  # fmt: skip
+        shown = []
+        for number, (name, stage) in enumerate(zip(vocab["milestones"], stages, strict=True)):
+            if stage >= len(dates):
+                shown.append((name, None))
+                continue
+            group = [other for other, key in enumerate(stages) if key == stage]
+            start, end = dates[max(0, stage - 1)], dates[stage]
+            share = (group.index(number) + 1) / len(group)
+            shown.append((name, start + timedelta(days=int((end - start).days * share))))
+        return shown
+
+    def write_project_details(self) -> None:
+        members, milestones, progress, funds, problems, items = self._details
         self.write_with_ids(models.ProjectMember.__table__, members)
         self.write_with_ids(models.Milestone.__table__, milestones)
         for item in items:
@@ -782,26 +904,69 @@ class DemoCity:
         self.write_with_ids(models.SupervisionItem.__table__, items)
 
     def make_activities(self) -> None:
+        """Visits, calls and talks within each subject's life: a lead's from its creation to a
+        couple of months after its last step, a project's from its signing, none in the future."""
         rng = self.rng
         count = int(self.n * ACTIVITIES_PER_ENTERPRISE)
-        project_ids = [project["id"] for project in self.project_rows]
+        projects = [(project["id"], project["signed_on"]) for project in self.project_rows]
         kinds = ("visit", "call", "meeting", "negotiation", "inspection")
         notes = ("了解企业投资意向和选址需求", "介绍园区用地、配套和政策", "协调解决项目推进中的问题",
                  "洽谈投资协议主要条款", "陪同企业实地考察园区")  # fmt: skip
         rows = []
+        yesterday = self.today - timedelta(days=1)
         for _ in range(count):
             draw = rng.random()
             row = {"lead_id": None, "project_id": None, "enterprise_id": None}
             if draw < 0.7 and self.lead_ids:
-                row["lead_id"] = rng.choice(self.lead_ids)
-            elif draw < 0.9 and project_ids:
-                row["project_id"] = rng.choice(project_ids)
+                index = rng.randrange(len(self.lead_ids))
+                row["lead_id"] = self.lead_ids[index]
+                first, last = self.lead_span[index]
+                last = min(yesterday, last + timedelta(days=60))
+            elif draw < 0.9 and projects:
+                row["project_id"], first = rng.choice(projects)
+                last = yesterday
             else:
                 row["enterprise_id"] = rng.choice(self.local)
-            row.update(kind=rng.choice(kinds), occurred_on=self.days_ago(0, 365),
+                first, last = self.today - timedelta(days=365), yesterday
+            first = min(first, last)
+            day = first + timedelta(days=rng.randint(0, (last - first).days))
+            row.update(kind=rng.choice(kinds), occurred_on=day,
                        participants=f"{self.person()}、{self.person()}", notes=rng.choice(notes))  # fmt: skip
             rows.append(row)
         self.write_with_ids(models.Activity.__table__, rows)
+
+    def make_service_requests(self) -> None:
+        """Aftercare: "更专业、更贴心、更高效的服务" for the chain leaders (several requests
+        each) and a few other local firms; older requests answered or closed, some overdue."""
+        rng = self.rng
+        vocab = self.vocab["aftercare"]
+        asking = [(leader, rng.randint(3, 6)) for leader in self.chain_leaders]
+        others = rng.sample(self.local, k=min(len(self.local), max(3, len(self.local) // 100)))
+        asking += [(enterprise, rng.randint(1, 2)) for enterprise in others]
+        rows = []
+        for enterprise, count in asking:
+            county = self.enterprise_county.get(enterprise)
+            units = [self.bureau_of[county]] if county else []
+            units += [unit for unit in self.departments if unit not in self.task_teams]
+            for _ in range(count):
+                made = self.days_ago(1, 240)
+                age = (self.today - made).days
+                status = (
+                    rng.choices(("answered", "closed", "in_progress"), (30, 55, 15))[0]
+                    if age > 60
+                    else rng.choices(("open", "in_progress", "answered"), (45, 40, 15))[0]
+                )
+                rows.append(self.stamp({
+                    "enterprise_id": enterprise, "request": rng.choice(vocab["requests"]),
+                    "responsible_unit_id": rng.choice(units),
+                    "deadline_on": made + timedelta(days=rng.choice((15, 30, 45, 60))),
+                    "status": status,
+                    "response": rng.choice(vocab["responses"])
+                    if status in ("answered", "closed") else None,
+                    "created_at": datetime.combine(made, CREATED_AT),
+                    "updated_at": datetime.combine(made, CREATED_AT),
+                }, demo=False))  # fmt: skip
+        self.write_with_ids(models.ServiceRequest.__table__, rows)
 
     def make_ambassadors(self) -> None:
         rng = self.rng

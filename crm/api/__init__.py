@@ -11,4 +11,11 @@ csrf.exempt(blueprint)
 blueprint.before_request(auth.authenticate)
 errors.register(blueprint)
 
-from crm.api import enterprises, leads, openapi, projects, users  # noqa: E402, F401  (their routes join the blueprint)
+from crm.api import (  # noqa: E402, F401  (their routes join the blueprint)
+    enterprises,
+    leads,
+    openapi,
+    projects,
+    service_requests,
+    users,
+)

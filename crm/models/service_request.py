@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import ForeignKey, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from crm.models.base import Base, Record, Versioned, enum_column
+from crm.models.base import Base, Record, SoftDeleted, Versioned, enum_column
 from crm.vocabulary import SERVICE_REQUEST_STATUS
 
 if TYPE_CHECKING:
@@ -14,7 +14,7 @@ if TYPE_CHECKING:
     from crm.models.unit import Unit
 
 
-class ServiceRequest(Record, Versioned, Base):
+class ServiceRequest(Record, Versioned, SoftDeleted, Base):
     __tablename__ = "service_requests"
 
     enterprise_id: Mapped[int] = mapped_column(

@@ -133,9 +133,10 @@ def timeline(
     lead_id: int | None = None,
     enterprise_id: int | None = None,
     limit: int | None = None,
+    restrict=None,
 ):
-    """Activities of a lead, or of an enterprise (its leads' included), newest first, with the
-    lead's name and who wrote them down."""
+    """Activities of a lead, or of an enterprise, newest first, with the lead's name and who
+    wrote them down; `restrict` narrows the statement (to the viewer's scope)."""
     from crm.models import Lead
 
     statement = (
@@ -152,6 +153,7 @@ def timeline(
         statement = statement.where(Activity.lead_id == lead_id)
     else:
         statement = statement.where(Activity.enterprise_id == enterprise_id)
-    return session.execute(
-        statement.order_by(Activity.occurred_on.desc(), Activity.id.desc())
-    ).all()
+    if restrict is not None:
+        statement = restrict(statement)
+    statement = statement.order_by(Activity.occurred_on.desc(), Activity.id.desc())
+    return session.execute(statement.limit(limit) if limit else statement).all()

@@ -1,13 +1,21 @@
 """The home dashboard's figures, computed from the database as of a day."""
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
-from sqlalchemy import Select, and_, func, select
+from sqlalchemy import Select, and_, case, exists, func, select
 from sqlalchemy.orm import Session
 
-from crm.models import ChainSegment, Enterprise, FundsArrival, Lead, Project, enterprise_segments
+from crm.models import (
+    ChainSegment,
+    Enterprise,
+    FundsArrival,
+    Lead,
+    Project,
+    StageChange,
+    enterprise_segments,
+)
 from crm.services.scope import scoped
 from crm.vocabulary import LEAD_STAGE, PROJECT_POOL, PROJECT_STAGE, SECTOR
 
@@ -46,16 +54,47 @@ class Dashboard:
         return self.as_of.year
 
 
-def build_dashboard(session: Session, user, as_of: date, segment_limit: int = 12) -> Dashboard:
+def build_dashboard(
+    session: Session, user, as_of: date, segment_limit: int = 12, today: date | None = None
+) -> Dashboard:
     """Every figure of the home page; leads and projects within the user's scope (all of the
     city's for admins, officials and the city bureau; none for staff without a unit).
 
-    Signing and funds count from 1 January up to `as_of`; stages and pools are as they stand.
-    """
+    Signing and funds count from 1 January up to `as_of`. Stages and pools are as they stand,
+    unless `as_of` is before `today`: then each record's stage is the one its stage changes
+    had reached by the end of that day (records created later are left out; a record without
+    any stage change keeps its stage), and 入库 counts from in_statistics_on."""
     year_start = date(as_of.year, 1, 1)
-    live_leads = scoped(select(Lead).where(Lead.deleted_at.is_(None)), Lead, user, session)
+    historical = today is not None and as_of < today
+    lead_stage = _stage_on(Lead, StageChange.lead_id, as_of) if historical else Lead.stage
+    project_stage = (
+        _stage_on(Project, StageChange.project_id, as_of) if historical else Project.stage
+    )
+    counted = (
+        and_(Project.in_statistics, Project.in_statistics_on <= as_of)
+        if historical
+        else Project.in_statistics
+    )
+    live_leads = scoped(
+        select(Lead.id, Lead.signed_on, Lead.signed_amount_wan, lead_stage.label("stage")).where(
+            Lead.deleted_at.is_(None), lead_stage.is_not(None)
+        ),
+        Lead,
+        user,
+        session,
+    )
     live_projects = scoped(
-        select(Project).where(Project.deleted_at.is_(None)), Project, user, session
+        select(
+            Project.id,
+            Project.lead_id,
+            Project.sector,
+            Project.total_investment_wan,
+            project_stage.label("stage"),
+            counted.label("in_statistics"),
+        ).where(Project.deleted_at.is_(None), project_stage.is_not(None)),
+        Project,
+        user,
+        session,
     )
     leads = live_leads.subquery()
     projects = live_projects.subquery()
@@ -119,6 +158,20 @@ def build_dashboard(session: Session, user, as_of: date, segment_limit: int = 12
 
     board.enterprises_by_segment = _enterprises_by_segment(session, segment_limit)
     return board
+
+
+def _stage_on(model, subject_column, as_of: date):
+    """The stage a lead or project had at the end of `as_of`, from its stage changes: NULL
+    when it had none yet; its current stage when it has no stage change at all."""
+    end = datetime.combine(as_of + timedelta(days=1), time())
+    reached = (
+        select(StageChange.to_stage)
+        .where(subject_column == model.id, StageChange.changed_at < end)
+        .order_by(StageChange.changed_at.desc(), StageChange.id.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+    return case((exists().where(subject_column == model.id), reached), else_=model.stage)
 
 
 def _enterprises_by_segment(session: Session, limit: int) -> list[tuple[str, str, str, int]]:

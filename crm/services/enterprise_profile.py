@@ -1,6 +1,7 @@
 """Everything the enterprise page shows beside the record: segments, supply links both ways,
-contacts (masked unless unmasked on purpose, which is audited), leads, projects, activities,
-service requests, yearly figures and the history."""
+contacts (masked unless unmasked on purpose, which is audited), leads, projects and activities
+(those the viewer's scope shows: crm.services.scope), service requests, yearly figures and the
+history."""
 
 from dataclasses import dataclass
 
@@ -15,14 +16,14 @@ from crm.models import (
     ImportBatch,
     Lead,
     Project,
-    ServiceRequest,
     SupplyLink,
     User,
 )
 from crm.permissions import has_right
-from crm.services import audit, records
+from crm.services import audit, records, service_requests
 from crm.services.errors import NotFound
 from crm.services.history import history_of
+from crm.services.scope import CITY_SCOPE, scope_of, scoped, scoped_activities
 
 UNMASK = "personal_data.unmask"
 PERSONAL_FIELDS = ("phone", "email", "wechat")
@@ -82,6 +83,7 @@ def enterprise_profile(
         .where(Enterprise.id == enterprise.id)
         .order_by(ChainSegment.code)
     ).all()
+    scope = scope_of(session, actor) if actor is not None else CITY_SCOPE
     batch = (
         session.get(ImportBatch, enterprise.import_batch_id) if enterprise.import_batch_id else None
     )
@@ -97,24 +99,19 @@ def enterprise_profile(
             Lead,
             (Lead.id, Lead.name, Lead.stage, Lead.status, Lead.intended_investment_wan),
             enterprise.id,
+            actor,
+            scope,
         ),
         projects=_rows(
             session,
             Project,
             (Project.id, Project.name, Project.stage, Project.status, Project.total_investment_wan),
             enterprise.id,
+            actor,
+            scope,
         ),
-        activities=_activities(session, enterprise),
-        service_requests=session.execute(
-            select(
-                ServiceRequest.request,
-                ServiceRequest.status,
-                ServiceRequest.deadline_on,
-                ServiceRequest.response,
-            )
-            .where(ServiceRequest.enterprise_id == enterprise.id)
-            .order_by(ServiceRequest.id.desc())
-        ).all(),
+        activities=_activities(session, enterprise, actor, scope),
+        service_requests=service_requests.requests_of(session, enterprise.id),
         years=session.scalars(
             select(EnterpriseYear)
             .where(EnterpriseYear.enterprise_id == enterprise.id)
@@ -155,13 +152,13 @@ def _links(session: Session, enterprise_id: int, own_side: str, other_side: str)
     ).all()
 
 
-def _rows(session: Session, model, columns, enterprise_id: int) -> list:
-    return session.execute(
-        select(*columns)
-        .where(model.enterprise_id == enterprise_id, model.deleted_at.is_(None))
-        .order_by(model.id.desc())
-        .limit(100)
-    ).all()
+def _rows(session: Session, model, columns, enterprise_id: int, actor, scope) -> list:
+    """The enterprise's leads or projects that the viewer's scope shows."""
+    statement = select(*columns).where(
+        model.enterprise_id == enterprise_id, model.deleted_at.is_(None)
+    )
+    statement = scoped(statement, model, actor, session, scope)
+    return session.execute(statement.order_by(model.id.desc()).limit(100)).all()
 
 
 def _contacts(session: Session, enterprise_id: int, actor, unmasked: frozenset[int]) -> list:
@@ -207,8 +204,13 @@ def merged_into(session: Session, enterprise_id: int) -> int | None:
     return session.scalar(select(Enterprise.merged_into_id).where(Enterprise.id == enterprise_id))
 
 
-def _activities(session: Session, enterprise: Enterprise) -> list:
-    """The enterprise's activities, its leads' included, as the timeline shows them."""
+def _activities(session: Session, enterprise: Enterprise, actor, scope) -> list:
+    """The enterprise's activities as the timeline shows them: those the viewer's scope shows."""
     from crm.services.activities import timeline  # leads' services import the registry's
 
-    return timeline(session, enterprise_id=enterprise.id, limit=100)
+    return timeline(
+        session,
+        enterprise_id=enterprise.id,
+        limit=100,
+        restrict=lambda statement: scoped_activities(statement, actor, session, scope),
+    )

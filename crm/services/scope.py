@@ -1,18 +1,34 @@
 """Unit scope: what part of the city a user's records and enterprise writes reach.
 
 A staff user's scope comes from their unit, and only from it: the city bureau gives the whole
-city; any other unit gives its subtree of units (their leads and projects) and its district
-(the enterprises they may create and change); no unit gives nothing. Staff without a unit are a
-mistake to be fixed, never a way to see the whole city. Admins and officials read the whole city.
-The scope says where; what a user may do there is the rights table's (crm.permissions)."""
+city (CITY); any other unit gives its subtree of units and its district (UNIT); no unit gives
+nothing (NONE). Staff without a unit are a mistake to be fixed, never a way to see the whole
+city. Admins and officials have the whole city. The scope says where; what a user may do there
+is the rights table's (crm.permissions).
+
+What each scope shows, everywhere (pages, API, dashboard, the demo's printed log-ins):
+
+- Leads and projects are owned by a unit (owner_unit_id): read and written only in scope (all
+  of them for CITY, the subtree's for UNIT, none for NONE): `scoped`.
+- Activities follow their subject: a lead's or project's activities are in scope when that
+  record is; activities about an enterprise alone belong to the enterprise registry:
+  `scoped_activities`.
+- Enterprises are the city's shared registry: every staff user, official and admin READS all
+  of them (a district's staff must see outside firms to target them), but staff WRITE only in
+  their scope: the enterprises of their unit's district and its zones, or of no district
+  (`Scope.may_write_district`; crm.services.enterprises). Service requests (企业诉求) hang from
+  enterprises and are read like them (crm.services.service_requests).
+- The dashboard counts the leads, projects and funds its user's scope shows; its enterprise
+  figures are the shared registry's, the whole city's.
+"""
 
 from dataclasses import dataclass
 
 from flask_babel import gettext as _
-from sqlalchemy import false, select
+from sqlalchemy import and_, false, or_, select
 from sqlalchemy.orm import Session
 
-from crm.models import District, Unit
+from crm.models import Activity, District, Lead, Project, Unit
 
 CITY, UNIT, NONE = "city", "unit", "none"
 CITY_UNIT_KIND = "city_bureau"
@@ -116,25 +132,63 @@ def scoped(statement, model, user, session: Session, scope: Scope | None = None)
     return statement.where(model.owner_unit_id.in_(scope.unit_ids))
 
 
+def scoped_activities(statement, user, session: Session, scope: Scope | None = None):
+    """Restrict a select of activities to those the user's scope shows: a lead's or project's
+    when that record is in scope; one about an enterprise alone, always (the registry)."""
+    scope = scope or scope_of(session, user)
+    if scope.kind == CITY:
+        return statement
+    owned = (
+        select(Lead.id).where(Lead.owner_unit_id.in_(scope.unit_ids))
+        if scope.kind == UNIT
+        else select(Lead.id).where(false())
+    )
+    projects = (
+        select(Project.id).where(Project.owner_unit_id.in_(scope.unit_ids))
+        if scope.kind == UNIT
+        else select(Project.id).where(false())
+    )
+    return statement.where(
+        and_(
+            or_(Activity.lead_id.is_(None), Activity.lead_id.in_(owned)),
+            or_(Activity.project_id.is_(None), Activity.project_id.in_(projects)),
+        )
+    )
+
+
+def scope_label(session: Session, user) -> str:
+    """In a few words, what the user's scope shows (the dashboard's heading says it)."""
+    scope = scope_of(session, user)
+    if scope.kind == CITY:
+        return _("范围：全市")
+    if scope.kind == NONE:
+        return _("范围：无（未设所属单位，看不到线索和项目）")
+    return _(
+        "范围：%(unit)s及下级单位的线索和项目；企业全市可查，只改本辖区",
+        unit=user.unit.name,
+    )
+
+
 def scope_description(session: Session, unit: Unit | None) -> str:
     """In words, what a staff user of `unit` (None: no unit) will see and may change."""
     scope = unit_scope(session, unit)
     if scope.kind == NONE:
         return _(
-            "未设所属单位：看不到任何线索和项目，不能新建、修改或删除企业。请为其设置所属单位。"
+            "未设所属单位：看不到任何线索和项目；企业可以查看，但不能新建、修改或删除。"
+            "请为其设置所属单位。"
         )
     if scope.kind == CITY:
         return _("全市：可查看并修改全市的企业、线索和项目，可删除与合并企业。")
     if scope.district_id is None:
         return _(
-            "%(unit)s：可查看本单位及下级单位的线索和项目；未关联区县，只能新建和修改未填区县的"
-            "企业；不能删除或合并企业。",
+            "%(unit)s：可查看本单位及下级单位的线索和项目；企业全市可查，但未关联区县，只能新建"
+            "和修改未填区县的企业；不能删除或合并企业。",
             unit=unit.name,
         )
     district = session.get(District, scope.district_id)
     return _(
-        "%(unit)s：可查看本单位及下级单位的线索和项目；可新建和修改%(district)s（含其中的功能区）"
-        "和未填区县的企业，不能把企业移到其他区县；不能删除或合并企业。",
+        "%(unit)s：可查看本单位及下级单位的线索和项目；企业全市可查，可新建和修改%(district)s"
+        "（含其中的功能区）和未填区县的企业，不能把企业移到其他区县；不能删除或合并企业。",
         unit=unit.name,
         district=district.name,
     )

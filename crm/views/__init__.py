@@ -36,4 +36,5 @@ from crm.views import (  # noqa: E402, F401  (their routes join the blueprint)
     imports,
     leads,
     projects,
+    service_requests,
 )

@@ -24,7 +24,7 @@ from crm.i18n import is_english
 from crm.models import District, Enterprise, Park
 from crm.permissions import require
 from crm.schemas.enterprises import ENTERPRISES
-from crm.services import enterprise_profile, records, saved_filters
+from crm.services import enterprise_profile, records, saved_filters, service_requests
 from crm.services.enterprise_export import XLSX, export_file, export_name
 from crm.services.enterprise_merge import MERGE_RULES, merge_candidates, merge_enterprises
 from crm.services.enterprises import (
@@ -176,7 +176,26 @@ def enterprise_detail(enterprise_id: int, unmasked: frozenset[int] = frozenset()
         labels=history_labels(),
         places=_place_names(profile.history),
         may_change=may_change(db.session, enterprise, current_user),
+        **_aftercare(enterprise, profile),
     )
+
+
+def _aftercare(enterprise: Enterprise, profile) -> dict:
+    """What the service requests' forms need: units to choose and which requests the user may
+    handle (crm.services.service_requests)."""
+    handle = service_requests.may_handle
+    return {
+        "request_units": service_requests.unit_choices(db.session),
+        "may_add_request": handle(db.session, enterprise, None, current_user)
+        or (
+            current_user.unit_id is not None
+            and handle(db.session, enterprise, current_user.unit_id, current_user)
+        ),
+        "may_handle": {
+            row.id: handle(db.session, enterprise, row.responsible_unit_id, current_user)
+            for row in profile.service_requests
+        },
+    }
 
 
 @blueprint.post("/enterprises/<int:enterprise_id>/contacts/<int:contact_id>/unmask")

@@ -11,6 +11,7 @@ from crm.extensions import db
 from crm.permissions import has_right, require
 from crm.services.dashboard import build_dashboard
 from crm.services.projects import led_by
+from crm.services.scope import scope_label
 from crm.views import blueprint
 
 EARLIEST_AS_OF = date(2000, 1, 1)
@@ -26,10 +27,16 @@ def home():
         abort(403)
     today = city_today()
     as_of = _as_of(request.args.get("as_of"), today)
-    board = build_dashboard(db.session, current_user, as_of)
+    board = build_dashboard(db.session, current_user, as_of, today=today)
     # 我牵头的项目: an official's own projects, first thing on the page.
     led = led_by(db.session, current_user, today) if current_user.role == "official" else None
-    return render_template("crm/home.html", board=board, is_today=as_of == today, led=led)
+    return render_template(
+        "crm/home.html",
+        board=board,
+        is_today=as_of == today,
+        scope=scope_label(db.session, current_user),
+        led=led,
+    )
 
 
 def _as_of(text: str | None, today: date) -> date:

@@ -123,6 +123,12 @@ def test_every_operation_documents_its_answers(client):
                 (f"/{items}/{{{ITEM_IDS[items]}}}", "delete"): {"204", "400", "401", "403", "404"},
             }.items()
         },
+        ("/service-requests", "get"): {"200", "401", "403", "422"},
+        ("/service-requests", "post"): {"201", "400", "401", "403", "413", "415", "422"},
+        ("/service-requests/{service_request_id}", "get"): {"200", "401", "404"},
+        ("/service-requests/{service_request_id}", "patch"): {"200", "400", "401", "403", "404",
+                                                              "409", "413", "415", "422"},
+        ("/service-requests/{service_request_id}", "delete"): {"204", "400", "401", "403", "404"},
         ("/users", "get"): {"200", "401", "403", "422"},
         ("/users", "post"): {"201", "400", "401", "403", "413", "415", "422"},
         ("/users/{user_id}", "get"): {"200", "401", "404"},

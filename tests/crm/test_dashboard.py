@@ -133,3 +133,31 @@ def test_a_bad_as_of_date_falls_back_to_today_with_a_message(client, login, make
         page = client.get(f"/?as_of={impossible}")
         assert page.status_code == 200
         assert "日期应在 2000-01-01 到今天之间" in page.text
+
+
+def test_a_past_day_reckons_stages_from_their_history(session, make_user):
+    from datetime import datetime
+
+    from crm.models import StageChange
+
+    leader = make_user("official")
+    project = Project(name="有历史的项目", project_type="new_build", sector="industry",
+                      leader=leader, total_investment_wan=Decimal(100), stage="newly_started")  # fmt: skip
+    session.add(project)
+    session.flush()
+    for before, after, at in ((None, "planning", datetime(2025, 1, 10, 10)),
+                              ("planning", "ready_to_start", datetime(2025, 3, 1, 15)),
+                              ("ready_to_start", "newly_started", datetime(2025, 6, 1, 15))):  # fmt: skip
+        session.add(StageChange(subject="project", project_id=project.id, from_stage=before,
+                                to_stage=after, changed_at=at))  # fmt: skip
+    session.commit()
+    today = date(2026, 6, 22)
+
+    def pools(day):
+        board = build_dashboard(session, leader, day, today=today)
+        return {pool: count for pool, count, _ in board.projects_by_pool if count}
+
+    assert pools(date(2024, 12, 31)) == {}  # not there yet
+    assert pools(date(2025, 3, 1)) == {"reserve": 1}  # the change that day counts
+    assert pools(date(2025, 12, 31)) == {"construction": 1}
+    assert pools(today) == {"construction": 1}

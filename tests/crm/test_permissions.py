@@ -42,6 +42,8 @@ PAGES = {
     "/leads/<int:lead_id>": {"admin": 200, "staff": 200, "official": 200, "ambassador": 403},
     "/leads/<int:lead_id>/edit": {"admin": 200, "staff": 200, "official": 403,
                                   "ambassador": 403},
+    # Aftercare: service requests are read like the enterprises they hang from.
+    "/service-requests": {"admin": 200, "staff": 200, "official": 200, "ambassador": 403},
     "/imports/<kind>": {"admin": 200, "staff": 200, "official": 403, "ambassador": 403},
     # Someone else's upload, or none: not found.
     "/imports/file/<token>": {"admin": 404, "staff": 404, "official": 403, "ambassador": 403},
