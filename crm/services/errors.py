@@ -25,8 +25,10 @@ class NotFound(LookupError):
 
 class Forbidden(PermissionError):
     """The caller's role or scope may not do this; `message` says why, where the role alone
-    does not (a district's staff changing another district's enterprise)."""
+    does not (a district's staff changing another district's enterprise); `field`, when the
+    refusal is about one field's value (pages show it there)."""
 
-    def __init__(self, message: str | None = None):
+    def __init__(self, message: str | None = None, field: str | None = None):
         super().__init__(*([message] if message else []))
         self.message = message
+        self.field = field

@@ -155,7 +155,7 @@ def _check_stage_and_status(lead_before: dict, after: dict, actor, errors: dict)
         )
     )
     if touches_signed and actor is not None and not has_right(actor, VERIFY):
-        raise Forbidden(str(VERIFY_NEEDED))
+        raise Forbidden(str(VERIFY_NEEDED), field="stage")
     if new_stage == SIGNED:
         for key in SIGNED_FIELDS:
             if after[key] is None:

@@ -234,9 +234,7 @@ def lead_new():
             }
         except Forbidden as error:
             db.session.rollback()
-            form.show_errors(
-                {"stage" if "核实" in str(error.message) else "owner_unit": [str(error.message)]}
-            )
+            form.show_errors({error.field or "owner_unit": [str(error.message)]})
             forbidden = True
     status = 403 if forbidden else 422 if form.errors else 200
     return render_template("crm/lead_form.html", form=form, holders=holders), status
@@ -268,9 +266,7 @@ def lead_edit(lead_id: int):
             form.show_errors(error.fields)
         except Forbidden as error:
             db.session.rollback()
-            form.show_errors(
-                {"stage" if "核实" in str(error.message) else "owner_unit": [str(error.message)]}
-            )
+            form.show_errors({error.field or "owner_unit": [str(error.message)]})
             forbidden = True
         except StaleVersion:
             db.session.rollback()
