@@ -750,6 +750,13 @@ class DemoCity:
             )  # fmt: skip
             if statistics_on and statistics_on >= self.today:
                 statistics_on = None
+            completed_on = dict(zip(PROJECT_STAGES, dates, strict=False)).get("completed")
+            full_output = full_tax = None
+            if stage == "in_production":
+                # Its own generator: the figures at full production shift no other number.
+                figures = random.Random(project_id)
+                full_output = Decimal(f"{total * figures.uniform(0.8, 2.5):.0f}")
+                full_tax = Decimal(f"{float(full_output) * figures.uniform(0.03, 0.08):.0f}")
             unit = self.owner_unit(county)
             rows.append(self.stamp({
                 "id": project_id, "name": name, "lead_id": spec["id"] if spec else None,
@@ -767,7 +774,8 @@ class DemoCity:
                 "jobs": int(total / rng.uniform(20, 60)),
                 "in_statistics": statistics_on is not None,
                 "in_statistics_on": statistics_on,
-                "signed_on": signed_on, "started_on": started_on,
+                "signed_on": signed_on, "started_on": started_on, "completed_on": completed_on,
+                "full_output_wan": full_output, "full_tax_wan": full_tax,
                 "event_id": rng.choice(self.events_of_kind["groundbreaking"])
                 if started_on and (self.today - started_on).days < 300 and rng.random() < 0.2
                 else None,

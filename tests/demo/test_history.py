@@ -64,6 +64,13 @@ def test_projects_sign_then_start_then_spend(session, city):
     assert scalar(session, "SELECT count(*) FROM funds_arrivals") > 100
     # Started after the signing; started exactly when the stage says construction began.
     assert scalar(session, "SELECT count(*) FROM projects WHERE started_on < signed_on") == 0
+    # What the stage rules ask of 竣工 and 达产 is there, as if entered through the form.
+    assert scalar(session, """
+        SELECT count(*) FROM projects WHERE (stage IN ('completed', 'in_production'))
+          <> (completed_on IS NOT NULL) OR completed_on < started_on""") == 0  # fmt: skip
+    assert scalar(session, """
+        SELECT count(*) FROM projects WHERE stage = 'in_production'
+          AND (full_output_wan IS NULL OR full_tax_wan IS NULL)""") == 0  # fmt: skip
     started = tuple(term.key for term in PROJECT_STAGE if term.pool != "reserve")
     keys = ", ".join(f"'{key}'" for key in started)
     assert scalar(session, f"""
