@@ -757,7 +757,8 @@ class DemoCity:
                 figures = random.Random(project_id)
                 full_output = Decimal(f"{total * figures.uniform(0.8, 2.5):.0f}")
                 full_tax = Decimal(f"{float(full_output) * figures.uniform(0.03, 0.08):.0f}")
-            unit = self.owner_unit(county)
+            # A converted lead's project stays with the unit that won it, as conversion keeps it.
+            unit = spec["owner_unit_id"] if spec else self.owner_unit(county)
             rows.append(self.stamp({
                 "id": project_id, "name": name, "lead_id": spec["id"] if spec else None,
                 "enterprise_id": enterprise, "project_type": project_type, "sector": sector,

@@ -167,6 +167,12 @@ class LeadFilters(BaseModel):
         description="true: the next step's date has passed (in the city's time zone) and the "
         "lead is neither signed nor lost; false: the others.",
     )
+    signed_from: Day(EARLIEST, latest=city_today) = Field(
+        None, description="Signed on this day or later (YYYY-MM-DD)."
+    )
+    signed_to: Day(EARLIEST, latest=city_today) = Field(
+        None, description="Signed on this day or earlier (YYYY-MM-DD)."
+    )
 
 
 LEADS = Declaration(fields=LeadInput, record=LeadRecord, summary=LeadSummary, filters=LeadFilters)

@@ -260,6 +260,21 @@ class ProjectFilters(BaseModel):
     overdue: QueryFlag = Field(
         None, description="true: with at least one overdue milestone (in the city's time)."
     )
+    started: QueryFlag = Field(
+        None, description="true: construction has begun (建设库 or 达效库); false: not yet."
+    )
+    lead_signed_from: Day(EARLIEST, latest=city_today) = Field(
+        None, description="Converted from a lead signed on this day or later (YYYY-MM-DD)."
+    )
+    lead_signed_to: Day(EARLIEST, latest=city_today) = Field(
+        None, description="Converted from a lead signed on this day or earlier (YYYY-MM-DD)."
+    )
+    funds_from: Day(EARLIEST, latest=city_today) = Field(
+        None, description="With funds arriving on this day or later (YYYY-MM-DD)."
+    )
+    funds_to: Day(EARLIEST, latest=city_today) = Field(
+        None, description="With funds arriving on this day or earlier (YYYY-MM-DD)."
+    )
 
 
 PROJECTS = Declaration(

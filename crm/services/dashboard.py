@@ -43,6 +43,7 @@ class Dashboard:
     signed_count: int = 0
     signed_amount_wan: Decimal = Decimal(0)
     funds_in_place_wan: Decimal = Decimal(0)
+    funds_projects: int = 0  # the projects those funds went to
     # (code, name, English name, count of local enterprises)
     enterprises_by_segment: list[tuple[str, str, str, int]] = field(default_factory=list)
     landing: Rate = Rate(0, 0)  # 签约项目落地率: signed this year → a project exists
@@ -132,11 +133,14 @@ def build_dashboard(
             signed_this_year
         )
     ).one()
-    board.funds_in_place_wan = session.scalar(
-        select(func.coalesce(func.sum(FundsArrival.amount_wan), 0))
+    board.funds_in_place_wan, board.funds_projects = session.execute(
+        select(
+            func.coalesce(func.sum(FundsArrival.amount_wan), 0),
+            func.count(func.distinct(FundsArrival.project_id)),
+        )
         .join(projects, projects.c.id == FundsArrival.project_id)
         .where(FundsArrival.arrived_on >= year_start, FundsArrival.arrived_on <= as_of)
-    )
+    ).one()
 
     cohort = (
         select(

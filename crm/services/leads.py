@@ -431,6 +431,10 @@ def filtered(session: Session, statement: Select, filters: LeadFilters) -> Selec
         statement = statement.where(Lead.owner_id == filters.owner)
     if filters.owner_unit:
         statement = statement.where(Lead.owner_unit_id == filters.owner_unit)
+    if filters.signed_from is not None:
+        statement = statement.where(Lead.signed_on >= filters.signed_from)
+    if filters.signed_to is not None:
+        statement = statement.where(Lead.signed_on <= filters.signed_to)
     if filters.overdue is True:
         statement = statement.where(_overdue_condition())
     elif filters.overdue is False:

@@ -538,6 +538,10 @@ def _listed(session: Session, filters: ProjectFilters, actor, today: date) -> Se
     return filtered(session, statement, filters, today)
 
 
+# Construction has begun: the stages of the construction and in-effect pools.
+STARTED_STAGES = tuple(term.key for term in PROJECT_STAGE if term.pool != "reserve")
+
+
 def filtered(session: Session, statement: Select, filters: ProjectFilters, today: date) -> Select:
     """The statement narrowed to what the filters ask for."""
     if filters.q:
@@ -563,6 +567,23 @@ def filtered(session: Session, statement: Select, filters: ProjectFilters, today
         statement = statement.where(
             Project.signed_on >= date(year, 1, 1), Project.signed_on <= date(year, 12, 31)
         )
+    if filters.started is not None:
+        started = Project.stage.in_(STARTED_STAGES)
+        statement = statement.where(started if filters.started else ~started)
+    if filters.lead_signed_from is not None or filters.lead_signed_to is not None:
+        signed = select(Lead.id).where(Lead.id == Project.lead_id, Lead.deleted_at.is_(None))
+        if filters.lead_signed_from is not None:
+            signed = signed.where(Lead.signed_on >= filters.lead_signed_from)
+        if filters.lead_signed_to is not None:
+            signed = signed.where(Lead.signed_on <= filters.lead_signed_to)
+        statement = statement.where(signed.exists())
+    if filters.funds_from is not None or filters.funds_to is not None:
+        arrived = select(FundsArrival.id).where(FundsArrival.project_id == Project.id)
+        if filters.funds_from is not None:
+            arrived = arrived.where(FundsArrival.arrived_on >= filters.funds_from)
+        if filters.funds_to is not None:
+            arrived = arrived.where(FundsArrival.arrived_on <= filters.funds_to)
+        statement = statement.where(arrived.exists())
     if filters.overdue is not None:
         has_overdue = (
             select(Milestone.id)

@@ -64,6 +64,10 @@ def test_projects_sign_then_start_then_spend(session, city):
     assert scalar(session, "SELECT count(*) FROM funds_arrivals") > 100
     # Started after the signing; started exactly when the stage says construction began.
     assert scalar(session, "SELECT count(*) FROM projects WHERE started_on < signed_on") == 0
+    # A converted lead's project stays with the unit that owned the lead.
+    assert scalar(session, """
+        SELECT count(*) FROM projects p JOIN leads l ON l.id = p.lead_id
+        WHERE p.owner_unit_id <> l.owner_unit_id""") == 0  # fmt: skip
     # What the stage rules ask of 竣工 and 达产 is there, as if entered through the form.
     assert scalar(session, """
         SELECT count(*) FROM projects WHERE (stage IN ('completed', 'in_production'))
