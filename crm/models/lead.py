@@ -4,7 +4,7 @@ from datetime import date
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
-from sqlalchemy import CheckConstraint, Column, ForeignKey, Integer, String, Table
+from sqlalchemy import CheckConstraint, Column, ForeignKey, Index, Integer, String, Table
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from crm.models.base import (
@@ -46,6 +46,9 @@ class Lead(Record, Versioned, SoftDeleted, DemoMarked, Base):
         *non_negative("intended_investment_wan", "signed_amount_wan"),
         CheckConstraint("likelihood IS NULL OR likelihood BETWEEN 0 AND 100", name="likelihood"),
         CheckConstraint("status <> 'lost' OR lost_reason IS NOT NULL", name="lost_has_reason"),
+        # The list (newest change first) and each column of the board read off these.
+        Index("ix_leads_updated_at_id", "updated_at", "id"),
+        Index("ix_leads_stage_updated_at_id", "stage", "updated_at", "id"),
     )
 
     name: Mapped[str] = mapped_column(String(200))

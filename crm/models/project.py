@@ -4,7 +4,7 @@ from datetime import date
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
-from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstraint, case
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint, case
 from sqlalchemy.orm import Mapped, column_property, mapped_column, relationship
 
 from crm.models.base import (
@@ -55,6 +55,9 @@ class Project(Record, Versioned, SoftDeleted, DemoMarked, Base):
         CheckConstraint(
             "in_statistics = false OR in_statistics_on IS NOT NULL", name="in_statistics_dated"
         ),
+        # The list's sorts read the first page off an index, not by sorting every project.
+        Index("ix_projects_total_investment_wan_id", "total_investment_wan", "id"),
+        Index("ix_projects_updated_at_id", "updated_at", "id"),
     )
 
     name: Mapped[str] = mapped_column(String(200))
