@@ -79,3 +79,23 @@ def test_a_lead_from_first_contact_to_signing(page, live_server, live_app, scree
     expect(rows.nth(1)).to_contain_text("线索 → 签约")
     expect(page.get_by_test_id("signed-amount")).to_contain_text("1.00 亿元")
     screenshot("signed")
+
+    # The signed lead becomes a project that keeps its history.
+    page.get_by_test_id("convert").click()
+    page.get_by_label("牵头领导").select_option(index=1)
+    page.get_by_test_id("save").click()
+    expect(page.get_by_test_id("project-name")).to_have_text(lead_name)
+    expect(page.get_by_test_id("project-pool")).to_have_text("储备库")
+    expect(page.get_by_test_id("enterprise")).to_have_text(enterprise_name)
+    page.get_by_test_id("apply-template").click()
+    expect(page.get_by_test_id("milestone")).to_have_count(6)
+    page.get_by_role("button", name="标记“立项”为已完成").click()
+    expect(page.get_by_test_id("milestone").first).to_contain_text("已完成")
+    page.get_by_label("问题").fill("用地指标需市里协调")
+    page.get_by_role("button", name="添加问题").click()
+    expect(page.get_by_test_id("problem")).to_contain_text("用地指标需市里协调")
+    # The history: the lead's stage changes, then the project's own start.
+    log = page.get_by_test_id("stage-change")
+    expect(log.filter(has_text="线索 → 签约")).to_have_count(1)
+    expect(log.filter(has_text="正在谋划")).to_have_count(1)
+    screenshot("converted")
