@@ -71,6 +71,10 @@ def main() -> None:
                 ("enterprise", None),
                 ("enterprise-edit", None),
                 ("import", "/imports/enterprises"),
+                ("leads", "/leads"),
+                ("lead-board", "/leads/board"),
+                ("projects", "/projects?pool=construction"),
+                ("project", None),
             ]
             for name, path in shots:
                 if name == "enterprise":
@@ -78,6 +82,9 @@ def main() -> None:
                     page.locator("[data-testid=enterprise-table] tbody a").first.click()
                 elif name == "enterprise-edit":
                     page.get_by_test_id("edit").click()
+                elif name == "project":
+                    page.goto(f"{base}/projects?pool=construction")
+                    page.locator("[data-testid=project-table] tbody a").first.click()
                 else:
                     page.goto(base + path)
                 page.screenshot(path=str(OUT / f"{name}.png"))

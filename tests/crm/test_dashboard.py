@@ -120,7 +120,7 @@ def test_dashboard_page_shows_the_figures_in_chinese(client, login, make_user, s
     assert '5.00<span class="unit">亿元</span>' in page  # 50,000 万元 signed this year
     assert '1,500<span class="unit">万元</span>' in page  # funds in place
     assert 'href="/projects?pool=construction"' in page
-    assert 'href="/leads?stage=signed&amp;signed_year=2026"' in page
+    assert 'href="/leads?signed_from=2026-01-01&amp;signed_to=2026-06-22"' in page
     assert "数据截至 2026-06-22" in page
 
 

@@ -29,10 +29,13 @@ def test_staff_sees_chinese_home_switches_to_english_and_logs_out(page, live_ser
     expect(page.get_by_role("navigation").get_by_role("link", name="Industry map")).to_be_visible()
     screenshot("home-en")
 
-    page.get_by_role("navigation").get_by_role("link", name="Projects").click()
+    page.get_by_role("navigation").get_by_role("link", name="Reports").click()
     expect(page.get_by_test_id("not-built")).to_contain_text("not built yet")
 
-    page.get_by_role("button", name="Log out").click()
+    # The choice is remembered for the user: back to Chinese, which the other journeys read.
+    page.get_by_test_id("language-switch").click()
+    expect(page.locator("html")).to_have_attribute("lang", "zh-CN")
+    page.get_by_role("button", name="退出").click()
     expect(page).to_have_url(f"{live_server}/login")
     page.goto(f"{live_server}/")
     expect(page).to_have_url(f"{live_server}/login?next=/")
