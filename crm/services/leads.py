@@ -396,7 +396,7 @@ def summary_values(row) -> dict:
     return values
 
 
-def _listed(session: Session, filters: LeadFilters, actor) -> Select:
+def listed(session: Session, filters: LeadFilters, actor) -> Select:
     records.require(actor, READ)
     statement = (
         select(*LIST_COLUMNS)
@@ -465,7 +465,7 @@ def filtered(session: Session, statement: Select, filters: LeadFilters) -> Selec
 
 def list_leads(session: Session, filters: LeadFilters, actor, page: int = 1, per_page: int = 20):
     """One page of live leads in the actor's scope, by id, and whether another follows."""
-    statement = _listed(session, filters, actor).order_by(Lead.id)
+    statement = listed(session, filters, actor).order_by(Lead.id)
     return records.numbered_page(session, statement, page, per_page)
 
 
@@ -498,7 +498,7 @@ def browse_leads(
     after: tuple | None = None,
     per_page: int = 50,
 ) -> Browse:
-    statement = _listed(session, filters, actor)
+    statement = listed(session, filters, actor)
     rows, has_next = records.keyset_page(session, statement, SORTS[sort], Lead.id, after, per_page)
     count = records.capped_count(session, statement, Lead.id, COUNT_CAP)
     return Browse(rows, has_next, count)
@@ -507,7 +507,7 @@ def browse_leads(
 def board(session: Session, filters: LeadFilters, actor, per_stage: int = 100) -> dict:
     """The active and on-hold leads of each stage (lost ones leave the board), most recently
     changed first: {stage: [rows]}."""
-    statement = _listed(session, filters, actor).where(Lead.status != LOST)
+    statement = listed(session, filters, actor).where(Lead.status != LOST)
     columns = {}
     for stage in STAGES:
         columns[stage] = session.execute(
@@ -524,7 +524,7 @@ def my_leads(session: Session, actor, days_ahead: int = 14) -> dict:
     from datetime import timedelta
 
     today = city_today()
-    statement = _listed(session, LeadFilters(owner=actor.id), actor).where(
+    statement = listed(session, LeadFilters(owner=actor.id), actor).where(
         Lead.stage != SIGNED, Lead.status != LOST
     )
     rows = session.execute(statement.order_by(Lead.next_step_on, Lead.id)).all()

@@ -12,6 +12,7 @@ from flask import (
     redirect,
     render_template,
     request,
+    send_file,
     url_for,
 )
 from flask_babel import gettext as _
@@ -26,8 +27,11 @@ from crm.models import Lead, Unit, User
 from crm.permissions import require
 from crm.schemas.leads import LEADS
 from crm.services import activities, leads, records
+from crm.services.enterprise_export import XLSX
 from crm.services.errors import Forbidden, NotFound, StaleVersion, ValidationError
 from crm.services.history import history_of
+from crm.services.lead_export import export_file as lead_export_file
+from crm.services.lead_export import export_name as lead_export_name
 from crm.services.references import district_choices, segment_groups
 from crm.services.scope import CITY, scope_of
 from crm.views import blueprint
@@ -113,6 +117,18 @@ def lead_list():
         today=_today(),
         may_create=leads.may_create(db.session, current_user),
     )
+
+
+@blueprint.get("/leads/export.xlsx")
+@require("export.run")
+def lead_export():
+    try:
+        filters = LEADS.parse_filters(_given_arguments())
+    except ValidationError as error:
+        flash(" ".join(m for messages in error.fields.values() for m in messages), "error")
+        return redirect(url_for("crm.lead_list"))
+    file = lead_export_file(db.session, filters, current_user, current_app.config["TIMEZONE"])
+    return send_file(file, mimetype=XLSX, as_attachment=True, download_name=lead_export_name())
 
 
 def _today():

@@ -1,8 +1,10 @@
 """Lead pages: the list, the board and its moves, my leads, the form and its errors, a lead's
 page with its stage log and activities, and the enterprise page's timeline."""
 
+import io
 from datetime import timedelta
 
+import openpyxl
 import pytest
 
 from crm.clock import city_today
@@ -243,3 +245,39 @@ def test_a_lead_outside_ones_scope_is_not_found(
     assert client.get(f"/leads/{lead.id}").status_code == 404
     assert client.get(f"/leads/{lead.id}/edit").status_code == 404
     assert "电驱动系统项目" not in client.get("/leads").text
+
+
+def test_export_is_the_list_in_the_users_scope_with_chinese_labels(
+    client, login, make_user, make_unit, session, app, enterprise
+):
+    city = make_unit("市招商局", kind="city_bureau")
+    maojian_bureau = make_unit("茅箭区招商局", parent=city)
+    zhangwan_bureau = make_unit("张湾区招商局", parent=city)
+    mine = make_user("staff", unit=maojian_bureau)
+    other = make_user("staff", unit=zhangwan_bureau)
+    make_lead(session, app, enterprise, mine, name="茅箭电池项目", stage="site_visit",
+              intended_investment_wan=1500)  # fmt: skip
+    make_lead(session, app, enterprise, mine, name="茅箭电驱项目")
+    make_lead(session, app, enterprise, other, name="张湾项目")
+    login(mine)
+    assert 'data-testid="export"' in client.get("/leads").text
+    response = client.get("/leads/export.xlsx?q=电池")
+    data = response.data
+    response.close()  # sent from a temporary file, which closing removes
+    assert response.status_code == 200
+    assert "attachment" in response.headers["Content-Disposition"]
+    rows = list(openpyxl.load_workbook(io.BytesIO(data)).active.iter_rows(values_only=True))
+    assert rows[0][:6] == ("编号", "线索名称", "企业", "来源", "阶段", "状态")
+    assert [row[1] for row in rows[1:]] == ["茅箭电池项目"]
+    assert rows[1][3:6] == ("网络", "实地考察", "推进中")
+    everything = client.get("/leads/export.xlsx")
+    data = everything.data
+    everything.close()
+    names = {row[1] for row in openpyxl.load_workbook(io.BytesIO(data)).active.iter_rows(
+        min_row=2, values_only=True)}  # fmt: skip
+    assert names == {"茅箭电池项目", "茅箭电驱项目"}  # not the other district's
+
+
+def test_officials_may_not_export(client, login, make_user):
+    login(make_user("official"))
+    assert client.get("/leads/export.xlsx").status_code == 403

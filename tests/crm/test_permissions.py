@@ -37,6 +37,7 @@ PAGES = {
                                      "ambassador": 403},
     "/enterprises/export.xlsx": {"admin": 200, "staff": 200, "official": 403, "ambassador": 403},
     "/leads/board": {"admin": 200, "staff": 200, "official": 200, "ambassador": 403},
+    "/leads/export.xlsx": {"admin": 200, "staff": 200, "official": 403, "ambassador": 403},
     "/leads/mine": {"admin": 200, "staff": 200, "official": 200, "ambassador": 403},
     "/leads/new": {"admin": 200, "staff": 200, "official": 403, "ambassador": 403},
     "/leads/<int:lead_id>": {"admin": 200, "staff": 200, "official": 200, "ambassador": 403},
