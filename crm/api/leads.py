@@ -1,14 +1,18 @@
 """Leads and their activities over JSON: two resources of the resource layer (a lead's
 activities are listed and created under it), and a lead's stage log."""
 
+from flask_babel import gettext as _
+
 from crm.api import blueprint, resource
 from crm.api.auth import api_user
-from crm.api.errors import service_errors
-from crm.api.openapi import describe, json_content, responses
+from crm.api.body import json_object
+from crm.api.errors import CONFLICT, ApiError, invalid, service_errors
+from crm.api.openapi import describe, json_content, ref, responses
 from crm.extensions import db
 from crm.schemas.activities import ACTIVITIES
 from crm.schemas.leads import LEADS, StageChangeRecord
 from crm.services import activities, leads
+from crm.services.errors import StaleVersion
 
 LEAD_RESOURCE = resource.Resource(
     path="leads",
@@ -75,6 +79,52 @@ describe(
                 "type": "object", "required": ["items"],
                 "properties": {"items": {"type": "array", "items": STAGE_CHANGE_SCHEMA}}})},
             "401 404",
+        ),
+    },
+)  # fmt: skip
+
+
+@blueprint.post("/leads/<int:lead_id>/sign")
+def lead_sign(lead_id: int):
+    """签约 verified: for users with the verify right (officials with can_verify, admins), who
+    may sign a lead without the right to change leads otherwise."""
+    actor = api_user()
+    with service_errors():
+        lead = leads.get_lead(db.session, lead_id, actor)
+    data = json_object()
+    version = data.pop("version", None)
+    if isinstance(version, bool) or not isinstance(version, int):
+        raise invalid({"version": [_("必填：请附上读取记录时的 version")]})
+    try:
+        with service_errors():
+            leads.update_lead(db.session, lead, {"stage": leads.SIGNED, **data}, version, actor)
+    except StaleVersion:
+        db.session.rollback()
+        raise ApiError(409, "conflict", CONFLICT) from None
+    db.session.commit()
+    return LEAD_RESOURCE.record_json(lead)
+
+
+describe(
+    "/leads/{lead_id}/sign",
+    "post",
+    {
+        "operationId": "signLead",
+        "summary": "Verify the signing (签约): the lead moves to signed with its amount and date.",
+        "description": "Needs the verify right only (an official with can_verify, or an "
+        "administrator). The body holds `signed_amount_wan`, `signed_on` and the lead's "
+        "`version`; nothing else may change this way.",
+        "parameters": [{"name": "lead_id", "in": "path", "required": True,
+                        "schema": {"type": "integer"}}],
+        "requestBody": {"required": True, "content": {"application/json": {"schema": {
+            "type": "object", "required": ["signed_amount_wan", "signed_on", "version"],
+            "properties": {"signed_amount_wan": {"type": ["string", "number"]},
+                           "signed_on": {"type": "string", "format": "date"},
+                           "version": {"type": "integer"}}}}}},
+        "responses": responses(
+            {"200": json_content("The lead, signed.", ref("Lead")),
+             "409": json_content("The lead changed since `version` was read.", ref("Error"))},
+            "400 401 403 404 413 415 422",
         ),
     },
 )  # fmt: skip

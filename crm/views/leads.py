@@ -358,6 +358,7 @@ def lead_detail(lead_id: int, activity_form: ActivityForm | None = None, status:
         timeline=activities.timeline(db.session, lead_id=lead.id),
         activity_form=activity_form,
         may_change=leads.may_change(db.session, lead, current_user),
+        may_sign=leads.may_sign(lead, current_user),
         convert_url=(
             url_for(CONVERT_ENDPOINT, lead_id=lead.id)
             if lead.stage == leads.SIGNED and CONVERT_ENDPOINT in current_app.view_functions
@@ -366,6 +367,40 @@ def lead_detail(lead_id: int, activity_form: ActivityForm | None = None, status:
         district_names=dict(_districts()),
         today=_today(),
     ), status
+
+
+@blueprint.post("/leads/<int:lead_id>/sign")
+@require("lead.read")
+def lead_sign(lead_id: int):
+    """A verifier confirms the signing: amount and date, nothing else."""
+    lead = _lead_or_404(lead_id)
+    data = {
+        "stage": leads.SIGNED,
+        "signed_amount_wan": request.form.get("signed_amount_wan") or None,
+        "signed_on": request.form.get("signed_on") or None,
+    }
+    try:
+        leads.update_lead(db.session, lead, data, _version(request.form.get("version")), current_user)
+        db.session.commit()
+        flash(_("已核验签约。"), "info")
+        return redirect(url_for("crm.lead_detail", lead_id=lead.id))
+    except (ValidationError, Forbidden) as error:
+        db.session.rollback()
+        messages = error.fields.values() if isinstance(error, ValidationError) else [[error.message]]
+        flash("；".join(m for group in messages for m in group if m), "error")
+        status = 403 if isinstance(error, Forbidden) else 422
+    except StaleVersion:
+        db.session.rollback()
+        flash(_("该线索刚被他人修改，请核对后再确认签约。"), "error")
+        status = 409
+    return lead_detail(lead_id, status=status)
+
+
+def _version(text) -> int:
+    try:
+        return int(text)
+    except (TypeError, ValueError):
+        abort(400)
 
 
 @blueprint.post("/leads/<int:lead_id>/activities")

@@ -123,6 +123,8 @@ def test_every_operation_documents_its_answers(client):
                 (f"/{items}/{{{ITEM_IDS[items]}}}", "delete"): {"204", "400", "401", "403", "404"},
             }.items()
         },
+        ("/leads/{lead_id}/sign", "post"): {"200", "400", "401", "403", "404", "409", "413", "415",
+                                            "422"},
         ("/service-requests", "get"): {"200", "401", "403", "422"},
         ("/service-requests", "post"): {"201", "400", "401", "403", "413", "415", "422"},
         ("/service-requests/{service_request_id}", "get"): {"200", "401", "404"},

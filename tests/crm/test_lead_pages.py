@@ -281,3 +281,48 @@ def test_export_is_the_list_in_the_users_scope_with_chinese_labels(
 def test_officials_may_not_export(client, login, make_user):
     login(make_user("official"))
     assert client.get("/leads/export.xlsx").status_code == 403
+
+
+def test_an_official_with_the_verify_right_signs_a_lead(
+    client, login, make_user, session, app, enterprise, today, bearer
+):
+    from crm.models import StageChange
+
+    staff = make_user("staff")
+    lead = make_lead(session, app, enterprise, staff, stage="negotiation")
+    verifier = make_user("official", can_verify=True)
+    login(make_user("official"))  # without the right: no form, and a post is refused
+    page = client.get(f"/leads/{lead.id}")
+    assert 'data-testid="sign"' not in page.text
+    data = {"signed_amount_wan": "8000", "signed_on": today.isoformat(),
+            "version": str(lead.version), "csrf_token": csrf_token(page.text)}  # fmt: skip
+    assert client.post(f"/leads/{lead.id}/sign", data=data).status_code == 403
+    client.post("/logout", data={"csrf_token": csrf_token(page.text)})
+
+    login(verifier)
+    page = client.get(f"/leads/{lead.id}")
+    assert 'data-testid="sign"' in page.text
+    missing = client.post(f"/leads/{lead.id}/sign", data=data | {"signed_amount_wan": "",
+                                                                "csrf_token": csrf_token(page.text)})  # fmt: skip
+    assert missing.status_code == 422
+    done = client.post(f"/leads/{lead.id}/sign", data=data | {"csrf_token": csrf_token(page.text)})
+    assert done.status_code == 302
+    signed = session.get(Lead, lead.id)
+    assert (signed.stage, str(signed.signed_amount_wan.normalize()), signed.signed_on) == (
+        "signed", "8E+3", today)  # fmt: skip
+    last = session.query(StageChange).filter_by(lead_id=lead.id).order_by(StageChange.id).all()[-1]
+    assert (last.to_stage, last.changed_by_id) == ("signed", verifier.id)
+
+    # Through the API, signing is all a verifier may change.
+    other = make_lead(session, app, enterprise, staff, name="另一个项目")
+    headers = bearer(verifier)
+    body = {"signed_amount_wan": "500", "signed_on": today.isoformat(), "version": other.version}
+    assert client.post(f"/api/v1/leads/{other.id}/sign", json=body | {"name": "改名"},
+                       headers=headers).status_code == 403  # fmt: skip
+    answer = client.post(f"/api/v1/leads/{other.id}/sign", json=body, headers=headers)
+    assert answer.status_code == 200 and answer.json["stage"] == "signed"
+    staff_headers = bearer(staff)
+    third = make_lead(session, app, enterprise, staff, name="第三个项目")
+    body["version"] = third.version
+    refused = client.post(f"/api/v1/leads/{third.id}/sign", json=body, headers=staff_headers)
+    assert refused.status_code == 403
