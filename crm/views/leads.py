@@ -380,13 +380,17 @@ def lead_sign(lead_id: int):
         "signed_on": request.form.get("signed_on") or None,
     }
     try:
-        leads.update_lead(db.session, lead, data, _version(request.form.get("version")), current_user)
+        leads.update_lead(
+            db.session, lead, data, _version(request.form.get("version")), current_user
+        )
         db.session.commit()
         flash(_("已核验签约。"), "info")
         return redirect(url_for("crm.lead_detail", lead_id=lead.id))
     except (ValidationError, Forbidden) as error:
         db.session.rollback()
-        messages = error.fields.values() if isinstance(error, ValidationError) else [[error.message]]
+        messages = (
+            error.fields.values() if isinstance(error, ValidationError) else [[error.message]]
+        )
         flash("；".join(m for group in messages for m in group if m), "error")
         status = 403 if isinstance(error, Forbidden) else 422
     except StaleVersion:
