@@ -5,14 +5,17 @@ milestone template, and a signed lead converted into a project."""
 
 from functools import partial
 
+from flask_babel import gettext as _
+
 from crm.api import blueprint, resource
 from crm.api.auth import api_user, require_right
 from crm.api.body import json_object
-from crm.api.errors import ApiError, not_found, service_errors
+from crm.api.errors import UNKNOWN_FIELDS, ApiError, not_found, service_errors
 from crm.api.openapi import describe, json_content, ref, responses
 from crm.extensions import db
 from crm.models import Lead
 from crm.schemas.fields import MAX_ID
+from crm.schemas.formats import datetime_text
 from crm.schemas.projects import PROJECTS, StageChangeRecord
 from crm.services import projects
 from crm.services.errors import ValidationError
@@ -177,6 +180,96 @@ describe(
                  "type": "object", "required": ["error", "project_id"],
                  "properties": {"error": {"type": "object"}, "project_id": {"type": "integer"}}})},
             "400 401 403 404 413 415 422",
+        ),
+    },
+)  # fmt: skip
+
+
+# ---- notes: the leader's (or the team's) instructions and dispatch notes ----
+
+
+def _note_json(activity, author) -> dict:
+    return {
+        "id": activity.id,
+        "kind": activity.kind,
+        "occurred_on": activity.occurred_on.isoformat(),
+        "notes": activity.notes,
+        "author": author,
+        "created_at": datetime_text(activity.created_at),
+    }
+
+
+@blueprint.get("/projects/<int:project_id>/notes")
+def project_notes(project_id: int):
+    with service_errors():
+        project = projects.get_project(db.session, project_id, api_user())
+    return {"items": [_note_json(*row) for row in projects.notes_of(db.session, project)]}
+
+
+@blueprint.post("/projects/<int:project_id>/notes")
+def project_note_add(project_id: int):
+    """Officials note on the projects they lead; staff where they may change the project."""
+    actor = api_user()
+    with service_errors():
+        project = projects.get_project(db.session, project_id, actor)
+    data = json_object()
+    unknown = set(data) - {"notes", "kind"}
+    if unknown:
+        raise ApiError(400, "unknown_fields", UNKNOWN_FIELDS,
+                       {key: [_("未知字段")] for key in sorted(unknown)})  # fmt: skip
+    text = data.get("notes")
+    with service_errors():
+        note = projects.add_note(
+            db.session,
+            project,
+            text if isinstance(text, str) else "",
+            actor,
+            kind=data.get("kind", "meeting"),
+        )
+    db.session.commit()
+    return _note_json(note, actor.label), 201
+
+
+NOTE_SCHEMA = {
+    "type": "object",
+    "properties": {
+        "id": {"type": "integer"},
+        "kind": {"type": "string", "description": "An activity kind: meeting, visit, call …"},
+        "occurred_on": {"type": "string", "format": "date"},
+        "notes": {"type": "string"},
+        "author": {"type": ["string", "null"]},
+        "created_at": {"type": "string", "format": "date-time"},
+    },
+}
+PROJECT_ID = {"name": "project_id", "in": "path", "required": True, "schema": {"type": "integer"}}
+describe(
+    "/projects/{project_id}/notes",
+    "get",
+    {
+        "operationId": "listProjectNotes",
+        "summary": "A project's notes (批示与调度), newest first.",
+        "parameters": [PROJECT_ID],
+        "responses": responses(
+            {"200": json_content("The notes.", {
+                "type": "object", "properties": {"items": {"type": "array", "items": NOTE_SCHEMA}}})},
+            "401 404",
+        ),
+    },
+)  # fmt: skip
+describe(
+    "/projects/{project_id}/notes",
+    "post",
+    {
+        "operationId": "addProjectNote",
+        "summary": "Write a note on a project: its leader (an official), or staff who may "
+        "change it.",
+        "parameters": [PROJECT_ID],
+        "requestBody": {"required": True, "content": {"application/json": {"schema": {
+            "type": "object", "required": ["notes"],
+            "properties": {"notes": {"type": "string", "maxLength": 5000},
+                           "kind": {"type": "string", "default": "meeting"}}}}}},
+        "responses": responses(
+            {"201": json_content("The note.", NOTE_SCHEMA)}, "400 401 403 404 413 415 422"
         ),
     },
 )  # fmt: skip

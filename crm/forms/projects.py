@@ -65,6 +65,10 @@ class ProjectForm(FlaskForm):
     leader_id = _choice(_l("牵头领导"))
     team_unit_id = _choice(_l("工作专班单位"))
     plan = TextAreaField(_l("推进方案"))
+    members = TextAreaField(
+        _l("专班成员"),
+        description=_l("每行一人：登录名或姓名，空格后写职责，如“li.ming 前期手续”"),
+    )
     planned_investment_this_year_wan = _amount(_l("年度计划投资（万元）"))
     completed_investment_this_year_wan = _amount(_l("年度完成投资（万元）"))
     jobs = IntegerField(_l("带动就业（人）"), validators=[Optional()])
@@ -91,6 +95,10 @@ class ProjectForm(FlaskForm):
         self.team_unit_id.choices = [none, *unit_choices]
         self.leader_id.choices = [none, *(SelectChoice(str(i), name) for i, name in leaders)]
 
+    def set_people(self, logins: dict[int, str]) -> None:
+        """Who may be named by log-in on the team: {user id: log-in name}."""
+        self.logins = logins
+
     def fill(self, values: dict) -> None:
         """Show a record's values (those project_values gives), over anything submitted."""
         for field in self:
@@ -105,6 +113,10 @@ class ProjectForm(FlaskForm):
             self[key].data = values.get(key) or self[key].default or ""
         for key in ID_FIELDS:
             self[key].data = "" if values.get(key) is None else str(values[key])
+        self.members.data = "\n".join(
+            " ".join(filter(None, (self._who(member), member.duty)))
+            for member in values.get("members") or []
+        )
         self.project_type.data = values.get("project_type") or "new_build"
         self.sector.data = values.get("sector") or "industry"
         self.stage.data = values.get("stage") or "planning"
@@ -120,7 +132,25 @@ class ProjectForm(FlaskForm):
         values["jobs"] = self.jobs.data
         values["enterprise_id"] = self.enterprise_id.data
         values["in_statistics"] = bool(self.in_statistics.data)
+        values["members"] = self._members()
         return values
+
+    def _who(self, member) -> str | None:
+        if member.user_id is not None:
+            return getattr(self, "logins", {}).get(member.user_id, str(member.user_id))
+        return member.name
+
+    def _members(self) -> list[dict]:
+        """A line per member: a log-in name (or a name without a log-in), then the duty."""
+        user_ids = {name: user_id for user_id, name in getattr(self, "logins", {}).items()}
+        members = []
+        for line in (self.members.data or "").splitlines():
+            who, _space, duty = line.strip().partition(" ")
+            if not who:
+                continue
+            member = {"user_id": user_ids[who]} if who in user_ids else {"name": who}
+            members.append(member | {"duty": duty.strip() or None})
+        return members
 
     def show_errors(self, fields: dict[str, list[str]]) -> None:
         """A service's messages at the fields they belong to."""

@@ -6,7 +6,7 @@ from datetime import date
 from typing import Annotated
 
 from flask_babel import gettext as _
-from pydantic import BaseModel, ConfigDict, Field, PlainValidator, WithJsonSchema
+from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, PlainValidator, WithJsonSchema
 
 from crm.clock import city_today
 from crm.models import District, Milestone, Park, Project, ProjectMember
@@ -96,9 +96,16 @@ def _members(value) -> list[Member]:
     return members
 
 
+def _member_dicts(members) -> list[dict]:
+    return [member.model_dump() for member in members]
+
+
 Members = Annotated[
     list[Member],
     PlainValidator(_members),
+    # Written out plainly: pydantic's own serializer for a list of models behind a plain
+    # validator warns on every model it is given.
+    PlainSerializer(_member_dicts),
     WithJsonSchema(
         {
             "type": "array",

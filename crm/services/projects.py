@@ -665,6 +665,14 @@ def leaders(session: Session) -> list[tuple[int, str]]:
     return [(user_id, name) for user_id, name in rows]
 
 
+def team_logins(session: Session) -> dict[int, str]:
+    """Active staff and officials, who may be on a project's team: {id: log-in name}."""
+    rows = session.execute(
+        select(User.id, User.name).where(User.role.in_(("staff", "official")), User.active)
+    )
+    return dict(rows.all())
+
+
 def led_by(session: Session, user, today: date | None = None, limit: int = 20) -> list:
     """The live projects a leader leads, largest first, with their overdue milestones."""
     today = today or city_today()

@@ -317,6 +317,7 @@ def project_delete(project_id: int):
 def _form(values: dict | None = None) -> ProjectForm:
     form = ProjectForm()
     form.set_choices(_districts(), _units(in_scope=True), projects.leaders(db.session))
+    form.set_people(projects.team_logins(db.session))
     form.team_unit_id.choices = [form.team_unit_id.choices[0]] + [
         (str(unit_id), name) for unit_id, name in _units()
     ]

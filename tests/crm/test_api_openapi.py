@@ -123,6 +123,9 @@ def test_every_operation_documents_its_answers(client):
                 (f"/{items}/{{{ITEM_IDS[items]}}}", "delete"): {"204", "400", "401", "403", "404"},
             }.items()
         },
+        ("/projects/{project_id}/notes", "get"): {"200", "401", "404"},
+        ("/projects/{project_id}/notes", "post"): {"201", "400", "401", "403", "404", "413", "415",
+                                                   "422"},
         ("/leads/{lead_id}/sign", "post"): {"200", "400", "401", "403", "404", "409", "413", "415",
                                             "422"},
         ("/service-requests", "get"): {"200", "401", "403", "422"},

@@ -146,3 +146,26 @@ def test_converting_a_signed_lead(client, session, make_user, bearer, leader):
                        headers=headers).status_code == 404  # fmt: skip
     assert client.post(f"/api/v1/leads/{lead.id}/project", json={},
                        headers=bearer(leader)).status_code == 403  # fmt: skip
+
+
+def test_notes_by_the_leader_and_the_staff_not_by_other_officials(
+    client, staff_headers, leader, make_user, bearer
+):
+    project = create(client, staff_headers, leader).get_json()
+    url = f"/api/v1/projects/{project['id']}/notes"
+    written = client.post(url, json={"notes": "月底前解决用电问题"}, headers=bearer(leader))
+    assert written.status_code == 201 and written.get_json()["author"]
+    assert client.post(url, json={"notes": "补充"}, headers=staff_headers).status_code == 201
+    other = bearer(make_user("official"))
+    assert client.post(url, json={"notes": "越权"}, headers=other).status_code == 403
+    assert client.post(url, json={"notes": ""}, headers=staff_headers).status_code == 422
+    assert (
+        client.post(url, json={"notes": "x", "kind": "party"}, headers=staff_headers).status_code
+        == 422
+    )
+    assert (
+        client.post(url, json={"notes": "x", "extra": 1}, headers=staff_headers).status_code == 400
+    )
+    listed = client.get(url, headers=other).get_json()["items"]
+    assert [note["notes"] for note in listed] == ["补充", "月底前解决用电问题"]  # newest first
+    assert client.get("/api/v1/projects/999999/notes", headers=other).status_code == 404

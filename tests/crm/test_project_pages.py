@@ -162,3 +162,25 @@ def test_a_signed_lead_converts_on_its_page(client, login, make_user, session, l
     assert "线索" in detail and "签约" in detail
     again = client.get(path)
     assert again.status_code == 302 and again.headers["Location"] == f"/projects/{project.id}"
+
+
+def test_the_team_is_edited_on_the_form(client, login, make_user, session, app, leader):
+    from crm.models import ProjectMember
+
+    project = make(session, app, leader)
+    staff = make_user("staff")
+    login(staff)
+    form = client.get(f"/projects/{project.id}/edit").text
+    answer = client.post(f"/projects/{project.id}/edit", data={
+        "csrf_token": csrf_token(form), "name": "新能源电池项目", "total_investment_wan": "12000",
+        "project_type": "new_build", "sector": "industry", "stage": "planning",
+        "status": "on_track", "leader_id": str(leader.id), "version": "1", "original": "{}",
+        "members": f"{staff.name} 前期手续\n张工 现场协调\n\n"})  # fmt: skip
+    assert answer.status_code == 302, answer.text
+    members = session.query(ProjectMember).filter_by(project_id=project.id).all()
+    assert {(m.user_id, m.name, m.duty) for m in members} == {
+        (staff.id, None, "前期手续"),
+        (None, "张工", "现场协调"),
+    }
+    shown = client.get(f"/projects/{project.id}/edit").text
+    assert f"{staff.name} 前期手续" in shown and "张工 现场协调" in shown
