@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Select, and_, exists, not_, or_, select
+from sqlalchemy import Select, and_, exists, func, not_, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from crm.clock import city_today
@@ -516,18 +516,29 @@ def browse_leads(
     return Browse(rows, has_next, count)
 
 
+@dataclass(frozen=True)
+class BoardColumn:
+    rows: list  # the most recently changed first, at most `per_stage`
+    count: int  # all of the stage's active and on-hold leads the filters find
+
+
 def board(session: Session, filters: LeadFilters, actor, per_stage: int = 100) -> dict:
     """The active and on-hold leads of each stage (lost ones leave the board), most recently
-    changed first: {stage: [rows]}."""
+    changed first: {stage: BoardColumn}."""
     statement = listed(session, filters, actor).where(Lead.status != LOST)
-    columns = {}
-    for stage in STAGES:
-        columns[stage] = session.execute(
-            statement.where(Lead.stage == stage)
-            .order_by(Lead.updated_at.desc(), Lead.id.desc())
-            .limit(per_stage)
-        ).all()
-    return columns
+    counted = statement.with_only_columns(Lead.stage, func.count()).group_by(Lead.stage)
+    counts = dict(session.execute(counted).all())
+    return {
+        stage: BoardColumn(
+            session.execute(
+                statement.where(Lead.stage == stage)
+                .order_by(Lead.updated_at.desc(), Lead.id.desc())
+                .limit(per_stage)
+            ).all(),
+            counts.get(stage, 0),
+        )
+        for stage in STAGES
+    }
 
 
 def my_leads(session: Session, actor, days_ahead: int = 14) -> dict:

@@ -146,7 +146,8 @@ def lead_board(status: int = 200):
         filters = LEADS.parse_filters(arguments)
         columns = leads.board(db.session, filters, current_user)
     except ValidationError as error:
-        errors, columns = error.fields, {stage: [] for stage in LEAD_STAGE.keys}
+        empty = leads.BoardColumn([], 0)
+        errors, columns = error.fields, {stage: empty for stage in LEAD_STAGE.keys}
     move = MoveForm(formdata=None)
     return render_template(
         "crm/lead_board.html",

@@ -6,6 +6,7 @@ import pytest
 from sqlalchemy import select
 
 from crm.models import StageChange
+from crm.schemas.leads import LEADS
 from crm.services import leads
 from crm.services.enterprises import create_enterprise
 from crm.services.errors import Forbidden, NotFound, StaleVersion, ValidationError
@@ -59,8 +60,11 @@ def test_signing_needs_verify_amount_and_date(ctx, session, make_user, enterpris
     signing = {"stage": "signed", "signed_amount_wan": 100, "signed_on": date(2026, 1, 5)}
     with pytest.raises(Forbidden):
         leads.update_lead(session, lead, signing, lead.version, staff)
-    with pytest.raises(Forbidden):  # officials verify but do not write
-        leads.update_lead(session, lead, signing, lead.version, verifier)
+    with pytest.raises(Forbidden):  # officials verify the signing but change nothing else
+        leads.update_lead(session, lead, signing | {"name": "改名"}, lead.version, verifier)
+    other = new(session, enterprise, staff, name="另一个项目")
+    leads.update_lead(session, other, signing, other.version, verifier)
+    assert other.stage == "signed"
     with pytest.raises(Forbidden):  # nor may staff create a signed lead
         new(session, enterprise, staff, **signing)
     admin = make_user("admin")
@@ -102,3 +106,24 @@ def test_scope(ctx, session, make_user, make_unit, enterprise):
         new(session, enterprise, make_user("staff", unit=None))
     with pytest.raises(Forbidden):
         new(session, enterprise, make_user("official"))
+
+
+def test_the_board_counts_every_lead_of_a_column_beyond_those_it_shows(
+    ctx, session, make_user, enterprise
+):
+    user = make_user("staff")
+    for number in range(3):
+        new(session, enterprise, user, name=f"项目{number}")
+    new(
+        session,
+        enterprise,
+        user,
+        name="流失项目",
+        status="lost",
+        lost_reason="成本",
+        lost_to="襄阳",
+    )
+    columns = leads.board(session, LEADS.parse_filters({}), user, per_stage=2)
+    assert (len(columns["clue"].rows), columns["clue"].count) == (2, 3)  # the lost one left
+    assert [row.name for row in columns["clue"].rows] == ["项目2", "项目1"]  # newest first
+    assert columns["signed"].count == 0
