@@ -157,10 +157,11 @@ def register_blueprints(app: Flask) -> None:
 
 
 def register_commands(app: Flask) -> None:
+    from chainmap.cli import commands as chain_commands
     from crm.cli import commands as crm_commands
     from demo.cli import commands as demo_commands
 
-    for command in (*crm_commands, *demo_commands):
+    for command in (*crm_commands, *chain_commands, *demo_commands):
         app.cli.add_command(command)
 
 

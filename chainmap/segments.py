@@ -1,10 +1,20 @@
-"""A chain definition's tiers, categories and segments as ChainSegment rows."""
+"""A chain definition's tiers, categories and segments as ChainSegment rows: inserted for the
+demo city, and kept in step with the file by `flask --app app load-chain FILE`."""
+
+from dataclasses import dataclass
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from chainmap.definition import ChainDefinition
-from crm.models import ChainSegment
+from crm.models import (
+    ChainSegment,
+    Enterprise,
+    Lead,
+    SupplyLink,
+    enterprise_segments,
+    lead_segments,
+)
 
 
 def load_chain_segments(session: Session, definition: ChainDefinition) -> dict[str, ChainSegment]:
@@ -44,3 +54,103 @@ def load_chain_segments(session: Session, definition: ChainDefinition) -> dict[s
         )
     session.flush()
     return rows
+
+
+@dataclass(frozen=True)
+class ChainSync:
+    """What loading a chain file changed."""
+
+    added: tuple[str, ...]
+    changed: tuple[str, ...]  # renamed, moved to another parent, or another track
+    removed: tuple[str, ...]
+
+
+class ChainInUse(ValueError):
+    """Nodes the file drops are still used by records; `users` names them per code."""
+
+    def __init__(self, users: dict[str, list[str]]):
+        super().__init__(users)
+        self.users = users
+
+
+def sync_chain(session: Session, definition: ChainDefinition) -> ChainSync:
+    """Make the database's tree of the chain what the definition says: add new nodes, update
+    names, parents and tracks, and remove nodes the file no longer has. A removed node still
+    used by an enterprise, a lead or a supply link refuses the whole load (ChainInUse names the
+    users), so no record silently loses its segment."""
+    rows = {
+        row.code: row
+        for row in session.scalars(
+            select(ChainSegment).where(ChainSegment.chain_key == definition.key)
+        )
+    }
+    wanted = _wanted_nodes(definition)
+    dropped = [rows[code] for code in rows if code not in wanted]
+    users = _users_of(session, [row.id for row in dropped])
+    if users:
+        codes = {row.id: row.code for row in dropped}
+        raise ChainInUse({codes[row_id]: names for row_id, names in users.items()})
+    added = [code for code in wanted if code not in rows]
+    load_chain_segments(session, definition)  # inserts the new ones, parents first
+    rows = {
+        row.code: row
+        for row in session.scalars(
+            select(ChainSegment).where(ChainSegment.chain_key == definition.key)
+        )
+    }
+    changed = []
+    for code, (name, name_en, level, parent_code, track) in wanted.items():
+        row = rows[code]
+        parent_id = rows[parent_code].id if parent_code else None
+        now = (row.name, row.name_en, row.level, row.parent_id, row.track)
+        if code not in added and now != (name, name_en, level, parent_id, track):
+            row.name, row.name_en, row.level, row.parent_id, row.track = (
+                name, name_en, level, parent_id, track,
+            )  # fmt: skip
+            changed.append(code)
+    # Children first: a category goes after its segments.
+    for row in sorted(dropped, key=lambda row: ("segment", "category", "tier").index(row.level)):
+        session.delete(row)
+        session.flush()
+    return ChainSync(tuple(added), tuple(changed), tuple(row.code for row in dropped))
+
+
+def _wanted_nodes(definition: ChainDefinition) -> dict[str, tuple]:
+    """code → (name, English name, level, parent code, track), as the file has them."""
+    nodes = {tier.code: (tier.name, tier.name_en, "tier", None, None) for tier in definition.tiers}
+    for category in definition.categories:
+        nodes[category.code] = (
+            category.name, category.name_en, "category", category.tier_code, None,
+        )  # fmt: skip
+    for segment in definition.segments:
+        nodes[segment.code] = (
+            segment.name, segment.name_en, "segment", segment.category_code, segment.track,
+        )  # fmt: skip
+    return nodes
+
+
+def _users_of(session: Session, segment_ids: list[int], shown: int = 5) -> dict[int, list[str]]:
+    """For each node, the names of up to `shown` records that use it."""
+    if not segment_ids:
+        return {}
+    users: dict[int, list[str]] = {}
+    queries = (
+        select(enterprise_segments.c.segment_id, Enterprise.name)
+        .join(Enterprise, Enterprise.id == enterprise_segments.c.enterprise_id)
+        .where(enterprise_segments.c.segment_id.in_(segment_ids)),
+        select(lead_segments.c.segment_id, Lead.name)
+        .join(Lead, Lead.id == lead_segments.c.lead_id)
+        .where(lead_segments.c.segment_id.in_(segment_ids)),
+        select(SupplyLink.segment_id, Enterprise.name)
+        .join(Enterprise, Enterprise.id == SupplyLink.supplier_id)
+        .where(SupplyLink.segment_id.in_(segment_ids)),
+        select(ChainSegment.parent_id, ChainSegment.code).where(
+            ChainSegment.parent_id.in_(segment_ids) & ChainSegment.id.not_in(segment_ids)
+        ),
+    )
+    for query in queries:
+        for segment_id, name in session.execute(query.limit(1000)):
+            names = users.setdefault(segment_id, [])
+            if name not in names and len(names) < shown:
+                names.append(name)
+    return users
