@@ -17,5 +17,6 @@ from crm.api import (  # noqa: E402, F401  (their routes join the blueprint)
     openapi,
     projects,
     service_requests,
+    supply_links,
     users,
 )
