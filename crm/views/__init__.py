@@ -1,11 +1,31 @@
 """The bureau's pages, one module per section, on one blueprint."""
 
-from flask import Blueprint, current_app, render_template
+from flask import Blueprint, abort, current_app, make_response, render_template
 from flask_babel import lazy_gettext as _l
 
+from crm.errors import MESSAGES
 from crm.permissions import require
 
 blueprint = Blueprint("crm", __name__)
+
+
+def refuse(message=None):
+    """A 403 page that says why: the scope's reason, where the role alone is not it."""
+    page = render_template("errors/error.html", status=403, message=message or MESSAGES[403])
+    abort(make_response(page, 403))
+
+
+def shown_districts() -> list[tuple[str, str]]:
+    """(code, name) of every district, named in the page's language, for the forms' choices."""
+    from crm.extensions import db
+    from crm.i18n import is_english
+    from crm.services.references import district_choices
+
+    english = is_english()
+    return [
+        (code, (name_en or name) if english else name)
+        for code, name, name_en in district_choices(db.session)
+    ]
 
 
 def not_built(title, right: str, endpoint: str, path: str):

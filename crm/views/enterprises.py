@@ -7,7 +7,6 @@ from flask import (
     abort,
     current_app,
     flash,
-    make_response,
     redirect,
     render_template,
     request,
@@ -17,7 +16,6 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from crm.errors import MESSAGES
 from crm.extensions import db
 from crm.forms.enterprises import EnterpriseForm
 from crm.i18n import is_english
@@ -45,8 +43,8 @@ from crm.services.enterprises import (
 )
 from crm.services.errors import Forbidden, NotFound, StaleVersion, ValidationError
 from crm.services.history import history_of
-from crm.services.references import district_choices, park_choices, segment_groups
-from crm.views import blueprint
+from crm.services.references import park_choices, segment_groups
+from crm.views import blueprint, refuse, shown_districts
 
 LIST_NAME = "enterprises"
 PER_PAGE = 50
@@ -64,19 +62,10 @@ def _enterprise_or_404(enterprise_id: int) -> Enterprise:
         abort(404)
 
 
-def _refuse(message=None):
-    """A 403 page that says why: the scope's reason, where the role alone is not it."""
-    page = render_template("errors/error.html", status=403, message=message or MESSAGES[403])
-    abort(make_response(page, 403))
-
-
 def _choices() -> dict:
     english = is_english()
     return {
-        "districts": [
-            (code, (name_en or name) if english else name)
-            for code, name, name_en in district_choices(db.session)
-        ],
+        "districts": shown_districts(),
         "parks": park_choices(db.session),
         "segment_groups": segment_groups(db.session, english),
     }
@@ -230,7 +219,7 @@ def _form(values: dict | None = None) -> EnterpriseForm:
 @require("enterprise.write")
 def enterprise_new():
     if not may_create(db.session, current_user):
-        _refuse(scope_refusal(db.session, actor_scope(db.session, current_user), None, CREATE))
+        refuse(scope_refusal(db.session, actor_scope(db.session, current_user), None, CREATE))
     form = _form({})
     holders: dict[str, int] = {}
     forbidden = False
@@ -258,7 +247,7 @@ def enterprise_edit(enterprise_id: int):
     enterprise = _enterprise_or_404(enterprise_id)
     if not may_change(db.session, enterprise, current_user):
         scope = actor_scope(db.session, current_user)
-        _refuse(scope_refusal(db.session, scope, enterprise.district_id, CHANGE))
+        refuse(scope_refusal(db.session, scope, enterprise.district_id, CHANGE))
     values = enterprise_values(db.session, enterprise)
     form = _form(values)
     if request.method == "GET":
@@ -344,7 +333,7 @@ def enterprise_delete(enterprise_id: int):
     try:
         delete_enterprise(db.session, enterprise, current_user)
     except Forbidden as error:
-        _refuse(error.message)
+        refuse(error.message)
     db.session.commit()
     flash(_("已删除企业“%(name)s”。", name=enterprise.name), "info")
     return redirect(url_for("crm.enterprise_list"))
@@ -391,7 +380,7 @@ def enterprise_merge(enterprise_id: int):
             )
         except Forbidden as error:
             db.session.rollback()
-            _refuse(error.message)
+            refuse(error.message)
     return render_template(
         "crm/enterprise_merge.html",
         keep=keep,

@@ -8,7 +8,6 @@ from flask import (
     abort,
     current_app,
     flash,
-    make_response,
     redirect,
     render_template,
     request,
@@ -32,9 +31,9 @@ from crm.services.errors import Forbidden, NotFound, StaleVersion, ValidationErr
 from crm.services.history import history_of
 from crm.services.lead_export import export_file as lead_export_file
 from crm.services.lead_export import export_name as lead_export_name
-from crm.services.references import district_choices, segment_groups
+from crm.services.references import segment_groups
 from crm.services.scope import CITY, scope_of
-from crm.views import blueprint
+from crm.views import blueprint, refuse, shown_districts
 from crm.vocabulary import LEAD_STAGE
 
 PER_PAGE = 50
@@ -50,19 +49,6 @@ def _lead_or_404(lead_id: int) -> Lead:
         return leads.get_lead(db.session, lead_id, current_user)
     except NotFound:
         abort(404)
-
-
-def _refuse(message=None):
-    page = render_template("errors/error.html", status=403, message=message or MESSAGES[403])
-    abort(make_response(page, 403))
-
-
-def _districts() -> list[tuple[str, str]]:
-    english = is_english()
-    return [
-        (code, (name_en or name) if english else name)
-        for code, name, name_en in district_choices(db.session)
-    ]
 
 
 def _units() -> list[tuple[int, str]]:
@@ -112,7 +98,7 @@ def lead_list():
         next_after=next_after,
         first_page=after is not None,
         arguments=arguments,
-        districts=_districts(),
+        districts=shown_districts(),
         units=_units(),
         today=_today(),
         may_create=leads.may_create(db.session, current_user),
@@ -155,7 +141,7 @@ def lead_board(status: int = 200):
         errors=errors,
         move=move,
         arguments=arguments,
-        districts=_districts(),
+        districts=shown_districts(),
         may_write=current_user.is_authenticated and leads.may_create(db.session, current_user),
     ), status
 
@@ -217,7 +203,7 @@ def lead_mine():
 def _form(values: dict | None = None) -> LeadForm:
     form = LeadForm()
     form.set_choices(
-        _locale(), _districts(), segment_groups(db.session, is_english()), _owners(), _units()
+        _locale(), shown_districts(), segment_groups(db.session, is_english()), _owners(), _units()
     )
     if values is not None and request.method == "GET":
         form.fill(values)
@@ -228,7 +214,7 @@ def _form(values: dict | None = None) -> LeadForm:
 @require("lead.write")
 def lead_new():
     if not leads.may_create(db.session, current_user):
-        _refuse(str(leads.NO_UNIT))
+        refuse(str(leads.NO_UNIT))
     defaults = {"owner": current_user.id, "owner_unit": current_user.unit_id}
     enterprise_id = request.args.get("enterprise", type=int)
     if enterprise_id:
@@ -262,7 +248,7 @@ def lead_new():
 def lead_edit(lead_id: int):
     lead = _lead_or_404(lead_id)
     if not leads.may_change(db.session, lead, current_user):
-        _refuse()
+        refuse()
     values = leads.lead_values(db.session, lead)
     form = _form(values)
     if request.method == "GET":
@@ -365,7 +351,7 @@ def lead_detail(lead_id: int, activity_form: ActivityForm | None = None, status:
             if lead.stage == leads.SIGNED and CONVERT_ENDPOINT in current_app.view_functions
             else None
         ),
-        district_names=dict(_districts()),
+        district_names=dict(shown_districts()),
         today=_today(),
     ), status
 
@@ -425,7 +411,7 @@ def lead_activity_add(lead_id: int):
         return lead_detail(lead_id, form, 422)
     except Forbidden as error:
         db.session.rollback()
-        _refuse(error.message)
+        refuse(error.message)
     flash(_("已记录。"), "info")
     return redirect(url_for("crm.lead_detail", lead_id=lead.id) + "#activities")
 
@@ -437,7 +423,7 @@ def lead_delete(lead_id: int):
     try:
         leads.delete_lead(db.session, lead, current_user)
     except Forbidden as error:
-        _refuse(error.message)
+        refuse(error.message)
     db.session.commit()
     flash(_("已删除线索“%(name)s”。", name=lead.name), "info")
     return redirect(url_for("crm.lead_list"))

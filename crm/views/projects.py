@@ -4,16 +4,14 @@ shown, never overwritten), and a signed lead converted into a project."""
 
 import json
 
-from flask import abort, flash, make_response, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
 from crm.clock import city_today
-from crm.errors import MESSAGES
 from crm.extensions import db
 from crm.forms.projects import ProjectForm
-from crm.i18n import is_english
 from crm.models import Enterprise, Lead, Unit
 from crm.permissions import require
 from crm.schemas.fields import MAX_ID
@@ -29,9 +27,8 @@ from crm.services.projects import (
     SORTS,
     Browse,
 )
-from crm.services.references import district_choices
 from crm.services.scope import scope_of
-from crm.views import blueprint
+from crm.views import blueprint, refuse, shown_districts
 from crm.vocabulary import PROJECT_STAGE
 
 PER_PAGE = 50
@@ -48,19 +45,6 @@ def _project_or_404(project_id: int):
         return projects.get_project(db.session, project_id, current_user)
     except NotFound:
         abort(404)
-
-
-def _refuse(message=None):
-    page = render_template("errors/error.html", status=403, message=message or MESSAGES[403])
-    abort(make_response(page, 403))
-
-
-def _districts() -> list[tuple[str, str]]:
-    english = is_english()
-    return [
-        (code, (name_en or name) if english else name)
-        for code, name, name_en in district_choices(db.session)
-    ]
 
 
 def _units(in_scope: bool = False) -> list[tuple[int, str]]:
@@ -99,7 +83,7 @@ def project_list():
         next_after=next_after,
         first_page=after is not None,
         arguments=arguments,
-        districts=_districts(),
+        districts=shown_districts(),
         leaders=projects.leaders(db.session),
         may_create=projects.may_create(db.session, current_user),
     )
@@ -184,7 +168,7 @@ def project_item_add(project_id: int, kind: str):
         _flash_errors(error, _item_labels())
     except Forbidden as error:
         db.session.rollback()
-        _refuse(error.message)
+        refuse(error.message)
     return _back(project_id, f"#{kind}")
 
 
@@ -203,7 +187,7 @@ def project_milestone_template(project_id: int):
         db.session.rollback()
         _flash_errors(error, {"stage": _("阶段")})
     except Forbidden as error:
-        _refuse(error.message)
+        refuse(error.message)
     return _back(project_id, "#milestones")
 
 
@@ -219,7 +203,7 @@ def project_milestone_done(project_id: int, milestone_id: int):
         db.session.rollback()
         flash(_("未能保存，请刷新后重试。"), "error")
     except Forbidden as error:
-        _refuse(error.message)
+        refuse(error.message)
     return _back(project_id, "#milestones")
 
 
@@ -242,7 +226,7 @@ def project_problem_update(project_id: int, problem_id: int):
         db.session.rollback()
         flash(_("这条问题刚被他人修改，请核对后再保存。"), "error")
     except Forbidden as error:
-        _refuse(error.message)
+        refuse(error.message)
     return _back(project_id, "#problems")
 
 
@@ -275,7 +259,7 @@ def project_stage(project_id: int):
         db.session.rollback()
         flash(_("项目刚被他人修改，请核对后再保存。"), "error")
     except Forbidden as error:
-        _refuse(error.message)
+        refuse(error.message)
     return _back(project_id, "#stage")
 
 
@@ -294,7 +278,7 @@ def project_note(project_id: int):
         db.session.rollback()
         _flash_errors(error, {"notes": _("内容"), "kind": _("类别")})
     except Forbidden as error:
-        _refuse(error.message)
+        refuse(error.message)
     return _back(project_id, "#notes")
 
 
@@ -305,7 +289,7 @@ def project_delete(project_id: int):
     try:
         projects.delete_project(db.session, project, current_user)
     except Forbidden as error:
-        _refuse(error.message)
+        refuse(error.message)
     db.session.commit()
     flash(_("已删除项目“%(name)s”。", name=project.name), "info")
     return redirect(url_for("crm.project_list"))
@@ -316,7 +300,7 @@ def project_delete(project_id: int):
 
 def _form(values: dict | None = None) -> ProjectForm:
     form = ProjectForm()
-    form.set_choices(_districts(), _units(in_scope=True), projects.leaders(db.session))
+    form.set_choices(shown_districts(), _units(in_scope=True), projects.leaders(db.session))
     form.set_people(projects.team_logins(db.session))
     form.team_unit_id.choices = [form.team_unit_id.choices[0]] + [
         (str(unit_id), name) for unit_id, name in _units()
@@ -337,7 +321,7 @@ def _enterprise_name(enterprise_id) -> str | None:
 @require("project.write")
 def project_new():
     if not projects.may_create(db.session, current_user):
-        _refuse(_("您的账号未设所属单位，不能新建项目；请联系管理员设置单位。"))
+        refuse(_("您的账号未设所属单位，不能新建项目；请联系管理员设置单位。"))
     start = {"owner_unit_id": current_user.unit_id}
     enterprise_id = request.args.get("enterprise_id", type=int)
     if enterprise_id:
@@ -370,7 +354,7 @@ def project_new():
 def project_edit(project_id: int):
     project = _project_or_404(project_id)
     if not projects.may_change(db.session, project, current_user):
-        _refuse(_("该项目不属于您所在单位的范围，您不能修改。"))
+        refuse(_("该项目不属于您所在单位的范围，您不能修改。"))
     values = projects.project_values(db.session, project)
     form = _form(values)
     if request.method == "GET":
