@@ -145,6 +145,7 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
+    import chainmap.api  # noqa: F401  (its routes join the API blueprint before registration)
     from chainmap.views import blueprint as chainmap_views
     from crm.api import blueprint as api_views
     from crm.auth import blueprint as auth_views

@@ -15,12 +15,14 @@ def load_chain_command(file):
     categories and segments, update changed names, and remove what the file dropped, unless
     records still use it."""
     # Imported here: ordinary commands need neither networkx nor the chain files.
-    from chainmap.definition import ChainDefinitionError, load_chain
+    from chainmap.definition import ChainDefinitionError
     from chainmap.segments import ChainInUse, sync_chain
 
     try:
-        definition = load_chain(file)
-        outcome = sync_chain(db.session, definition)
+        with open(file, encoding="utf-8") as stream:
+            definition, outcome = sync_chain(db.session, stream.read())
+    except UnicodeDecodeError as error:
+        raise click.ClickException("链文件须为 UTF-8 / the chain file must be UTF-8") from error
     except ChainDefinitionError as error:
         raise click.ClickException(f"链文件有误 / invalid chain file: {error}") from error
     except ChainInUse as error:

@@ -2,7 +2,7 @@
 
 import re
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import networkx as nx
@@ -59,6 +59,16 @@ class ChainDefinition:
     categories: tuple[Category, ...]
     segments: tuple[Segment, ...]
     flows: tuple[tuple[str, str], ...]  # (supplier segment code, buyer segment code)
+    # An industry word an ambassador's network may name (新能源汽车) → the segments it covers.
+    industries: dict[str, frozenset[str]] = field(default_factory=dict)
+
+    def segments_under(self, code: str) -> frozenset[str]:
+        """The segment codes a track, tier, category or segment code stands for."""
+        return frozenset(
+            segment.code
+            for segment in self.segments
+            if code in (segment.code, segment.category_code, segment.tier_code, segment.track)
+        )
 
 
 def load_chain(path: str | Path) -> ChainDefinition:
@@ -68,6 +78,15 @@ def load_chain(path: str | Path) -> ChainDefinition:
         return _build_chain(_read_toml(path))
     except ChainDefinitionError as error:
         raise ChainDefinitionError(f"{path.name}: {error}") from None
+
+
+def parse_chain(text: str) -> ChainDefinition:
+    """Validate a chain definition given as TOML text (an uploaded file, the stored copy)."""
+    try:
+        raw = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        raise ChainDefinitionError(f"not valid TOML: {error}") from None
+    return _build_chain(raw)
 
 
 def load_chain_by_key(key: str, directory: str | Path = DEFAULT_DIR) -> ChainDefinition:
@@ -151,7 +170,9 @@ def _build_chain(raw: dict) -> ChainDefinition:
             raise ChainDefinitionError(f"code {item.code} appears more than once")
         seen.add(item.code)
 
-    return ChainDefinition(
+    if not _CHAIN_KEY.fullmatch(key):
+        raise ChainDefinitionError(f"chain key {key!r} must be lower-case letters, digits, - or _")
+    definition = ChainDefinition(
         key=key,
         name=name,
         name_en=name_en,
@@ -161,6 +182,16 @@ def _build_chain(raw: dict) -> ChainDefinition:
         segments=tuple(segments),
         flows=_flows(_table(raw, "flows"), {segment.code for segment in segments}),
     )
+    industries = {}
+    for word, codes in _table(raw, "industries", optional=True).items():
+        if not isinstance(codes, list) or not all(isinstance(code, str) for code in codes):
+            raise ChainDefinitionError(f"industry {word}: must be a list of codes")
+        covered = frozenset().union(*(definition.segments_under(code) for code in codes))
+        unknown = [code for code in codes if not definition.segments_under(code)]
+        if unknown:
+            raise ChainDefinitionError(f"industry {word} names unknown code {unknown[0]}")
+        industries[word] = covered
+    return replace(definition, industries=industries)
 
 
 def _flows(table: dict, segment_codes: set[str]) -> tuple[tuple[str, str], ...]:
@@ -190,8 +221,8 @@ def _read_toml(path: Path) -> dict:
         raise ChainDefinitionError(f"not valid TOML: {error}") from None
 
 
-def _table(raw: dict, name: str) -> dict:
-    table = raw.get(name)
+def _table(raw: dict, name: str, optional: bool = False) -> dict:
+    table = raw.get(name, {} if optional else None)
     if not isinstance(table, dict):
         raise ChainDefinitionError(f"{name!r} must be a table")
     return table
@@ -209,8 +240,8 @@ def _strings(entry: object, kind: str, *fields: str) -> tuple[str, ...]:
     if not isinstance(entry, dict):
         raise ChainDefinitionError(f"{kind} must be a table")
     where = f"{kind} {entry['code']}" if isinstance(entry.get("code"), str) else kind
-    values = tuple(entry.get(field) for field in fields)
-    for field, value in zip(fields, values, strict=True):
+    values = tuple(entry.get(name) for name in fields)
+    for name, value in zip(fields, values, strict=True):
         if not isinstance(value, str) or not value.strip():
-            raise ChainDefinitionError(f"{where}: {field!r} must be a non-empty string")
+            raise ChainDefinitionError(f"{where}: {name!r} must be a non-empty string")
     return values

@@ -1,13 +1,15 @@
-"""A chain definition's tiers, categories and segments as ChainSegment rows: inserted for the
-demo city, and kept in step with the file by `flask --app app load-chain FILE`."""
+"""A chain definition in the database: its Chain row (names and the TOML text, which holds the
+flows) and its tiers, categories and segments as ChainSegment rows; inserted for the demo city,
+and kept in step with a file by `flask --app app load-chain FILE` and the chains admin page."""
 
 from dataclasses import dataclass
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from chainmap.definition import ChainDefinition
+from chainmap.definition import ChainDefinition, parse_chain
 from crm.models import (
+    Chain,
     ChainSegment,
     Enterprise,
     Lead,
@@ -15,6 +17,28 @@ from crm.models import (
     enterprise_segments,
     lead_segments,
 )
+from crm.models.base import utcnow
+
+
+def stored_chains(session: Session) -> list[Chain]:
+    return list(session.scalars(select(Chain).order_by(Chain.id)))
+
+
+def stored_definition(session: Session, key: str) -> ChainDefinition | None:
+    """The definition the chain was last loaded with; None for a chain never loaded."""
+    text = session.scalar(select(Chain.definition).where(Chain.key == key))
+    return parse_chain(text) if text is not None else None
+
+
+def store_definition(session: Session, definition: ChainDefinition, text: str) -> Chain:
+    """Keep the file a chain was loaded from (its flows and industry words live there)."""
+    chain = session.scalar(select(Chain).where(Chain.key == definition.key))
+    if chain is None:
+        chain = Chain(key=definition.key)
+        session.add(chain)
+    chain.name, chain.name_en, chain.definition = definition.name, definition.name_en, text
+    chain.loaded_at = utcnow()
+    return chain
 
 
 def load_chain_segments(session: Session, definition: ChainDefinition) -> dict[str, ChainSegment]:
@@ -73,11 +97,13 @@ class ChainInUse(ValueError):
         self.users = users
 
 
-def sync_chain(session: Session, definition: ChainDefinition) -> ChainSync:
-    """Make the database's tree of the chain what the definition says: add new nodes, update
-    names, parents and tracks, and remove nodes the file no longer has. A removed node still
-    used by an enterprise, a lead or a supply link refuses the whole load (ChainInUse names the
-    users), so no record silently loses its segment."""
+def sync_chain(session: Session, text: str) -> tuple[ChainDefinition, ChainSync]:
+    """Load the chain TOML `text` (ChainDefinitionError when it is wrong): store it, and make
+    the database's tree of the chain what it says: add new nodes, update names, parents and
+    tracks, and remove nodes the file no longer has. A removed node still used by an
+    enterprise, a lead or a supply link refuses the whole load (ChainInUse names the users), so
+    no record silently loses its segment."""
+    definition = parse_chain(text)
     rows = {
         row.code: row
         for row in session.scalars(
@@ -112,7 +138,9 @@ def sync_chain(session: Session, definition: ChainDefinition) -> ChainSync:
     for row in sorted(dropped, key=lambda row: ("segment", "category", "tier").index(row.level)):
         session.delete(row)
         session.flush()
-    return ChainSync(tuple(added), tuple(changed), tuple(row.code for row in dropped))
+    store_definition(session, definition, text)
+    session.flush()
+    return definition, ChainSync(tuple(added), tuple(changed), tuple(row.code for row in dropped))
 
 
 def _wanted_nodes(definition: ChainDefinition) -> dict[str, tuple]:

@@ -22,8 +22,9 @@ from sqlalchemy.orm import Session
 from stdnum.cn import uscc as uscc_rules
 from werkzeug.security import generate_password_hash
 
+from chainmap.definition import DEFAULT_DIR as CHAINS_DIR
 from chainmap.definition import load_chain_by_key, load_local_base
-from chainmap.segments import load_chain_segments
+from chainmap.segments import load_chain_segments, store_definition, stored_definition
 from crm import models
 from crm.services.demo_marks import has_demo
 from crm.services.names import name_initials, normalise_name
@@ -199,6 +200,9 @@ class DemoCity:
         """Districts and chain segments are real reference data, not demo rows."""
         boundaries = load_districts(self.session)
         rows = load_chain_segments(self.session, self.chain)
+        if stored_definition(self.session, self.chain.key) is None:
+            text = (CHAINS_DIR / f"{self.chain.key}.toml").read_text(encoding="utf-8")
+            store_definition(self.session, self.chain, text)
         districts = {d.code: d for d in self.session.scalars(select(models.District))}
         self.district_id = {code: district.id for code, district in districts.items()}
         self.district_name = {code: district.name for code, district in districts.items()}

@@ -4,7 +4,7 @@ from crm.models.activity import Activity
 from crm.models.ambassador import Ambassador, Referral, TalentReferral
 from crm.models.attachment import Attachment
 from crm.models.audit import AuditEvent
-from crm.models.chain import ChainSegment
+from crm.models.chain import Chain, ChainDataVersion, ChainSegment
 from crm.models.contact import Contact
 from crm.models.enterprise import Enterprise, EnterpriseTag, EnterpriseYear, enterprise_segments
 from crm.models.event import Event
@@ -35,6 +35,8 @@ __all__ = [
     "ApiToken",
     "Attachment",
     "AuditEvent",
+    "Chain",
+    "ChainDataVersion",
     "ChainSegment",
     "Contact",
     "District",

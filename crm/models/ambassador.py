@@ -45,9 +45,11 @@ class Ambassador(Record, Versioned, Base):
     term_ends_on: Mapped[date | None]
     organisation: Mapped[str | None] = mapped_column(String(200))
     title: Mapped[str | None] = mapped_column(String(120))
-    # The networks the ambassador reaches: lists of regions and industries.
+    # The networks the ambassador reaches: lists of regions (data/regions.toml), industries (a
+    # chain's [industries] words) and chain segment codes.
     regions: Mapped[list] = mapped_column(JSON, default=list)
     industries: Mapped[list] = mapped_column(JSON, default=list)
+    segments: Mapped[list] = mapped_column(JSON, default=list)
     status: Mapped[str] = enum_column(AMBASSADOR_STATUS, default="active")
 
     user: Mapped["User"] = relationship("User", foreign_keys=[user_id], back_populates="ambassador")
