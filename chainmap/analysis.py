@@ -7,12 +7,14 @@ betweenness are computed there in milliseconds; enterprise-level facts arrive ag
 
 import math
 from dataclasses import dataclass, field
-
-import networkx as nx
+from typing import TYPE_CHECKING
 
 from chainmap.definition import ChainDefinition, segment_graph
 from chainmap.facts import ChainFacts, Firm
 from chainmap.settings import ChainSettings
+
+if TYPE_CHECKING:
+    import networkx as nx
 
 STRONG, WEAK, GAP = "strong", "weak", "gap"
 # How much a neighbouring segment's coverage counts towards relatedness.
@@ -41,6 +43,9 @@ class SegmentView:
     outside_enterprises: int
     local_output_wan: float
     local_tax_wan: float
+    local_chain_leaders: int
+    local_leading: int
+    largest_local: list[Firm]
     local_sourcing_share: float | None
     leaders_local_sourcing_share: float | None
     supplier_hhi: float | None
@@ -59,6 +64,8 @@ class Analysis:
     leaders: list[dict]
     risks: list[dict]
     recommendations: list[dict]
+    # How many there are of each kind of risk; `risks` lists the largest ones only.
+    risk_totals: dict[str, int] = field(default_factory=dict)
 
 
 def analyse(
@@ -66,13 +73,21 @@ def analyse(
 ) -> Analysis:
     graph = segment_graph(definition)
     segments = segment_coverage(definition, facts, settings, graph)
+    found_risks = risks(facts, segments, settings)
+    totals = {
+        "single_source": sum(entry.single_source_buyers for entry in facts.segments.values()),
+        "cut_point": facts.sole_local_supplier_count,
+        "concentration": sum(1 for risk in found_risks if risk["kind"] == "concentration"),
+        "local_sourcing": sum(1 for risk in found_risks if risk["kind"] == "local_sourcing"),
+    }
     return Analysis(
         chain_key=definition.key,
         version=version,
         segments=segments,
         leaders=leaders(facts, settings, graph),
-        risks=risks(facts, segments, settings),
+        risks=found_risks,
         recommendations=recommendations(segments, facts, settings, graph),
+        risk_totals=totals,
     )
 
 
@@ -81,7 +96,7 @@ def _share(part: float, whole: float) -> float | None:
 
 
 def segment_coverage(
-    definition: ChainDefinition, facts: ChainFacts, settings: ChainSettings, graph: nx.DiGraph
+    definition: ChainDefinition, facts: ChainFacts, settings: ChainSettings, graph: "nx.DiGraph"
 ) -> list[SegmentView]:
     """One entry per segment. Coverage: `gap` when no local enterprise is in it; `strong` with
     at least `strong_min_enterprises` local enterprises and `strong_min_output_wan` of local
@@ -93,6 +108,8 @@ def segment_coverage(
         for code in graph
     }
     top_demand = max(demand.values(), default=0) or 1
+    import networkx as nx  # loaded with the first analysis, not with every command
+
     centrality = nx.betweenness_centrality(graph, normalized=True)
     views = []
     for segment in definition.segments:
@@ -140,6 +157,13 @@ def segment_coverage(
                 outside_enterprises=entry.outside_enterprises,
                 local_output_wan=entry.local_output_wan,
                 local_tax_wan=entry.local_tax_wan,
+                local_chain_leaders=entry.local_chain_leaders,
+                local_leading=entry.local_leading,
+                largest_local=[
+                    facts.firms[firm]
+                    for firm in facts.largest_local.get(segment.code, [])
+                    if firm in facts.firms
+                ],
                 local_sourcing_share=local_sourcing,
                 leaders_local_sourcing_share=leaders_sourcing,
                 supplier_hhi=entry.hhi,
@@ -151,7 +175,7 @@ def segment_coverage(
     return views
 
 
-def leaders(facts: ChainFacts, settings: ChainSettings, graph: nx.DiGraph) -> list[dict]:
+def leaders(facts: ChainFacts, settings: ChainSettings, graph: "nx.DiGraph") -> list[dict]:
     """Which local firms organise the chain, and which are large but weakly linked locally.
 
     A firm organises (链主) with at least `leader_min_local_suppliers` local suppliers; its
@@ -160,6 +184,8 @@ def leaders(facts: ChainFacts, settings: ChainSettings, graph: nx.DiGraph) -> li
     the `leading_top_per_segment` largest local firms of one of its segments. Where a flag
     differs from what the figures say, a suggestion is made for staff to confirm; no flag is
     ever changed here. Ordered by local suppliers, then output, then id."""
+    import networkx as nx
+
     entries = []
     for firm_id, links in facts.links.items():
         firm = facts.firms.get(firm_id)
@@ -249,7 +275,8 @@ def risks(facts: ChainFacts, segments: list[SegmentView], settings: ChainSetting
                     "reasons": [
                         Reason(
                             "concentrated",
-                            {"hhi": view.supplier_hhi, "min": settings.concentrated_hhi,
+                            {"segment": view.code, "hhi": view.supplier_hhi,
+                             "min": settings.concentrated_hhi,
                              "suppliers": facts.segments[view.code].suppliers},
                         )
                     ],
@@ -262,7 +289,12 @@ def risks(facts: ChainFacts, segments: list[SegmentView], settings: ChainSetting
                     "kind": "local_sourcing",
                     "segment": view.code,
                     "share": view.local_sourcing_share,
-                    "reasons": [Reason("low_local_sourcing", {"share": view.local_sourcing_share})],
+                    "reasons": [
+                        Reason(
+                            "low_local_sourcing",
+                            {"segment": view.code, "share": view.local_sourcing_share},
+                        )
+                    ],
                 }
             )
     for item in facts.sole_local_suppliers:
@@ -284,7 +316,7 @@ def risks(facts: ChainFacts, segments: list[SegmentView], settings: ChainSetting
                     Reason(
                         "cut_point",
                         {"supplier": supplier.name, "buyers": item.buyers,
-                         "examples": "、".join(name for name, _ in examples[:3])},
+                         "examples": examples[:3]},
                     )
                 ],
             }
@@ -293,7 +325,7 @@ def risks(facts: ChainFacts, segments: list[SegmentView], settings: ChainSetting
 
 
 def recommendations(
-    segments: list[SegmentView], facts: ChainFacts, settings: ChainSettings, graph: nx.DiGraph
+    segments: list[SegmentView], facts: ChainFacts, settings: ChainSettings, graph: "nx.DiGraph"
 ) -> list[dict]:
     """补链、强链、延链: the gap and weak segments, ranked, each with its ranked targets.
 
@@ -379,7 +411,7 @@ def score_target(
     settings: ChainSettings,
     gap_weight: float,
     segment: str,
-    graph: nx.DiGraph,
+    graph: "nx.DiGraph",
 ) -> dict:
     """A target's score, Σ weight × part, each part in 0–1:
     - gap: the segment's priority relative to the top recommended segment;

@@ -4,8 +4,10 @@ import re
 import tomllib
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import networkx as nx
+if TYPE_CHECKING:
+    import networkx as nx
 
 DEFAULT_DIR = Path(__file__).resolve().parent.parent / "data" / "chains"
 LOCAL_BASE_LEVELS = frozenset({"strong", "present", "gap"})
@@ -113,8 +115,10 @@ def load_local_base(path: str | Path) -> dict[str, str]:
     return dict(base)
 
 
-def segment_graph(definition: ChainDefinition) -> nx.DiGraph:
+def segment_graph(definition: ChainDefinition) -> "nx.DiGraph":
     """One node per segment and one edge per supply flow, pointing from supplier to buyer."""
+    import networkx as nx  # here: commands that only read chain files need not load it
+
     graph = nx.DiGraph(chain=definition.key)
     for segment in definition.segments:
         graph.add_node(

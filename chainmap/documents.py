@@ -54,6 +54,9 @@ def _segment_json(view: SegmentView, say: Wording) -> dict:
         "outside_enterprises": view.outside_enterprises,
         "local_output_wan": _money(view.local_output_wan),
         "local_tax_wan": _money(view.local_tax_wan),
+        "local_chain_leaders": view.local_chain_leaders,
+        "local_leading": view.local_leading,
+        "largest_local": [firm_json(firm) for firm in view.largest_local],
         "local_sourcing_share": _ratio(view.local_sourcing_share),
         "leaders_local_sourcing_share": _ratio(view.leaders_local_sourcing_share),
         "supplier_hhi": _ratio(view.supplier_hhi),
@@ -81,6 +84,7 @@ def analysis_json(analysis: Analysis, definition: ChainDefinition, english: bool
         "segments": [_segment_json(view, say) for view in analysis.segments],
         "leaders": _convert(analysis.leaders, say),
         "risks": _convert(analysis.risks, say),
+        "risk_totals": analysis.risk_totals,
         "recommendations": [
             {**_convert(item, say), "name": say.segment(item["segment"])}
             for item in analysis.recommendations

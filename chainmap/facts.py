@@ -112,7 +112,9 @@ class ChainFacts:
     leading_candidates: set[int] = field(default_factory=set)  # large and top of a segment
     single_sources: list[SingleSource] = field(default_factory=list)  # the largest buyers'
     sole_local_suppliers: list[SoleLocalSupplier] = field(default_factory=list)
+    sole_local_supplier_count: int = 0  # all of them, not only those listed
     targets: dict[int, TargetFacts] = field(default_factory=dict)  # outside firms
+    largest_local: dict[str, list[int]] = field(default_factory=dict)  # per segment, largest first
     ambassadors: list[AmbassadorNetwork] = field(default_factory=list)
 
 
@@ -141,6 +143,7 @@ def gather(session: Session, definition: ChainDefinition, settings: ChainSetting
     facts.ambassadors = ambassador_networks(session)
     named = {
         *facts.links,
+        *(firm for firms_ in facts.largest_local.values() for firm in firms_),
         *facts.targets,
         *(item.buyer_id for item in facts.single_sources),
         *(item.supplier_id for item in facts.single_sources),
@@ -279,6 +282,9 @@ def _single_sources(session, codes, settings, facts) -> None:
 
 def _sole_local_suppliers(session, codes, settings, facts) -> None:
     pairs = _single_source_pairs(codes, local_suppliers_only=True)
+    facts.sole_local_supplier_count = session.scalar(
+        select(func.count(distinct(pairs.c.supplier_id)))
+    )
     top = session.execute(
         select(pairs.c.supplier_id, func.count())
         .group_by(pairs.c.supplier_id)
@@ -310,6 +316,37 @@ def _local_supplier_counts(ids=None):
     return query if ids is None else query.where(SupplyLink.customer_id.in_(ids))
 
 
+# The largest local firms the analysis names for each segment (the diagram's drill-down).
+SHOWN_PER_SEGMENT = 5
+
+
+def _largest_local(session, codes, top: int, min_output: float | None = None):
+    """(firm, segment id) of the `top` largest local firms of each segment, largest first."""
+    conditions = [enterprise_segments.c.segment_id.in_(codes), Enterprise.is_local]
+    if min_output is not None:
+        conditions.append(Enterprise.output_wan >= min_output)
+    ranked = (
+        select(
+            enterprise_segments.c.enterprise_id.label("id"),
+            enterprise_segments.c.segment_id.label("segment_id"),
+            func.row_number()
+            .over(
+                partition_by=enterprise_segments.c.segment_id,
+                order_by=(Enterprise.output_wan.desc().nulls_last(), Enterprise.id),
+            )
+            .label("rank"),
+        )
+        .join(Enterprise, Enterprise.id == enterprise_segments.c.enterprise_id)
+        .where(*conditions, *_alive(Enterprise))
+        .subquery()
+    )
+    return session.execute(
+        select(ranked.c.id, ranked.c.segment_id)
+        .where(ranked.c.rank <= top)
+        .order_by(ranked.c.segment_id, ranked.c.rank)
+    ).all()
+
+
 def _leader_candidates(session, codes, settings, facts) -> None:
     """The local firms the leaders analysis weighs: those with the most local suppliers, those
     flagged 链主 or 龙头, and the largest few of every segment."""
@@ -325,30 +362,14 @@ def _leader_candidates(session, codes, settings, facts) -> None:
             *_alive(Enterprise),
         )
     ).all()
-    ranked = (
-        select(
-            enterprise_segments.c.enterprise_id.label("id"),
-            func.row_number()
-            .over(
-                partition_by=enterprise_segments.c.segment_id,
-                order_by=(Enterprise.output_wan.desc(), Enterprise.id),
-            )
-            .label("rank"),
+    facts.leading_candidates = {
+        firm
+        for firm, _segment in _largest_local(
+            session, codes, settings.leading_top_per_segment, settings.leading_min_output_wan
         )
-        .join(Enterprise, Enterprise.id == enterprise_segments.c.enterprise_id)
-        .where(
-            enterprise_segments.c.segment_id.in_(codes),
-            Enterprise.is_local,
-            Enterprise.output_wan >= settings.leading_min_output_wan,
-            *_alive(Enterprise),
-        )
-        .subquery()
-    )
-    facts.leading_candidates = set(
-        session.scalars(
-            select(ranked.c.id).where(ranked.c.rank <= settings.leading_top_per_segment)
-        )
-    )
+    }
+    for firm, segment_id in _largest_local(session, codes, SHOWN_PER_SEGMENT):
+        facts.largest_local.setdefault(codes[segment_id], []).append(firm)
     ids = {customer for customer, _ in most_linked} | set(flagged) | facts.leading_candidates
     suppliers = dict(most_linked)
     customers = {}

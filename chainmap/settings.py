@@ -17,7 +17,7 @@ class ChainSettings:
     # A supply link whose share of the buyer's purchases is unknown weighs this much.
     unknown_share: float = 0.2
     # 链主: a local firm with at least this many local suppliers, organising the chain.
-    leader_min_local_suppliers: int = 20
+    leader_min_local_suppliers: int = 50
     # 龙头: a local firm with at least this output (万元) that is among the largest of a segment.
     leading_min_output_wan: float = 20_000.0
     leading_top_per_segment: int = 3

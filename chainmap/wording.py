@@ -26,11 +26,13 @@ def _sentences() -> dict[str, str]:
         "large_in_segment": _("产值 %(output)s，居所在环节本地前列"),
         "weakly_linked": _("规模大，但本地供应商只有 %(count)s 家：本地配套弱"),
         "single_source": _("%(buyer)s 在「%(segment)s」只有一家供应商：%(supplier)s"),
-        "concentrated": _("供应集中：HHI %(hhi)s（%(min)s 起算集中），供应商 %(suppliers)s 家"),
-        "low_local_sourcing": _("本地买方在该环节只有 %(share)s 的采购来自本地"),
+        "concentrated": _(
+            "「%(segment)s」供应集中：HHI %(hhi)s（%(min)s 起算集中），供应商 %(suppliers)s 家"
+        ),
+        "low_local_sourcing": _("本地买方在「%(segment)s」只有 %(share)s 的采购来自本地"),
         "cut_point": _(
-            "%(supplier)s 是 %(buyers)s 家本地买方在某环节唯一的本地供应商（如 %(examples)s），"
-            "它若离开，这些本地供应链即断"
+            "%(supplier)s 是 %(buyers)s 家本地买方在某一环节唯一的本地供应商（如 %(examples)s），"
+            "它若离开，这些本地供应即断"
         ),
         "action_fill": _("补链：本地缺失的环节"),
         "action_strengthen": _("强链：本地已有但偏弱的环节"),
@@ -68,6 +70,7 @@ class Wording:
 
     def __init__(self, definition: ChainDefinition):
         english = locale_key() == "en"
+        self.comma, self.brackets = (", ", " ({})") if english else ("、", "（{}）")
         self.names = {
             segment.code: segment.name_en if english else segment.name
             for segment in definition.segments
@@ -82,8 +85,12 @@ class Wording:
         for name, value in reason.params.items():
             if name == "segment" or (name == "through" and value in self.names):
                 value = self.segment(value)
+            elif name == "examples":  # [(buyer name, segment code)]
+                value = self.comma.join(
+                    buyer + self.brackets.format(self.segment(code)) for buyer, code in value
+                )
             elif name == "segments":
-                value = "、".join(self.segment(code) for code in value.split("、"))
+                value = self.comma.join(self.segment(code) for code in value.split("、"))
             elif name in MONEY_PARAMS or (name == "min" and reason.code.startswith("local_output")):
                 value = money(value)
             elif name in SHARE_PARAMS:

@@ -23,7 +23,7 @@ from crm.forms.enterprises import CheckboxesField
 from crm.schemas.formats import decimal_text
 from crm.vocabulary import ACTIVITY_KIND, LEAD_SOURCE, LEAD_STAGE, LEAD_STATUS, SECTOR
 
-TEXT_FIELDS = ("name", "lost_reason", "lost_to", "next_step")
+TEXT_FIELDS = ("name", "lost_reason", "lost_to", "next_step", "basis")
 CHOICE_FIELDS = ("source", "stage", "status", "sector", "district")
 AMOUNT_FIELDS = ("intended_investment_wan", "signed_amount_wan")
 DATE_FIELDS = ("next_step_on", "signed_on")
@@ -69,6 +69,7 @@ class LeadForm(FlaskForm):
     likelihood = IntegerField(_l("成功可能性（%）"), validators=[Optional()])
     next_step = StringField(_l("下一步工作"))
     next_step_on = DateField(_l("下一步日期"), validators=[Optional()])
+    basis = TextAreaField(_l("线索依据"))
     signed_amount_wan = DecimalField(_l("签约金额（万元）"), places=None, validators=[Optional()])
     signed_on = DateField(_l("签约日期"), validators=[Optional()])
     version = HiddenField()

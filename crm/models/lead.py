@@ -4,7 +4,7 @@ from datetime import date
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
-from sqlalchemy import CheckConstraint, Column, ForeignKey, Index, Integer, String, Table
+from sqlalchemy import CheckConstraint, Column, ForeignKey, Index, Integer, String, Table, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from crm.models.base import (
@@ -63,6 +63,8 @@ class Lead(Record, Versioned, SoftDeleted, DemoMarked, Base):
     # Who won the investment instead (another city, a competitor), when the lead is lost.
     lost_to: Mapped[str | None] = mapped_column(String(200))
     intended_investment_wan: Mapped[Decimal | None]
+    # Why the bureau pursues it: the reasoning of a chain recommendation, an introduction path.
+    basis: Mapped[str | None] = mapped_column(Text)
     sector: Mapped[str | None] = enum_column(SECTOR, nullable=True)
     # The district the investor would like to settle in.
     district_id: Mapped[int | None] = mapped_column(

@@ -27,7 +27,7 @@ class ActivityInput(BaseModel):
     participants: Text(Activity.__table__.c.participants.type.length) = Field(
         None, title="参加人员", description="Staff and the enterprise's people, as text."
     )
-    notes: Text(MAX_NOTES) = Field(None, title="情况记录")
+    notes: Text(MAX_NOTES, multiline=True) = Field(None, title="情况记录")
     follow_up: Text(Activity.__table__.c.follow_up.type.length) = Field(None, title="跟进事项")
 
 

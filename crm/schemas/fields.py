@@ -67,9 +67,12 @@ def _nullable(schema: dict) -> dict:
 # ---- text ----
 
 
-def clean_text(value, max_length: int, *, required: bool = False, name: bool = False) -> str | None:
+def clean_text(
+    value, max_length: int, *, required: bool = False, name: bool = False, multiline: bool = False
+) -> str | None:
     """Stripped text; empty optional text is NULL, never "". A name must also show something
-    and may not hold direction controls."""
+    and may not hold direction controls. `multiline` text (notes, plans) keeps its line breaks
+    and tabs, with Windows line ends made plain."""
     if value is None:
         if required:
             raise FieldProblem(_("不能为空"))
@@ -85,7 +88,9 @@ def clean_text(value, max_length: int, *, required: bool = False, name: bool = F
         raise FieldProblem(
             _("最多 %(max)d 个字符，当前 %(length)d 个", max=max_length, length=len(text))
         )
-    if has_control_characters(text):
+    if multiline:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if has_control_characters(text.replace("\n", "").replace("\t", "") if multiline else text):
         raise FieldProblem(str(CONTROL_CHARACTERS))
     if name and is_invisible(text):
         raise FieldProblem(str(INVISIBLE_ONLY))
@@ -94,18 +99,20 @@ def clean_text(value, max_length: int, *, required: bool = False, name: bool = F
     return text
 
 
-def Text(max_length: int, *, required: bool = False, name: bool = False):
-    """Text; `name` for what names a record or a person (see clean_text)."""
+def Text(max_length: int, *, required: bool = False, name: bool = False, multiline: bool = False):
+    """Text; `name` for what names a record or a person, `multiline` for notes (clean_text)."""
     schema = {"type": "string", "maxLength": max_length}
     if required:
         return _field_type(
             str,
-            lambda value: clean_text(value, max_length, required=True, name=name),
+            lambda value: clean_text(
+                value, max_length, required=True, name=name, multiline=multiline
+            ),
             schema=schema,
         )
     return _field_type(
         str | None,
-        lambda value: clean_text(value, max_length, name=name),
+        lambda value: clean_text(value, max_length, name=name, multiline=multiline),
         schema=_nullable(schema),
     )
 

@@ -31,6 +31,7 @@ def _length(column) -> int:
 
 EARLIEST = date(2000, 1, 1)
 MAX_SEGMENTS = 100
+MAX_BASIS = 4000
 
 
 def _planning_horizon() -> date:
@@ -89,6 +90,11 @@ class _LeadFields(BaseModel):
     )
     likelihood: Count(100) = Field(None, title="成功可能性（%）")
     next_step: Text(_length(Lead.__table__.c.next_step)) = Field(None, title="下一步工作")
+    basis: Text(MAX_BASIS, multiline=True) = Field(
+        None,
+        title="线索依据",
+        description="Why the bureau pursues it, e.g. the reasoning of a chain recommendation.",
+    )
     next_step_on: Day(EARLIEST, latest=_planning_horizon) = Field(None, title="下一步日期")
     signed_amount_wan: Amount(Money, "signed amount, 万元") = Field(None, title="签约金额（万元）")
     signed_on: Day(EARLIEST, latest=city_today) = Field(None, title="签约日期")
@@ -143,6 +149,7 @@ LeadSummary = pick(
         "likelihood",
         "next_step",
         "next_step_on",
+        "basis",
         "updated_at",
     ),
 )

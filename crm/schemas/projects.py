@@ -166,7 +166,7 @@ class ProjectInput(BaseModel):
     )
     team_unit_id: Id = Field(None, title="工作专班单位")
     members: Members = Field(default_factory=list, title="工作专班成员")
-    plan: Text(PLAN_LENGTH) = Field(None, title="推进方案")
+    plan: Text(PLAN_LENGTH, multiline=True) = Field(None, title="推进方案")
     planned_investment_this_year_wan: Amount(Money, "investment planned this year, 万元") = Field(
         None, title="年度计划投资（万元）"
     )

@@ -48,6 +48,7 @@ PLAIN_COLUMNS = (
     "likelihood",
     "next_step",
     "next_step_on",
+    "basis",
     "signed_amount_wan",
     "signed_on",
 )

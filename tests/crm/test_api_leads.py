@@ -349,3 +349,20 @@ def test_activities(today, client, staff, enterprise, make_user, make_unit, bear
     assert client.get(item, headers=other).status_code == 404
     assert client.delete(item, headers=staff).status_code == 204
     assert client.get(item, headers=staff).status_code == 404
+
+
+def test_notes_keep_their_line_breaks_but_not_other_control_characters(
+    today, client, staff, enterprise
+):
+    lead = new_lead(client, staff, enterprise, basis="产业链推荐\r\n· 补链\n· 已向链主供货")
+    assert lead["basis"] == "产业链推荐\n· 补链\n· 已向链主供货"
+    url = f"{API}/{lead['id']}/activities"
+    body = {"kind": "visit", "occurred_on": today.isoformat()}
+    kept = client.post(url, json=body | {"notes": "一、看了厂房\n二、\t谈了用地"}, headers=staff)
+    assert kept.status_code == 201 and kept.get_json()["notes"] == "一、看了厂房\n二、\t谈了用地"
+    refused = client.post(url, json=body | {"notes": "看了\x00厂房"}, headers=staff)
+    assert refused.status_code == 422
+    assert error_of(refused)["fields"]["notes"] == ["不能包含控制字符"]
+    named = client.post(API, json={"name": "两行\n名称", "source": "online",
+                                   "enterprise": enterprise.id}, headers=staff)  # fmt: skip
+    assert named.status_code == 422  # a name stays one line

@@ -152,14 +152,14 @@ def test_the_last_administrator_cannot_be_deactivated(app, session, make_user):
 
 
 def test_ordinary_commands_do_not_load_the_geometry_libraries():
-    """The demo city's and the map's libraries load only where they are used."""
+    """The demo city's, the map's and the chain's libraries load only where they are used."""
     import subprocess
     import sys
 
     probe = (
         "import sys; from app import create_app; app = create_app({'SQLALCHEMY_DATABASE_URI': "
         "'sqlite://'}); app.test_cli_runner().invoke(args=['create-user', '--help']); "
-        "print(sorted(m for m in ('shapely', 'pyproj', 'geopandas', 'chainmap.definition') "
+        "print(sorted(m for m in ('shapely', 'pyproj', 'geopandas', 'networkx') "
         "if m in sys.modules))"
     )
     result = subprocess.run(
