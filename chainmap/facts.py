@@ -5,9 +5,13 @@ enterprise-level graph is built, so a rebuild costs a handful of grouped queries
 
 from collections import defaultdict
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-from sqlalchemy import Select, and_, case, distinct, func, select
+from sqlalchemy import Float, and_, cast, func, select
 from sqlalchemy.orm import Session, aliased
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 from chainmap.definition import ChainDefinition
 from chainmap.settings import ChainSettings
@@ -115,6 +119,11 @@ class ChainFacts:
     sole_local_supplier_count: int = 0  # all of them, not only those listed
     targets: dict[int, TargetFacts] = field(default_factory=dict)  # outside firms
     largest_local: dict[str, list[int]] = field(default_factory=dict)  # per segment, largest first
+    # Distinct local suppliers per local buyer, and local customers per supplier.
+    local_suppliers: dict[int, int] = field(default_factory=dict)
+    local_customers: dict[int, int] = field(default_factory=dict)
+    # Outside supplier → (local customers, whether one is a local 链主).
+    target_links: dict[int, tuple[int, bool]] = field(default_factory=dict)
     ambassadors: list[AmbassadorNetwork] = field(default_factory=list)
 
 
@@ -129,28 +138,32 @@ def segment_ids(session: Session, chain_key: str) -> dict[int, str]:
 
 
 def gather(session: Session, definition: ChainDefinition, settings: ChainSettings) -> ChainFacts:
+    """Read the chain's data once, in narrow columns, and aggregate it.
+
+    Measured at 100,000 enterprises and 300,000 links: a grouped SQL statement joining the
+    links to both their firms took 1.5–1.9 s on SQLite (it reads the wide enterprise rows) and
+    0.5 s on PostgreSQL, and eight such figures are needed; reading the four narrow columns
+    sets below takes 0.7 s on SQLite and grouping them in pandas well under a second."""
     codes = segment_ids(session, definition.key)
     facts = ChainFacts(segments={segment.code: SegmentFacts() for segment in definition.segments})
     if not codes:
         return facts
-    _segment_counts(session, codes, facts)
-    _purchases(session, codes, settings, facts)
-    _concentration(session, codes, settings, facts)
-    _single_sources(session, codes, settings, facts)
-    _sole_local_suppliers(session, codes, settings, facts)
-    _leader_candidates(session, codes, settings, facts)
-    _targets(session, codes, facts)
+    frames = _read(session, codes, settings)
+    _segment_figures(frames, settings, facts)
+    if not frames.links.empty:
+        _link_figures(frames, settings, facts)
+    _leader_candidates(frames, settings, facts)
     facts.ambassadors = ambassador_networks(session)
     named = {
         *facts.links,
         *(firm for firms_ in facts.largest_local.values() for firm in firms_),
-        *facts.targets,
         *(item.buyer_id for item in facts.single_sources),
         *(item.supplier_id for item in facts.single_sources),
         *(item.supplier_id for item in facts.sole_local_suppliers),
         *(buyer for item in facts.sole_local_suppliers for buyer, _ in item.examples),
     }
     facts.firms = firms(session, named, codes)
+    facts.firms.update(_outside_firms(session, frames, facts))
     return facts
 
 
@@ -158,275 +171,272 @@ def _alive(*entities) -> list:
     return [entity.deleted_at.is_(None) for entity in entities]
 
 
-def _weight(settings: ChainSettings):
-    return func.coalesce(SupplyLink.share, settings.unknown_share)
+@dataclass
+class _Frames:
+    firms: "pd.DataFrame"  # index id: local, leader, leading, output, tax (live firms only)
+    members: "pd.DataFrame"  # enterprise, segment code, with the firm's columns
+    links: "pd.DataFrame"  # links whose buyer is local: supplier, customer, segment, weight …
 
 
-def _links_to_local_buyers(codes: dict[int, str], *columns) -> Select:
-    """Supply links in the chain's segments whose buyer is local, both firms not deleted."""
-    return (
-        select(*columns)
-        .join(Supplier, Supplier.id == SupplyLink.supplier_id)
-        .join(Customer, Customer.id == SupplyLink.customer_id)
-        .where(Customer.is_local, *_alive(Supplier, Customer), SupplyLink.segment_id.in_(codes))
-    )
-
-
-def _segment_counts(session: Session, codes: dict[int, str], facts: ChainFacts) -> None:
-    segment = enterprise_segments.c.segment_id
-    rows = session.execute(
+def _read(session: Session, codes: dict[int, str], settings: ChainSettings) -> _Frames:
+    firms_ = _frame(
+        session,
         select(
-            segment,
+            Enterprise.id,
             Enterprise.is_local,
-            func.count(),
-            func.sum(Enterprise.output_wan),
-            func.sum(Enterprise.tax_wan),
-            func.sum(case((Enterprise.is_chain_leader, 1), else_=0)),
-            func.sum(case((Enterprise.is_leading, 1), else_=0)),
-        )
-        .join(Enterprise, Enterprise.id == enterprise_segments.c.enterprise_id)
-        .where(segment.in_(codes), *_alive(Enterprise))
-        .group_by(segment, Enterprise.is_local)
+            Enterprise.is_chain_leader,
+            Enterprise.is_leading,
+            cast(func.coalesce(Enterprise.output_wan, 0), Float),
+            cast(func.coalesce(Enterprise.tax_wan, 0), Float),
+        ).where(*_alive(Enterprise)),
+        ["id", "local", "leader", "leading", "output", "tax"],
+    ).set_index("id")
+    for flag in ("local", "leader", "leading"):
+        firms_[flag] = firms_[flag].astype(bool)
+    members = _frame(
+        session,
+        select(enterprise_segments.c.enterprise_id, enterprise_segments.c.segment_id).where(
+            enterprise_segments.c.segment_id.in_(codes)
+        ),
+        ["enterprise", "segment"],
     )
-    for segment_id, is_local, count, output, tax, leaders, leading in rows:
-        entry = facts.segments[codes[segment_id]]
-        if is_local:
-            entry.local_enterprises = count
-            entry.local_output_wan = float(output or 0)
-            entry.local_tax_wan = float(tax or 0)
-            entry.local_chain_leaders = int(leaders or 0)
-            entry.local_leading = int(leading or 0)
-        else:
-            entry.outside_enterprises = count
-
-
-def _purchases(session, codes, settings, facts) -> None:
-    rows = session.execute(
-        _links_to_local_buyers(
-            codes,
-            SupplyLink.segment_id,
-            Supplier.is_local,
-            Customer.is_chain_leader,
-            func.sum(_weight(settings)),
-        ).group_by(SupplyLink.segment_id, Supplier.is_local, Customer.is_chain_leader)
-    )
-    for segment_id, supplier_is_local, buyer_is_leader, weight in rows:
-        entry = facts.segments[codes[segment_id]]
-        weight = float(weight or 0)
-        entry.bought_all += weight
-        entry.bought_local += weight if supplier_is_local else 0
-        if buyer_is_leader:
-            entry.leaders_bought_all += weight
-            entry.leaders_bought_local += weight if supplier_is_local else 0
-
-
-def _concentration(session, codes, settings, facts) -> None:
-    """HHI = Σ (supplier's weight / all suppliers' weight)², per segment."""
-    per_supplier = (
-        _links_to_local_buyers(
-            codes,
-            SupplyLink.segment_id.label("segment_id"),
-            func.sum(_weight(settings)).label("weight"),
-        )
-        .group_by(SupplyLink.segment_id, SupplyLink.supplier_id)
-        .subquery()
-    )
-    rows = session.execute(
+    members = members.join(firms_, on="enterprise", how="inner")
+    members["segment"] = members["segment"].map(codes)
+    links = _frame(
+        session,
         select(
-            per_supplier.c.segment_id,
-            func.count(),
-            func.sum(per_supplier.c.weight * per_supplier.c.weight),
-            func.sum(per_supplier.c.weight),
-        ).group_by(per_supplier.c.segment_id)
+            SupplyLink.supplier_id, SupplyLink.customer_id, SupplyLink.segment_id,
+            SupplyLink.share,
+        ).where(SupplyLink.segment_id.in_(codes)),
+        ["supplier", "customer", "segment", "share"],
+    )  # fmt: skip
+    links = links[links.supplier.isin(firms_.index) & links.customer.isin(firms_.index)]
+    links = links[links.customer.map(firms_["local"]).to_numpy(dtype=bool)].copy()
+    links["weight"] = links["share"].astype(float).fillna(settings.unknown_share)
+    links["supplier_local"] = links.supplier.map(firms_["local"]).to_numpy(dtype=bool)
+    links["customer_leader"] = links.customer.map(firms_["leader"]).to_numpy(dtype=bool)
+    links["customer_output"] = links.customer.map(firms_["output"]).to_numpy(dtype=float)
+    links["segment"] = links["segment"].map(codes)
+    return _Frames(firms_, members, links)
+
+
+def _frame(session: Session, query, columns: list[str]):
+    """A query's rows as a pandas frame, read with the driver's own cursor inside the session's
+    transaction: SQLAlchemy's row objects and type processing cost seconds at 300,000 rows."""
+    import pandas as pd  # loaded with the first analysis, not with every command
+
+    connection = session.connection()
+    compiled = query.compile(
+        dialect=connection.dialect, compile_kwargs={"render_postcompile": True}
     )
-    for segment_id, suppliers, squares, total in rows:
-        entry = facts.segments[codes[segment_id]]
-        entry.suppliers = suppliers
-        entry.hhi = float(squares) / float(total) ** 2 if total else None
-
-
-def _single_source_pairs(codes, *, local_suppliers_only: bool):
-    """(segment, local buyer, its one supplier) for buyers with exactly one supplier in a
-    segment; with local_suppliers_only, one local supplier (other suppliers may be outside)."""
-    query = _links_to_local_buyers(
-        codes,
-        SupplyLink.segment_id.label("segment_id"),
-        SupplyLink.customer_id.label("buyer_id"),
-        func.min(SupplyLink.supplier_id).label("supplier_id"),
-    )
-    if local_suppliers_only:
-        query = query.where(Supplier.is_local)
-    return (
-        query.group_by(SupplyLink.segment_id, SupplyLink.customer_id)
-        .having(func.count() == 1)
-        .subquery()
-    )
-
-
-def _single_sources(session, codes, settings, facts) -> None:
-    pairs = _single_source_pairs(codes, local_suppliers_only=False)
-    for segment_id, count in session.execute(
-        select(pairs.c.segment_id, func.count()).group_by(pairs.c.segment_id)
-    ):
-        facts.segments[codes[segment_id]].single_source_buyers = count
-    largest = session.execute(
-        select(pairs.c.buyer_id, pairs.c.segment_id, pairs.c.supplier_id)
-        .join(Enterprise, Enterprise.id == pairs.c.buyer_id)
-        .order_by(Enterprise.output_wan.desc().nulls_last(), Enterprise.id, pairs.c.segment_id)
-        .limit(settings.listed_risks)
-    )
-    facts.single_sources = [
-        SingleSource(buyer, codes[segment_id], supplier) for buyer, segment_id, supplier in largest
-    ]
-
-
-def _sole_local_suppliers(session, codes, settings, facts) -> None:
-    pairs = _single_source_pairs(codes, local_suppliers_only=True)
-    facts.sole_local_supplier_count = session.scalar(
-        select(func.count(distinct(pairs.c.supplier_id)))
-    )
-    top = session.execute(
-        select(pairs.c.supplier_id, func.count())
-        .group_by(pairs.c.supplier_id)
-        .order_by(func.count().desc(), pairs.c.supplier_id)
-        .limit(settings.listed_risks)
-    ).all()
-    examples = defaultdict(list)
-    for supplier, buyer, segment_id in session.execute(
-        select(pairs.c.supplier_id, pairs.c.buyer_id, pairs.c.segment_id)
-        .join(Enterprise, Enterprise.id == pairs.c.buyer_id)
-        .where(pairs.c.supplier_id.in_([supplier for supplier, _ in top]))
-        .order_by(Enterprise.output_wan.desc().nulls_last(), Enterprise.id, pairs.c.segment_id)
-    ):
-        if len(examples[supplier]) < 5:
-            examples[supplier].append((buyer, codes[segment_id]))
-    facts.sole_local_suppliers = [
-        SoleLocalSupplier(supplier, count, tuple(examples[supplier])) for supplier, count in top
-    ]
-
-
-def _local_supplier_counts(ids=None):
-    query = (
-        select(SupplyLink.customer_id, func.count(distinct(SupplyLink.supplier_id)))
-        .join(Supplier, Supplier.id == SupplyLink.supplier_id)
-        .join(Customer, Customer.id == SupplyLink.customer_id)
-        .where(Supplier.is_local, Customer.is_local, *_alive(Supplier, Customer))
-        .group_by(SupplyLink.customer_id)
-    )
-    return query if ids is None else query.where(SupplyLink.customer_id.in_(ids))
+    params = compiled.params
+    if compiled.positional:
+        params = tuple(params[name] for name in compiled.positiontup)
+    cursor = connection.connection.cursor()
+    try:
+        cursor.execute(str(compiled), params)
+        rows = cursor.fetchall()
+    finally:
+        cursor.close()
+    return pd.DataFrame.from_records(rows, columns=columns)
 
 
 # The largest local firms the analysis names for each segment (the diagram's drill-down).
 SHOWN_PER_SEGMENT = 5
 
 
-def _largest_local(session, codes, top: int, min_output: float | None = None):
-    """(firm, segment id) of the `top` largest local firms of each segment, largest first."""
-    conditions = [enterprise_segments.c.segment_id.in_(codes), Enterprise.is_local]
-    if min_output is not None:
-        conditions.append(Enterprise.output_wan >= min_output)
-    ranked = (
-        select(
-            enterprise_segments.c.enterprise_id.label("id"),
-            enterprise_segments.c.segment_id.label("segment_id"),
-            func.row_number()
-            .over(
-                partition_by=enterprise_segments.c.segment_id,
-                order_by=(Enterprise.output_wan.desc().nulls_last(), Enterprise.id),
-            )
-            .label("rank"),
-        )
-        .join(Enterprise, Enterprise.id == enterprise_segments.c.enterprise_id)
-        .where(*conditions, *_alive(Enterprise))
-        .subquery()
+def _segment_figures(frames: _Frames, settings: ChainSettings, facts: ChainFacts) -> None:
+    """Counts, output and tax per segment; the largest local firms of each (龙头 candidates)."""
+    grouped = frames.members.groupby(["segment", "local"]).agg(
+        count=("enterprise", "size"),
+        output=("output", "sum"),
+        tax=("tax", "sum"),
+        leaders=("leader", "sum"),
+        leading=("leading", "sum"),
     )
-    return session.execute(
-        select(ranked.c.id, ranked.c.segment_id)
-        .where(ranked.c.rank <= top)
-        .order_by(ranked.c.segment_id, ranked.c.rank)
-    ).all()
+    for (segment, is_local), row in zip(grouped.index, grouped.itertuples(), strict=True):
+        entry = facts.segments[segment]
+        if is_local:
+            entry.local_enterprises = int(row.count)
+            entry.local_output_wan = float(row.output)
+            entry.local_tax_wan = float(row.tax)
+            entry.local_chain_leaders = int(row.leaders)
+            entry.local_leading = int(row.leading)
+        else:
+            entry.outside_enterprises = int(row.count)
+    local = frames.members[frames.members["local"]].sort_values(
+        ["segment", "output", "enterprise"], ascending=[True, False, True]
+    )
+    local = local.assign(rank=local.groupby("segment").cumcount() + 1)
+    top = max(SHOWN_PER_SEGMENT, settings.leading_top_per_segment)
+    for firm, segment, rank, output in zip(
+        local["enterprise"], local["segment"], local["rank"], local["output"], strict=True
+    ):
+        if rank > top:
+            continue
+        if rank <= SHOWN_PER_SEGMENT:
+            facts.largest_local.setdefault(segment, []).append(int(firm))
+        if rank <= settings.leading_top_per_segment and output >= settings.leading_min_output_wan:
+            facts.leading_candidates.add(int(firm))
 
 
-def _leader_candidates(session, codes, settings, facts) -> None:
+def _link_figures(frames: _Frames, settings: ChainSettings, facts: ChainFacts) -> None:
+    """Everything read from supply links whose buyer is local."""
+    links = frames.links
+    # Purchases of local buyers per segment, from local suppliers and in all; the same for
+    # local chain leaders as buyers.
+    purchases = links.groupby(["segment", "supplier_local", "customer_leader"])["weight"].sum()
+    for (segment, supplier_local, leader), weight in purchases.items():
+        entry = facts.segments[segment]
+        entry.bought_all += weight
+        entry.bought_local += weight if supplier_local else 0
+        if leader:
+            entry.leaders_bought_all += weight
+            entry.leaders_bought_local += weight if supplier_local else 0
+    # Supplier concentration: HHI = Σ (supplier's weight / all suppliers' weight)².
+    per_supplier = links.groupby(["segment", "supplier"])["weight"].sum()
+    totals = per_supplier.groupby(level=0).sum()
+    squares = (per_supplier**2).groupby(level=0).sum()
+    counts = per_supplier.groupby(level=0).size()
+    for segment, total in totals.items():
+        entry = facts.segments[segment]
+        entry.suppliers = int(counts[segment])
+        entry.hhi = float(squares[segment] / total**2) if total else None
+    # Single sources: a local buyer with one supplier in a segment; the largest buyers listed.
+    by_size = ["customer_output", "customer", "segment"]
+    pair_size = links.groupby(["segment", "customer"])["supplier"].transform("size")
+    singles = links[pair_size == 1]
+    for segment, count in singles.groupby("segment").size().items():
+        facts.segments[segment].single_source_buyers = int(count)
+    largest = singles.sort_values(by_size, ascending=[False, True, True]).head(
+        settings.listed_risks
+    )
+    facts.single_sources = [
+        SingleSource(int(buyer), segment, int(supplier))
+        for buyer, segment, supplier in zip(
+            largest["customer"], largest["segment"], largest["supplier"], strict=True
+        )
+    ]
+    # Cut points: the only local supplier of a local buyer in a segment.
+    local_links = links[links["supplier_local"]]
+    local_size = local_links.groupby(["segment", "customer"])["supplier"].transform("size")
+    sole = local_links[local_size == 1].sort_values(by_size, ascending=[False, True, True])
+    facts.sole_local_supplier_count = int(sole["supplier"].nunique())
+    by_supplier = sole.groupby("supplier").size().reset_index(name="buyers")
+    top = by_supplier.sort_values(["buyers", "supplier"], ascending=[False, True]).head(
+        settings.listed_risks
+    )
+    examples = sole[sole["supplier"].isin(top["supplier"])].groupby("supplier").head(5)
+    listed = defaultdict(list)
+    for supplier, buyer, segment in zip(
+        examples["supplier"], examples["customer"], examples["segment"], strict=True
+    ):
+        listed[int(supplier)].append((int(buyer), segment))
+    facts.sole_local_suppliers = [
+        SoleLocalSupplier(int(supplier), int(buyers), tuple(listed[int(supplier)]))
+        for supplier, buyers in zip(top["supplier"], top["buyers"], strict=True)
+    ]
+    # Distinct local suppliers per local buyer; local customers per supplier.
+    facts.local_suppliers = local_links.groupby("customer")["supplier"].nunique().to_dict()
+    facts.local_customers = links.groupby("supplier")["customer"].nunique().to_dict()
+    # Outside suppliers of local buyers, and whether one of those is a local 链主.
+    outside = (
+        links[~links["supplier_local"]]
+        .groupby("supplier")
+        .agg(customers=("customer", "nunique"), leader=("customer_leader", "max"))
+    )
+    facts.target_links = {
+        int(firm): (int(customers), bool(leader))
+        for firm, customers, leader in zip(
+            outside.index, outside["customers"], outside["leader"], strict=True
+        )
+    }
+
+
+def _leader_candidates(frames: _Frames, settings: ChainSettings, facts: ChainFacts) -> None:
     """The local firms the leaders analysis weighs: those with the most local suppliers, those
-    flagged 链主 or 龙头, and the largest few of every segment."""
-    most_linked = session.execute(
-        _local_supplier_counts()
-        .order_by(func.count(distinct(SupplyLink.supplier_id)).desc(), SupplyLink.customer_id)
-        .limit(settings.listed_leaders * 3)
-    ).all()
-    flagged = session.scalars(
-        select(Enterprise.id).where(
-            Enterprise.is_local,
-            Enterprise.is_chain_leader | Enterprise.is_leading,
-            *_alive(Enterprise),
-        )
-    ).all()
-    facts.leading_candidates = {
-        firm
-        for firm, _segment in _largest_local(
-            session, codes, settings.leading_top_per_segment, settings.leading_min_output_wan
-        )
+    flagged 链主 or 龙头, and the largest of every segment; with their link counts."""
+    most_linked = sorted(facts.local_suppliers.items(), key=lambda item: (-item[1], item[0]))
+    firms_ = frames.firms
+    flagged = firms_[firms_["local"] & (firms_["leader"] | firms_["leading"])].index
+    ids = {
+        *(int(firm) for firm, _ in most_linked[: settings.listed_leaders * 3]),
+        *(int(firm) for firm in flagged),
+        *facts.leading_candidates,
     }
-    for firm, segment_id in _largest_local(session, codes, SHOWN_PER_SEGMENT):
-        facts.largest_local.setdefault(codes[segment_id], []).append(firm)
-    ids = {customer for customer, _ in most_linked} | set(flagged) | facts.leading_candidates
-    suppliers = dict(most_linked)
-    customers = {}
-    for chunk in _chunks(sorted(ids)):
-        suppliers.update(session.execute(_local_supplier_counts(chunk)).all())
-        customers.update(
-            session.execute(
-                select(SupplyLink.supplier_id, func.count(distinct(SupplyLink.customer_id)))
-                .join(Customer, Customer.id == SupplyLink.customer_id)
-                .where(SupplyLink.supplier_id.in_(chunk), Customer.is_local, *_alive(Customer))
-                .group_by(SupplyLink.supplier_id)
-            ).all()
-        )
-    facts.links = {firm: LinkCounts(suppliers.get(firm, 0), customers.get(firm, 0)) for firm in ids}
+    facts.links = {
+        firm: LinkCounts(facts.local_suppliers.get(firm, 0), facts.local_customers.get(firm, 0))
+        for firm in ids
+    }
 
 
-def _targets(session, codes, facts) -> None:
-    """Outside enterprises in the chain: the candidates for 产业链招商."""
-    outside = session.scalars(
-        select(enterprise_segments.c.enterprise_id)
-        .join(Enterprise, Enterprise.id == enterprise_segments.c.enterprise_id)
-        .where(
-            enterprise_segments.c.segment_id.in_(codes),
-            Enterprise.is_local.is_(False),
-            *_alive(Enterprise),
-        )
-        .distinct()
-    ).all()
-    links = session.execute(
+def _text(value) -> str | None:
+    """A text cell of a frame: pandas may hold a missing one as NaN."""
+    return value if isinstance(value, str) else None
+
+
+def _number(value) -> float | None:
+    return None if value is None or value != value else float(value)  # NaN is not itself
+
+
+def _outside_firms(session: Session, frames: _Frames, facts: ChainFacts) -> dict[int, "Firm"]:
+    """The outside enterprises in the chain (the candidates for 产业链招商), read in one go."""
+    outside = frames.members[~frames.members["local"]]
+    segments = defaultdict(list)
+    for firm, code in zip(outside["enterprise"], outside["segment"], strict=True):
+        segments[firm].append(code)
+    tags = defaultdict(set)
+    for firm, tag in session.execute(select(EnterpriseTag.enterprise_id, EnterpriseTag.tag)):
+        if firm in segments:
+            tags[firm].add(tag)
+    found = {}
+    # By id (a lookup each) rather than by is_local (a scan of every wide enterprise row).
+    details = _frame(
+        session,
         select(
-            SupplyLink.supplier_id,
-            func.count(distinct(SupplyLink.customer_id)),
-            func.max(case((Customer.is_chain_leader, 1), else_=0)),
+            Enterprise.id, Enterprise.name, Enterprise.is_chain_leader, Enterprise.is_leading,
+            Enterprise.output_wan, Enterprise.safety_rating, Enterprise.environment_rating,
+            Enterprise.uscc,
+        ).where(Enterprise.id.in_(sorted(segments))),
+        ["id", "name", "leader", "leading", "output", "safety", "environment", "uscc"],
+    )  # fmt: skip
+    for row in details.itertuples(index=False):
+        if row.id not in segments:
+            continue
+        found[int(row.id)] = Firm(
+            id=int(row.id),
+            name=row.name,
+            is_local=False,
+            is_chain_leader=bool(row.leader),
+            is_leading=bool(row.leading),
+            output_wan=_number(row.output),
+            segments=tuple(sorted(segments[row.id])),
+            tags=frozenset(tags[row.id]),
+            safety_rating=_text(row.safety),
+            environment_rating=_text(row.environment),
+            division=row.uscc[2:8] if _text(row.uscc) else None,
         )
-        .join(Supplier, Supplier.id == SupplyLink.supplier_id)
-        .join(Customer, Customer.id == SupplyLink.customer_id)
-        .where(Supplier.is_local.is_(False), Customer.is_local, *_alive(Supplier, Customer))
-        .group_by(SupplyLink.supplier_id)
-    )
-    linked = {supplier: (customers, bool(leader)) for supplier, customers, leader in links}
-    facts.targets = {
-        firm: TargetFacts(
-            supplies_local_leader=linked.get(firm, (0, False))[1],
-            local_customers=linked.get(firm, (0, False))[0],
+        links, leader = facts.target_links.get(int(row.id), (0, False))
+        facts.targets[int(row.id)] = TargetFacts(
+            supplies_local_leader=leader, local_customers=links
         )
-        for firm in outside
-    }
+    return found
 
 
-def firms(session: Session, ids, codes: dict[int, str]) -> dict[int, Firm]:
-    """The named enterprises (not deleted) with what the analyses say of them."""
+def firms(
+    session: Session, ids, codes: dict[int, str], *, outside: bool = False
+) -> dict[int, Firm]:
+    """The named enterprises (not deleted) with what the analyses say of them; with `outside`,
+    every outside enterprise instead, in one pass."""
     found: dict[int, Firm] = {}
-    for chunk in _chunks(sorted(set(ids))):
+    chunks = [None] if outside else list(_chunks(sorted(set(ids))))
+    every_outside = select(Enterprise.id).where(Enterprise.is_local.is_(False), *_alive(Enterprise))
+    for chunk in chunks:
+        chosen = every_outside if chunk is None else chunk
         segments = defaultdict(list)
         for firm, segment_id in session.execute(
             select(enterprise_segments.c.enterprise_id, enterprise_segments.c.segment_id).where(
-                enterprise_segments.c.enterprise_id.in_(chunk),
+                enterprise_segments.c.enterprise_id.in_(chosen),
                 enterprise_segments.c.segment_id.in_(codes),
             )
         ):
@@ -434,7 +444,7 @@ def firms(session: Session, ids, codes: dict[int, str]) -> dict[int, Firm]:
         tags = defaultdict(set)
         for firm, tag in session.execute(
             select(EnterpriseTag.enterprise_id, EnterpriseTag.tag).where(
-                EnterpriseTag.enterprise_id.in_(chunk)
+                EnterpriseTag.enterprise_id.in_(chosen)
             )
         ):
             tags[firm].add(tag)
@@ -449,7 +459,7 @@ def firms(session: Session, ids, codes: dict[int, str]) -> dict[int, Firm]:
                 Enterprise.safety_rating,
                 Enterprise.environment_rating,
                 Enterprise.uscc,
-            ).where(Enterprise.id.in_(chunk), *_alive(Enterprise))
+            ).where(Enterprise.id.in_(chosen), *_alive(Enterprise))
         ):
             found[row.id] = Firm(
                 id=row.id,
