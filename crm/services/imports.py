@@ -154,6 +154,7 @@ class Progress:
     """How far an import running in a background thread has got; polled by its page."""
 
     phase: str = "reading"  # reading, checking, writing, done, failed
+    kind: str = "enterprises"  # what is imported: a key of crm.services.import_kinds.KINDS
     done: int = 0
     total: int = 0
     started: float = field(default_factory=time.monotonic)
