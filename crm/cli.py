@@ -14,10 +14,12 @@ from sqlalchemy import select
 from crm.extensions import db
 from crm.models import Unit, User
 from crm.schemas.enterprises import ENTERPRISES
+from crm.schemas.supply_links import SUPPLY_LINKS
 from crm.services.backup import BackupError, backup_database, restore_database, schema_heads
 from crm.services.enterprise_export import export_enterprises
-from crm.services.enterprise_import import import_enterprises, map_columns, mapping_problems
 from crm.services.errors import ValidationError
+from crm.services.import_kinds import KINDS
+from crm.services.supply_link_export import export_supply_links
 from crm.services.users import (
     UserError,
     create_token,
@@ -202,7 +204,7 @@ def restore_command(file, yes):
         )
 
 
-IMPORT_KINDS = ("enterprises",)
+IMPORT_KINDS = tuple(KINDS)
 
 
 @click.command("import")
@@ -220,17 +222,15 @@ def import_command(kind, file, dry_run, user_name):
         table = read_table(path.read_bytes(), path.name)
     except SpreadsheetError as error:
         raise click.ClickException(str(error.message)) from error
-    mapping = map_columns(table)
-    problems = mapping_problems(mapping)
+    mapping = KINDS[kind].map_columns(table)
+    problems = KINDS[kind].mapping_problems(mapping)
     if problems:
         raise click.ClickException("；".join(problems))
 
     def progress(phase: str, done: int, total: int) -> None:
         click.echo(f"{PHASES.get(phase, phase)} {done:,}/{total:,}", err=True)
 
-    outcome = import_enterprises(
-        db.session, table, mapping, actor, dry_run=dry_run, progress=progress
-    )
+    outcome = KINDS[kind].run(db.session, table, mapping, actor, dry_run=dry_run, progress=progress)
     db.session.commit()
     if outcome.refused:
         for error in outcome.errors:
@@ -260,8 +260,14 @@ PHASES = {"checking": "检查 / checking", "writing": "写入 / writing", "done"
 def export_command(kind, file, query):
     """Export a list to .xlsx in the columns the import reads back."""
     try:
-        filters = ENTERPRISES.parse_filters(dict(parse_qsl(query)))
-        count = export_enterprises(db.session, filters, None, file, current_app.config["TIMEZONE"])
+        if kind == "supply_links":
+            filters = SUPPLY_LINKS.parse_filters(dict(parse_qsl(query)))
+            count = export_supply_links(db.session, filters, None, file)
+        else:
+            filters = ENTERPRISES.parse_filters(dict(parse_qsl(query)))
+            count = export_enterprises(
+                db.session, filters, None, file, current_app.config["TIMEZONE"]
+            )
     except ValidationError as error:
         raise click.ClickException(
             "；".join(f"{key}: {' '.join(messages)}" for key, messages in error.fields.items())

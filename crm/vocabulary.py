@@ -303,6 +303,7 @@ IMPORT_KIND = Vocabulary(
     Term("leads", "线索", "Leads"),
     Term("projects", "项目", "Projects"),
     Term("demo", "示例数据", "Demo data"),
+    Term("supply_links", "供应关系", "Supply links"),
 )
 
 AUDIT_ACTION = Vocabulary(

@@ -7,16 +7,15 @@ from crm.api import blueprint, resource
 from crm.api.auth import api_user, require_right
 from crm.api.body import json_object
 from crm.api.errors import CONFLICT, ApiError, invalid, service_errors
+from crm.api.imports import describe_import, import_answer
 from crm.api.openapi import describe, filter_parameters, json_content, ref, responses
 from crm.extensions import db
 from crm.schemas.enterprises import ENTERPRISES
 from crm.security import takes_upload
 from crm.services import enterprises
 from crm.services.enterprise_export import XLSX, export_file, export_name
-from crm.services.enterprise_import import import_enterprises, map_columns, mapping_problems
 from crm.services.enterprise_merge import merge_enterprises, require_merge
 from crm.services.errors import StaleVersion
-from crm.spreadsheets import SpreadsheetError, read_table
 
 ENTERPRISE_RESOURCE = resource.Resource(
     path="enterprises",
@@ -43,37 +42,7 @@ resource.register(blueprint, ENTERPRISE_RESOURCE)
 @takes_upload
 def enterprise_import():
     """A spreadsheet as multipart `file`; ?dry_run=true checks without writing."""
-    user = require_right("import.run")
-    upload = request.files.get("file")
-    if upload is None:
-        raise invalid({"file": [_("请上传文件（multipart/form-data 的 file 字段）")]})
-    try:
-        table = read_table(upload.stream, upload.filename or "upload")
-    except SpreadsheetError as error:
-        raise invalid({"file": [str(error.message)]}) from error
-    mapping = map_columns(table)
-    problems = mapping_problems(mapping)
-    if problems:
-        raise invalid({"file": problems})
-    dry_run = request.args.get("dry_run", "").lower() == "true"
-    with service_errors():
-        outcome = import_enterprises(db.session, table, mapping, user, dry_run=dry_run)
-    db.session.commit()
-    summary = {
-        "batch": outcome.batch_id,
-        "rows": outcome.row_count,
-        "created": outcome.created,
-        "updated": outcome.updated,
-        "dry_run": dry_run,
-    }
-    if outcome.refused:
-        raise ApiError(
-            422,
-            "invalid_rows",
-            _("文件中有 %(count)d 处错误，未导入任何数据。", count=len(outcome.errors)),
-            extra=summary | {"rows_with_errors": [vars(error) for error in outcome.errors]},
-        )
-    return summary
+    return import_answer("enterprises")
 
 
 @blueprint.get("/enterprises/export.xlsx")
@@ -114,34 +83,13 @@ def enterprise_merge(enterprise_id: int):
     return ENTERPRISE_RESOURCE.record_json(keep)
 
 
-describe(
+describe_import(
     "/enterprises/import",
-    "post",
-    {
-        "operationId": "importEnterprises",
-        "summary": "Import enterprises from .xlsx or .csv (UTF-8 or GB18030), all rows or none.",
-        "description": "Headers as the export writes them (or common variants). Rows with 编号 "
-        "update that record, the others create records. A file with any bad row is refused "
-        "whole: 422 `invalid_rows`, each in `rows_with_errors` (row, column, message).",
-        "parameters": [
-            {"name": "dry_run", "in": "query", "required": False,
-             "schema": {"type": "boolean"}, "description": "Check only; write nothing."},
-        ],
-        "requestBody": {
-            "required": True,
-            "content": {"multipart/form-data": {"schema": {
-                "type": "object", "required": ["file"],
-                "properties": {"file": {"type": "string", "format": "binary"}}}}},
-        },
-        "responses": responses(
-            {"200": json_content("Imported (or checked).", {"type": "object", "properties": {
-                "batch": {"type": ["integer", "null"]}, "rows": {"type": "integer"},
-                "created": {"type": "integer"}, "updated": {"type": "integer"},
-                "dry_run": {"type": "boolean"}}})},
-            "400 401 403 413 422",
-        ),
-    },
-)  # fmt: skip
+    "importEnterprises",
+    "Import enterprises from .xlsx or .csv (UTF-8 or GB18030), all rows or none.",
+    "Headers as the export writes them (or common variants). Rows with 编号 update that record, "
+    "the others create records.",
+)
 describe(
     "/enterprises/export.xlsx",
     "get",

@@ -1,7 +1,6 @@
 """Enterprises (企业) declared once: what may be written, what a record and a list row show,
 which filters the list takes, and the spreadsheet headers the import recognises."""
 
-from dataclasses import dataclass
 from datetime import date
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -25,6 +24,7 @@ from crm.schemas.fields import (
     TextList,
     Timestamp,
 )
+from crm.schemas.sheets import SheetColumn
 from crm.vocabulary import ENTERPRISE_TAG, RATING
 
 
@@ -161,21 +161,6 @@ ENTERPRISES = Declaration(
     summary=EnterpriseSummary,
     filters=EnterpriseFilters,
 )
-
-
-@dataclass(frozen=True)
-class SheetColumn:
-    """A column of the enterprise spreadsheet: the export writes `header`, the import also
-    accepts the `variants`; `kind` says how a cell becomes a field value."""
-
-    key: str  # a field of EnterpriseInput, or id, version, lon, lat, updated_at
-    header: str
-    kind: str = "text"  # text, amount, count, flag, date, list, district, segments, tags …
-    variants: tuple[str, ...] = ()
-
-    @property
-    def headers(self) -> tuple[str, ...]:
-        return (self.header, *self.variants)
 
 
 def _column(key: str, kind: str = "text", *variants: str, header: str | None = None):

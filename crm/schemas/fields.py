@@ -367,7 +367,8 @@ CREDIT_CODE_PROBLEMS = {
 }
 
 
-def _credit_code(value) -> str | None:
+def clean_credit_code(value) -> str | None:
+    """A credit code normalised and checked; FieldProblem says what is wrong with it."""
     if value is not None and not isinstance(value, str):
         raise FieldProblem(_("应为文本"))
     if value is not None and len(value) > 100:
@@ -381,7 +382,7 @@ def _credit_code(value) -> str | None:
 
 CreditCode = _field_type(
     str | None,
-    _credit_code,
+    clean_credit_code,
     schema={
         "type": ["string", "null"],
         "description": "统一社会信用代码 (18 characters, checked); sent normalised.",

@@ -3,7 +3,7 @@ the same rules as a single record (references and unique values read once for th
 and then all rows are written in the caller's transaction, or none when any row is wrong."""
 
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -16,7 +16,7 @@ from crm.models import ChainSegment, District, Enterprise, EnterpriseTag, Park, 
 from crm.models.base import utcnow
 from crm.schemas.enterprises import SHEET_COLUMNS
 from crm.schemas.fields import FieldProblem
-from crm.services import records
+from crm.services import imports, records
 from crm.services.enterprises import (
     CHANGE,
     CREATE,
@@ -32,9 +32,18 @@ from crm.services.enterprises import (
     update_enterprise,
 )
 from crm.services.errors import Forbidden, ValidationError
-from crm.services.imports import ImportOutcome, RowError, record_batch
+from crm.services.imports import (
+    ColumnMapping,
+    ImportOutcome,
+    ProgressCallback,
+    RowError,
+    cell_number,
+    cell_text,
+    chunks,
+    record_batch,
+)
 from crm.services.scope import NONE, Scope
-from crm.spreadsheets import Table, map_headers
+from crm.spreadsheets import Table
 from crm.uscc import normalise as normalise_credit_code
 from crm.vocabulary import ENTERPRISE_TAG
 
@@ -43,7 +52,6 @@ COLUMNS = {column.key: column for column in SHEET_COLUMNS}
 REQUIRED = ("name",)
 # Errors of a row are listed as its columns run; a location's under 经度.
 ORDER = {key: index for index, key in enumerate(COLUMNS)} | {"location": list(COLUMNS).index("lon")}
-CHUNK = 500  # values per IN (…) when reading what the file refers to
 PROGRESS_EVERY = 500  # rows; also the rows of one INSERT (500 × 30 values, within SQLite's limit)
 
 _LIST_SEPARATORS = re.compile(r"[、,，;；\n]+")
@@ -51,69 +59,21 @@ _DAY = re.compile(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?
 _YES = {"是", "y", "yes", "true", "1", "√", "✓", "本地"}
 _NO = {"否", "n", "no", "false", "0", "×", "✗", "外地"}
 
-ProgressCallback = Callable[[str, int, int], None]
-
-
-@dataclass(frozen=True)
-class ColumnMapping:
-    """Which column of the file feeds which sheet column (by key)."""
-
-    columns: dict[str, int]
-    unrecognised: dict[int, str]
-    duplicates: dict[str, list[int]]
-
 
 def map_columns(table: Table, chosen: dict[int, str] | None = None) -> ColumnMapping:
-    """The file's headers matched to the sheet's columns; `chosen` (index → key, "" to
-    ignore) overrides the automatic match, as the mapping step of the page does."""
-    found = map_headers(table.headers, {key: column.headers for key, column in COLUMNS.items()})
-    columns, unrecognised = dict(found.columns), dict(found.unrecognised)
-    duplicates = dict(found.duplicates)
-    if chosen is not None:
-        columns, unrecognised, duplicates = {}, {}, {}
-        for index, key in sorted(chosen.items()):
-            if key in COLUMNS:
-                duplicates.setdefault(key, []).append(index)
-                columns.setdefault(key, index)
-            elif index < len(table.headers):
-                unrecognised[index] = table.headers[index]
-        duplicates = {key: indices for key, indices in duplicates.items() if len(indices) > 1}
-    return ColumnMapping(columns, unrecognised, duplicates)
+    """The file's headers matched to the enterprise sheet's columns (crm.services.imports)."""
+    return imports.map_columns(table, COLUMNS, chosen)
 
 
 def mapping_problems(mapping: ColumnMapping) -> list[str]:
-    """Why a mapping cannot be imported: a required column missing, or one fed twice."""
-    problems = [
-        _("缺少必需的列：%(column)s", column=COLUMNS[key].header)
-        for key in REQUIRED
-        if key not in mapping.columns
-    ]
-    problems += [
-        _("“%(column)s”对应了文件中的多列", column=COLUMNS[key].header)
-        for key in mapping.duplicates
-    ]
-    return problems
+    """Why a mapping cannot be imported: 企业名称 missing, or a column fed twice."""
+    return imports.mapping_problems(mapping, COLUMNS, REQUIRED)
 
 
 # ---- cells to values ----
 
 
-def _text(cell):
-    # read_table already took off the apostrophe an export puts before =, +, - and @.
-    if isinstance(cell, str):
-        return cell
-    if isinstance(cell, bool):
-        return _("是") if cell else _("否")
-    if isinstance(cell, Decimal):
-        return format(cell.normalize(), "f")
-    return None if cell is None else str(cell)
-
-
-def _number(cell):
-    if isinstance(cell, str):
-        text = cell.strip().replace(",", "").replace("，", "")
-        return text or None
-    return cell
+_text, _number = cell_text, cell_number
 
 
 def _count(cell):
@@ -171,7 +131,7 @@ class ImportLookups(Lookups):
         self.code_holders: dict[str, list[Holder]] = {}
         self.name_holders: dict[str, list[Holder]] = {}
         enterprise = Enterprise
-        for chunk in _chunks(sorted(set(codes))):
+        for chunk in chunks(sorted(set(codes))):
             for row in session.execute(
                 select(
                     enterprise.id, enterprise.name, enterprise.deleted_at, enterprise.uscc
@@ -180,7 +140,7 @@ class ImportLookups(Lookups):
                 self.code_holders.setdefault(row.uscc, []).append(
                     Holder(row.id, row.name, row.deleted_at)
                 )
-        for chunk in _chunks(sorted(set(names))):
+        for chunk in chunks(sorted(set(names))):
             for row in session.execute(
                 select(enterprise.id, enterprise.name, enterprise.name_normalised).where(
                     enterprise.name_normalised.in_(chunk), enterprise.deleted_at.is_(None)
@@ -219,11 +179,6 @@ def _first_other(holders, excluding_id: int | None) -> Holder | None:
         if holder.row is not None or holder.id != excluding_id:
             return holder
     return None
-
-
-def _chunks(values: list[str]):
-    for start in range(0, len(values), CHUNK):
-        yield values[start : start + CHUNK]
 
 
 def row_values(cells: dict, lookups: ImportLookups) -> tuple[dict, dict[str, str]]:
@@ -368,7 +323,7 @@ def _existing(session: Session, rows) -> dict[int, Enterprise]:
         if identifier is not None:
             ids.add(identifier)
     found = {}
-    for chunk in _chunks(sorted(ids)):
+    for chunk in chunks(sorted(ids)):
         for enterprise in session.scalars(
             select(Enterprise).where(Enterprise.id.in_(chunk), Enterprise.deleted_at.is_(None))
         ):

@@ -5,7 +5,7 @@ history."""
 
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, case, exists, func, select
 from sqlalchemy.orm import Session, aliased
 
 from crm.models import (
@@ -43,10 +43,11 @@ class ShownContact:
 @dataclass(frozen=True)
 class Profile:
     segments: list  # (code, name, category name)
-    suppliers: list  # rows: enterprise id, name, segment name, share; the largest shares first
+    suppliers: list  # rows: id, name, is_local, segment code and name, share; largest first
     customers: list
-    supplier_count: int
+    supplier_count: int  # links to live enterprises, all of them (the lists show LINKS_SHOWN)
     customer_count: int
+    risks: "SupplyRisks"
     contacts: list[ShownContact]
     leads: list
     projects: list
@@ -91,8 +92,9 @@ def enterprise_profile(
         segments=segments,
         suppliers=_links(session, enterprise.id, "customer_id", "supplier_id"),
         customers=_links(session, enterprise.id, "supplier_id", "customer_id"),
-        supplier_count=_link_count(session, enterprise.id, "customer_id"),
-        customer_count=_link_count(session, enterprise.id, "supplier_id"),
+        supplier_count=_link_count(session, enterprise.id, "customer_id", "supplier_id"),
+        customer_count=_link_count(session, enterprise.id, "supplier_id", "customer_id"),
+        risks=supply_risks(session, enterprise.id),
         contacts=_contacts(session, enterprise.id, actor, unmasked),
         leads=_rows(
             session,
@@ -128,14 +130,17 @@ def enterprise_profile(
     )
 
 
-LINKS_SHOWN = 50
+LINKS_SHOWN = 10
+RISKS_SHOWN = 20
 
 
-def _link_count(session: Session, enterprise_id: int, own_side: str) -> int:
+def _link_count(session: Session, enterprise_id: int, own_side: str, other_side: str) -> int:
+    partner = aliased(Enterprise)
     return session.scalar(
         select(func.count())
         .select_from(SupplyLink)
-        .where(getattr(SupplyLink, own_side) == enterprise_id)
+        .join(partner, partner.id == getattr(SupplyLink, other_side))
+        .where(getattr(SupplyLink, own_side) == enterprise_id, partner.deleted_at.is_(None))
     )
 
 
@@ -143,13 +148,113 @@ def _links(session: Session, enterprise_id: int, own_side: str, other_side: str)
     partner = aliased(Enterprise)
     link = SupplyLink
     return session.execute(
-        select(partner.id, partner.name, ChainSegment.name.label("segment"), link.share)
+        select(
+            partner.id,
+            partner.name,
+            partner.is_local,
+            ChainSegment.code.label("segment_code"),
+            ChainSegment.name.label("segment"),
+            link.share,
+        )
         .join(partner, partner.id == getattr(link, other_side))
         .outerjoin(ChainSegment, ChainSegment.id == link.segment_id)
         .where(getattr(link, own_side) == enterprise_id, partner.deleted_at.is_(None))
-        .order_by(link.share.desc().nulls_last(), partner.name)
+        .order_by(link.share.desc().nulls_last(), partner.name, ChainSegment.code)
         .limit(LINKS_SHOWN)
     ).all()
+
+
+# ---- supply risks: where the enterprise's buying or its buyers hang on one link ----
+
+
+@dataclass(frozen=True)
+class SupplyRisks:
+    # As a buyer, by segment: the segments with exactly one supplier (code, name, supplier id,
+    # supplier name, supplier is local), and those none of whose suppliers is local (code,
+    # name, how many suppliers).
+    single_sources: list
+    no_local_supplier: list
+    # As a supplier: local buyers that buy a segment from it alone (customer id, name, segment
+    # code, segment name), the first RISKS_SHOWN, and how many there are in all.
+    sole_supplier_to: list
+    sole_supplier_count: int
+
+    def __bool__(self) -> bool:
+        return bool(self.single_sources or self.no_local_supplier or self.sole_supplier_count)
+
+
+def supply_risks(session: Session, enterprise_id: int) -> SupplyRisks:
+    """Three bounded queries, whatever the number of links; soft-deleted enterprises do not
+    count, nor do links without a segment."""
+    supplier = aliased(Enterprise)
+    # As a buyer: its suppliers counted per segment.
+    per_segment = session.execute(
+        select(
+            ChainSegment.code,
+            ChainSegment.name,
+            func.count().label("suppliers"),
+            func.sum(case((supplier.is_local, 1), else_=0)).label("local"),
+            func.min(supplier.id).label("one"),
+        )
+        .select_from(SupplyLink)
+        .join(supplier, supplier.id == SupplyLink.supplier_id)
+        .join(ChainSegment, ChainSegment.id == SupplyLink.segment_id)
+        .where(SupplyLink.customer_id == enterprise_id, supplier.deleted_at.is_(None))
+        .group_by(ChainSegment.id, ChainSegment.code, ChainSegment.name)
+        .order_by(ChainSegment.code)
+    ).all()
+    single = [row for row in per_segment if row.suppliers == 1]
+    names = {}
+    if single:
+        names = {
+            row.id: row
+            for row in session.execute(
+                select(Enterprise.id, Enterprise.name, Enterprise.is_local).where(
+                    Enterprise.id.in_({row.one for row in single})
+                )
+            )
+        }
+    single_sources = [
+        (row.code, row.name, row.one, names[row.one].name, names[row.one].is_local)
+        for row in single
+    ]
+    no_local = [(row.code, row.name, row.suppliers) for row in per_segment if not row.local]
+
+    # As a supplier: local live buyers with no other live supplier in that segment.
+    customer, rival, rival_supplier = aliased(Enterprise), aliased(SupplyLink), aliased(Enterprise)
+    other_supplier = exists(
+        select(rival.id)
+        .join(rival_supplier, rival_supplier.id == rival.supplier_id)
+        .where(
+            rival.customer_id == SupplyLink.customer_id,
+            rival.segment_id == SupplyLink.segment_id,
+            rival.supplier_id != enterprise_id,
+            rival_supplier.deleted_at.is_(None),
+        )
+    )
+    sole = (
+        select(customer.id, customer.name, ChainSegment.code, ChainSegment.name.label("segment"))
+        .select_from(SupplyLink)
+        .join(customer, customer.id == SupplyLink.customer_id)
+        .join(ChainSegment, ChainSegment.id == SupplyLink.segment_id)
+        .where(
+            and_(
+                SupplyLink.supplier_id == enterprise_id,
+                customer.is_local,
+                customer.deleted_at.is_(None),
+                ~other_supplier,
+            )
+        )
+    )
+    shown = session.execute(
+        sole.order_by(customer.name, ChainSegment.code).limit(RISKS_SHOWN)
+    ).all()
+    count = (
+        len(shown)
+        if len(shown) < RISKS_SHOWN
+        else session.scalar(select(func.count()).select_from(sole.subquery()))
+    )
+    return SupplyRisks(single_sources, no_local, shown, count)
 
 
 def _rows(session: Session, model, columns, enterprise_id: int, actor, scope) -> list:

@@ -153,6 +153,15 @@ def list_supply_links(
         .join(customer, customer.id == SupplyLink.customer_id)
         .where(supplier.deleted_at.is_(None), customer.deleted_at.is_(None))
     )
+    statement = filtered(statement, filters)
+    rows, has_next = records.numbered_page(
+        session, statement.order_by(SupplyLink.id), page, per_page
+    )
+    return [row.SupplyLink for row in rows], has_next
+
+
+def filtered(statement, filters: SupplyLinkFilters):
+    """A select of supply links narrowed by the list's filters (the list and the export)."""
     if filters.supplier:
         statement = statement.where(SupplyLink.supplier_id == filters.supplier)
     if filters.customer:
@@ -165,13 +174,12 @@ def list_supply_links(
             )
         )
     if filters.segment:
-        statement = statement.join(ChainSegment, ChainSegment.id == SupplyLink.segment_id).where(
-            ChainSegment.code == filters.segment
+        statement = statement.where(
+            SupplyLink.segment_id.in_(
+                select(ChainSegment.id).where(ChainSegment.code == filters.segment)
+            )
         )
-    rows, has_next = records.numbered_page(
-        session, statement.order_by(SupplyLink.id), page, per_page
-    )
-    return [row.SupplyLink for row in rows], has_next
+    return statement
 
 
 def summary_values(link: SupplyLink) -> dict:

@@ -57,4 +57,5 @@ from crm.views import (  # noqa: E402, F401  (their routes join the blueprint)
     leads,
     projects,
     service_requests,
+    supply_links,
 )

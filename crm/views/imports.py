@@ -28,18 +28,12 @@ from crm.extensions import db
 from crm.models import ImportBatch, User
 from crm.permissions import has_right, require
 from crm.security import takes_upload, too_large_message
-from crm.services.enterprise_import import (
-    COLUMNS,
-    import_enterprises,
-    map_columns,
-    mapping_problems,
-)
 from crm.services.errors import Forbidden
+from crm.services.import_kinds import KINDS
 from crm.services.imports import BOARD
 from crm.spreadsheets import SpreadsheetError, megabytes, read_table
 from crm.views import blueprint
 
-KINDS = ("enterprises",)
 PREVIEW_ROWS = 10
 # Uploads wait here between the steps; a day later they are gone.
 KEEP_SECONDS = 24 * 3600
@@ -112,10 +106,10 @@ def _start_page(kind: str, error: str | None) -> str:
     ).all()
     return render_template(
         "crm/import_start.html",
-        kind=kind,
+        kind=KINDS[kind],
         error=error,
         limit_mb=megabytes(current_app.config["IMPORT_MAX_BYTES"]),
-        columns=COLUMNS.values(),
+        columns=KINDS[kind].columns.values(),
         batches=batches,
     )
 
@@ -135,14 +129,15 @@ def too_large(error):
 @require("import.run")
 def import_columns(token: str):
     meta, data = _upload(token)
+    kind = KINDS[meta["kind"]]
     table = read_table(data, meta["file_name"], max_bytes=current_app.config["IMPORT_MAX_BYTES"])
     chosen = None
     if request.method == "POST":
         chosen = {
             index: request.form.get(f"column-{index}", "") for index in range(len(table.headers))
         }
-    mapping = map_columns(table, chosen)
-    problems = mapping_problems(mapping)
+    mapping = kind.map_columns(table, chosen)
+    problems = kind.mapping_problems(mapping)
     if request.method == "POST" and not problems:
         _run(token, meta, mapping)
         return redirect(url_for("crm.import_progress", token=token))
@@ -156,9 +151,10 @@ def import_columns(token: str):
         "crm/import_columns.html",
         token=token,
         meta=meta,
+        kind=kind,
         table=table,
         by_index=by_index,
-        columns=COLUMNS.values(),
+        columns=kind.columns.values(),
         problems=problems if request.method == "POST" or problems else [],
         preview=preview,
     ), (422 if request.method == "POST" and problems else 200)
@@ -169,6 +165,7 @@ def _run(token: str, meta: dict, mapping) -> None:
     IMPORT_IN_BACKGROUND off (the tests' client), it runs within the request."""
     app = current_app._get_current_object()
     progress = BOARD.start(token, current_user.id)
+    progress.kind = meta["kind"]
     user_id = current_user.id
     locale = str(get_locale())  # the thread has no request to take the language from
 
@@ -180,7 +177,7 @@ def _run(token: str, meta: dict, mapping) -> None:
                 table = read_table(
                     data, meta["file_name"], max_bytes=app.config["IMPORT_MAX_BYTES"]
                 )
-                progress.outcome = import_enterprises(
+                progress.outcome = KINDS[meta["kind"]].run(
                     db.session, table, mapping, user, progress=progress.advance
                 )
                 db.session.commit()
@@ -211,7 +208,9 @@ def import_progress(token: str):
         flash(_("找不到这次导入（服务器可能已重启），请查看下面的导入记录。"), "error")
         return redirect(url_for("crm.import_start", kind="enterprises"))
     if progress.phase in ("done", "failed"):
-        return render_template("crm/import_result.html", progress=progress)
+        return render_template(
+            "crm/import_result.html", progress=progress, kind=KINDS[progress.kind]
+        )
     return render_template("crm/import_progress.html", token=token, progress=progress)
 
 

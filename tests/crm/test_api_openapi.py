@@ -136,6 +136,8 @@ def test_every_operation_documents_its_answers(client):
         ("/supply-links/{supply_link_id}", "patch"): {"200", "400", "401", "403", "404", "409",
                                                       "413", "415", "422"},
         ("/supply-links/{supply_link_id}", "delete"): {"204", "400", "401", "403", "404"},
+        ("/supply-links/import", "post"): {"200", "400", "401", "403", "413", "422"},
+        ("/supply-links/export.xlsx", "get"): {"200", "401", "403", "422"},
         ("/leads/{lead_id}/sign", "post"): {"200", "400", "401", "403", "404", "409", "413", "415",
                                             "422"},
         ("/service-requests", "get"): {"200", "401", "403", "422"},

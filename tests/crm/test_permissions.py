@@ -36,6 +36,7 @@ PAGES = {
     "/leads/<int:lead_id>/convert": {"admin": 200, "staff": 200, "official": 403,
                                      "ambassador": 403},
     "/enterprises/export.xlsx": {"admin": 200, "staff": 200, "official": 403, "ambassador": 403},
+    "/supply-links/export.xlsx": {"admin": 200, "staff": 200, "official": 403, "ambassador": 403},
     "/leads/board": {"admin": 200, "staff": 200, "official": 200, "ambassador": 403},
     "/leads/export.xlsx": {"admin": 200, "staff": 200, "official": 403, "ambassador": 403},
     "/leads/mine": {"admin": 200, "staff": 200, "official": 200, "ambassador": 403},
