@@ -172,7 +172,9 @@ def main() -> None:
         result = run(url, options.enterprises, options.repeat)
         print(f"\n{dialect}: {options.enterprises:,} enterprises, {result.pop('links'):,} links")
         for name, value in result.items():
-            print(f"  {name:18} {value:.1f}" if isinstance(value, float) else f"  {name:18} {value}")
+            print(
+                f"  {name:18} {value:.1f}" if isinstance(value, float) else f"  {name:18} {value}"
+            )
 
 
 if __name__ == "__main__":
