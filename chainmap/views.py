@@ -1,18 +1,20 @@
 """Chain pages: the industrial-chain diagram with its analyses, and a lead made from one of its
 recommendations."""
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from chainmap import kept
 from chainmap.api import chain_settings
+from chainmap.definition import ChainDefinitionError
 from chainmap.leads import chosen_path, find_target, lead_values, open_lead
 from chainmap.paths import introduction_paths
-from chainmap.segments import stored_chains, stored_definition
+from chainmap.segments import ChainInUse, stored_chains, stored_definition, sync_chain
 from chainmap.wording import Wording
 from crm.extensions import db
 from crm.permissions import has_right, require
+from crm.services.audit import record_event
 from crm.services.errors import Forbidden, ValidationError
 from crm.services.leads import create_lead
 
@@ -74,3 +76,58 @@ def _reason(error) -> str:
     if isinstance(error, ValidationError):
         return "；".join(message for messages in error.fields.values() for message in messages)
     return str(error.message)
+
+
+@blueprint.route("/admin/chains", methods=["GET", "POST"])
+@require("config.manage")
+def admin_chains():
+    """Administrators load a chain definition file (or a changed one) without a console."""
+    problem, in_use = None, {}
+    if request.method == "POST":
+        upload = request.files.get("file")
+        try:
+            text = upload.read().decode("utf-8-sig") if upload and upload.filename else None
+        except UnicodeDecodeError:
+            text, problem = None, _("文件须为 UTF-8 编码的 TOML。")
+        if text is None and problem is None:
+            problem = _("请选择产业链定义文件（.toml）。")
+        if text is not None:
+            try:
+                definition, outcome = sync_chain(db.session, text)
+            except ChainDefinitionError as error:
+                db.session.rollback()
+                problem = _("文件有误，未作任何修改：%(why)s", why=str(error))
+            except ChainInUse as error:
+                db.session.rollback()
+                problem, in_use = _("文件删去的环节仍在使用，未作任何修改："), error.users
+            else:
+                chain = next(c for c in stored_chains(db.session) if c.key == definition.key)
+                record_event(db.session, "import", "chains", chain.id, current_user.id)
+                db.session.commit()
+                flash(
+                    _("已加载 %(name)s：新增 %(added)s，修改 %(changed)s，删除 %(removed)s。",
+                      name=definition.name, added=len(outcome.added),
+                      changed=len(outcome.changed), removed=len(outcome.removed)),
+                    "success",
+                )  # fmt: skip
+                return redirect(url_for("chainmap.admin_chains"))
+    return render_template(
+        "chainmap/admin_chains.html",
+        chains=stored_chains(db.session),
+        problem=problem,
+        in_use=in_use,
+    ), (422 if problem else 200)
+
+
+@blueprint.get("/admin/chains/<key>.toml")
+@require("config.manage")
+def admin_chain_file(key: str):
+    """The file a chain was last loaded from: to edit and load again."""
+    chain = next((chain for chain in stored_chains(db.session) if chain.key == key), None)
+    if chain is None:
+        abort(404)
+    return Response(
+        chain.definition,
+        mimetype="application/toml",
+        headers={"Content-Disposition": f'attachment; filename="{chain.key}.toml"'},
+    )

@@ -61,6 +61,8 @@ PAGES = {
     "/admin/users/<int:user_id>": {"admin": 200, "staff": 403, "official": 403,
                                    "ambassador": 403},
     "/admin/units": {"admin": 200, "staff": 403, "official": 403, "ambassador": 403},
+    "/admin/chains": {"admin": 200, "staff": 403, "official": 403, "ambassador": 403},
+    "/admin/chains/<key>.toml": {"admin": 404, "staff": 403, "official": 403, "ambassador": 403},
 }  # fmt: skip
 # Pages anyone may open, or that only take a POST.
 PUBLIC_OR_ACTIONS = {
