@@ -27,7 +27,7 @@ def geojson_response(data: dict) -> Response:
     response = Response(body, mimetype=GEOJSON)
     response.vary.add("Accept-Encoding")
     if len(body) >= GZIP_MIN_BYTES and request.accept_encodings["gzip"] > 0:
-        response.set_data(gzip.compress(body, compresslevel=5))
+        response.set_data(gzip.compress(body, compresslevel=3))
         response.headers["Content-Encoding"] = "gzip"
     return response
 
