@@ -111,8 +111,8 @@ def enterprise_points(session: Session, filters: MapFilters, actor) -> dict:
     statement = select(
         Enterprise.id,
         Enterprise.name,
-        func.round(Enterprise.lon, DECIMALS),
-        func.round(Enterprise.lat, DECIMALS),
+        Enterprise.lon,
+        Enterprise.lat,
         cast(Enterprise.output_wan, Float),  # a number for JSON, not a Decimal per row
         case((Enterprise.is_chain_leader, 2), (Enterprise.is_leading, 1), else_=0),
         _first_segment_code(),
@@ -127,7 +127,11 @@ def enterprise_points(session: Session, filters: MapFilters, actor) -> dict:
     features = [
         {
             "type": "Feature",
-            "geometry": {"type": "Point", "coordinates": [lon, lat]},
+            # Rounded here: PostgreSQL has no round() of a double to a number of places.
+            "geometry": {
+                "type": "Point",
+                "coordinates": [round(lon, DECIMALS), round(lat, DECIMALS)],
+            },
             "properties": {"id": id_, "n": name, "s": segment, "o": output, "k": kind},
         }
         for id_, name, lon, lat, output, kind, segment in rows
