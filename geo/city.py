@@ -8,11 +8,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import shapely
 from flask import current_app
 
-from geo.boundaries import DistrictBoundary, load_boundaries
+if TYPE_CHECKING:
+    from geo.boundaries import DistrictBoundary
+
+# shapely and pyproj load only when the map first reads the file: the other commands and
+# pages never pay for them (tests/crm/test_cli.py).
 
 
 @dataclass(frozen=True)
@@ -30,6 +34,8 @@ class City:
     @property
     def bounds(self) -> tuple[float, float, float, float]:
         """(min lon, min lat, max lon, max lat) of the districts: where the map opens."""
+        import shapely
+
         return shapely.union_all([b.geometry for b in self.districts]).bounds
 
     @property
@@ -50,4 +56,6 @@ def current_city() -> City:
 
 @lru_cache(maxsize=4)
 def _read_city(path: str, _version: int) -> City:
+    from geo.boundaries import load_boundaries
+
     return City(tuple(load_boundaries(path)))

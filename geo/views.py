@@ -10,7 +10,6 @@ from crm.services.references import park_choices, segment_groups
 from crm.views import shown_districts
 from geo.filters import GRADES
 from geo.presets import current_presets
-from geo.shell import current_shell, tile_url
 
 blueprint = Blueprint("geo", __name__)
 
@@ -18,6 +17,8 @@ blueprint = Blueprint("geo", __name__)
 @blueprint.get("/map")
 @require("map.read")
 def industry_map():
+    from geo.shell import current_shell, tile_url  # folium and shapely: only for the map
+
     english = is_english()
     return render_template(
         "geo/map.html",
@@ -39,4 +40,6 @@ def industry_map():
 @require("map.read")
 def map_shell():
     """folium's script for the page: served as a file, since the page runs no inline script."""
+    from geo.shell import current_shell
+
     return Response(current_shell().script, mimetype="text/javascript")
