@@ -14,6 +14,11 @@ DEFAULTS = {
     # Only the tile server is outside; everything else is served by the app (intranet-safe).
     "TILE_URL": "https://tile.openstreetmap.org/{z}/{x}/{y}.png",
     "TILE_ATTRIBUTION": "© OpenStreetMap contributors",
+    # The map's places are data (geo.city): the boundary file of the city's districts and
+    # zones, the projection areas are measured in, and the threshold presets of its filter.
+    "MAP_BOUNDARIES": "data/geo/shiyan-districts.geojson",
+    "MAP_AREA_CRS": "EPSG:4546",
+    "MAP_PRESETS": "data/geo/threshold-presets.toml",
     "BABEL_DEFAULT_LOCALE": "zh_Hans_CN",
     "BABEL_DEFAULT_TIMEZONE": "Asia/Shanghai",
     "LANGUAGES": {"zh_Hans_CN": "中文", "en": "English"},
@@ -54,6 +59,9 @@ FROM_ENVIRONMENT = (
     "CITY_EN",
     "TIMEZONE",
     "TILE_URL",
+    "MAP_BOUNDARIES",
+    "MAP_AREA_CRS",
+    "MAP_PRESETS",
     "TRUSTED_PROXIES",
     "RATELIMIT_STORAGE_URI",
     "LOGIN_LIMITS",

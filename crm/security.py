@@ -16,7 +16,10 @@ UPLOAD_ENVELOPE_BYTES = 64 * 1024
 
 
 def _tile_origin() -> str:
-    parts = urlsplit(current_app.config["TILE_URL"])
+    """The tile server's origin for img-src; nothing when tiles are off (TILE_URL=off)."""
+    parts = urlsplit((current_app.config.get("TILE_URL") or "").strip())
+    if not parts.scheme or not parts.netloc:
+        return ""
     return f"{parts.scheme}://{parts.netloc.replace('{s}', '*')}"
 
 

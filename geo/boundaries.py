@@ -1,4 +1,7 @@
-"""Shiyan's district and functional-zone boundaries, read from the committed GeoJSON file."""
+"""A city's district and functional-zone boundaries, read from a GeoJSON file.
+
+Which file is configuration (MAP_BOUNDARIES, see geo.city); DEFAULT_PATH is Shiyan's, the
+default and the demo city's."""
 
 from __future__ import annotations
 
@@ -53,13 +56,58 @@ class DistrictBoundary:
         }
 
 
-def load_boundaries(path: Path | str = DEFAULT_PATH) -> list[DistrictBoundary]:
-    """Read the districts and zones, in file order, from a GeoJSON FeatureCollection."""
-    collection = json.loads(Path(path).read_text(encoding="utf-8"))
-    boundaries = []
-    for feature in collection["features"]:
-        props = feature["properties"]
+class BoundaryFileError(ValueError):
+    """A boundary file the map cannot use; the message names the file and the feature."""
+
+
+KINDS = (COUNTY_DISTRICT, FUNCTIONAL_ZONE)
+REQUIRED_PROPERTIES = ("code", "name", "name_en", "kind", "parent_code", "approximate")
+
+
+def _checked_geometry(path, index: int, feature: dict) -> BaseGeometry:
+    code = (feature.get("properties") or {}).get("code")
+    where = f"{path}: feature {index} ({code})"
+    try:
         geometry = shape(feature["geometry"])
+    except (KeyError, TypeError, ValueError, AttributeError) as error:
+        raise BoundaryFileError(f"{where}: unreadable geometry ({error})") from error
+    if geometry.geom_type not in ("Polygon", "MultiPolygon") or geometry.is_empty:
+        raise BoundaryFileError(f"{where}: a {geometry.geom_type}, not a (Multi)Polygon")
+    if not geometry.is_valid:
+        # Point-in-polygon answers on a self-crossing outline are wrong, not merely slow.
+        raise BoundaryFileError(f"{where}: invalid geometry, {shapely.is_valid_reason(geometry)}")
+    min_lon, min_lat, max_lon, max_lat = geometry.bounds
+    if not (-180 <= min_lon <= max_lon <= 180 and -90 <= min_lat <= max_lat <= 90):
+        raise BoundaryFileError(f"{where}: coordinates are not WGS-84 lon, lat in degrees")
+    return geometry
+
+
+def load_boundaries(path: Path | str = DEFAULT_PATH) -> list[DistrictBoundary]:
+    """Read the districts and zones, in file order, from a GeoJSON FeatureCollection.
+
+    Raises BoundaryFileError for a file that is not one, a feature without the properties
+    data/geo/README.md lists, or a geometry that is not a valid polygon in lon, lat."""
+    try:
+        collection = json.loads(Path(path).read_text(encoding="utf-8"))
+        features = collection["features"]
+    except (OSError, ValueError, KeyError, TypeError) as error:
+        raise BoundaryFileError(
+            f"{path}: not a readable GeoJSON FeatureCollection ({error})"
+        ) from error
+    boundaries = []
+    for index, feature in enumerate(features):
+        props = feature.get("properties") or {}
+        missing = [key for key in REQUIRED_PROPERTIES if key not in props]
+        if missing:
+            raise BoundaryFileError(
+                f"{path}: feature {index} lacks the properties {', '.join(missing)}"
+            )
+        if props["kind"] not in KINDS:
+            raise BoundaryFileError(
+                f"{path}: feature {index} ({props['code']}): kind {props['kind']!r} is not "
+                f"one of {', '.join(KINDS)}"
+            )
+        geometry = _checked_geometry(path, index, feature)
         shapely.prepare(geometry)  # point-in-polygon tests run many times per geometry
         boundaries.append(
             DistrictBoundary(

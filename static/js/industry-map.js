@@ -1,0 +1,182 @@
+// The industry map's points: fetched as GeoJSON with the form's filters, drawn as clustered
+// circle markers into the enterprises layer folium made (geo/shell.py). Every piece of user
+// text goes into the page with textContent, never innerHTML: an enterprise named
+// <img src=x onerror=...> shows as those characters.
+(function () {
+  "use strict";
+
+  var frame = document.getElementById("industry-map");
+  if (!frame || !window.L) return;
+  var data = frame.dataset;
+  var map = window[data.map];
+  var enterprises = window[data.enterprises];
+  var form = document.querySelector("[data-testid=map-filters]");
+  var countLine = document.querySelector("[data-testid=map-count]");
+  var errorLine = document.querySelector("[data-testid=map-error]");
+  var english = data.english === "true";
+
+  // Colours for chain categories, in the order their codes sort; distinct on a light map.
+  var PALETTE = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#17becf",
+                 "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22"];
+  var OTHER = "#555555";
+
+  function element(tag, text, className) {
+    var node = document.createElement(tag);
+    if (text !== undefined && text !== null) node.textContent = String(text);
+    if (className) node.className = className;
+    return node;
+  }
+
+  // District and zone names as tooltips, set as text.
+  (data.boundaries || "").split(" ").forEach(function (name) {
+    var layer = name && window[name];
+    if (!layer) return;
+    layer.eachLayer(function (part) {
+      var props = part.feature && part.feature.properties;
+      if (props) part.bindTooltip(element("span", english ? props.name_en || props.name : props.name), { sticky: true });
+    });
+  });
+
+  var clusters = L.markerClusterGroup({ chunkedLoading: true, showCoverageOnHover: false,
+                                        maxClusterRadius: 50 });
+  enterprises.addLayer(clusters);
+
+  var legend = L.control({ position: "bottomright" });
+  legend.onAdd = function () {
+    this._div = element("div", null, "map-legend");
+    this._div.setAttribute("data-testid", "map-legend");
+    return this._div;
+  };
+  legend.addTo(map);
+
+  function colours(categories) {
+    var byCode = {};
+    Object.keys(categories).sort().forEach(function (code, index) {
+      byCode[code] = PALETTE[index % PALETTE.length];
+    });
+    return byCode;
+  }
+
+  function drawLegend(categories, byCode) {
+    var box = legend._div;
+    box.replaceChildren(element("strong", data.labelLegend));
+    Object.keys(byCode).forEach(function (code) {
+      var row = element("div", null, "legend-row");
+      var swatch = element("span", null, "swatch");
+      swatch.style.background = byCode[code];
+      row.append(swatch, element("span", categories[code]));
+      box.append(row);
+    });
+    [[data.labelChainLeader, "swatch big"], [data.labelLeading, "swatch mid"]].forEach(function (entry) {
+      var row = element("div", null, "legend-row");
+      row.append(element("span", null, entry[1]), element("span", entry[0]));
+      box.append(row);
+    });
+  }
+
+  function popupFor(props, segments) {
+    var box = element("div", null, "map-popup");
+    box.append(element("strong", props.n));
+    var segment = props.s && segments[props.s] ? props.s + " " + segments[props.s][0] : data.labelNone;
+    box.append(element("div", data.labelSegment + "：" + segment));
+    var output = props.o === null ? data.labelNone
+      : props.o.toLocaleString(english ? "en" : "zh-CN", { maximumFractionDigits: 1 }) + " " + data.labelWan;
+    box.append(element("div", data.labelOutput + "：" + output));
+    var link = element("a", data.labelOpen);
+    link.href = data.enterpriseUrl.replace(/0$/, String(Number(props.id)));
+    box.append(link);
+    return box;
+  }
+
+  function draw(collection) {
+    var byCode = colours(collection.categories || {});
+    var segments = collection.segments || {};
+    var markers = collection.features.map(function (feature) {
+      var props = feature.properties;
+      var coords = feature.geometry.coordinates;
+      var category = props.s && segments[props.s] ? segments[props.s][1] : null;
+      var marker = L.circleMarker([coords[1], coords[0]], {
+        radius: props.k === 2 ? 9 : props.k === 1 ? 7 : 5,
+        weight: props.k ? 2 : 1,
+        color: props.k ? "#111" : "#fff",
+        fillColor: byCode[category] || OTHER,
+        fillOpacity: 0.85,
+      });
+      marker.bindPopup(function () { return popupFor(props, segments); });
+      return marker;
+    });
+    clusters.clearLayers();
+    clusters.addLayers(markers);
+    drawLegend(collection.categories || {}, byCode);
+    countLine.textContent = countLine.dataset.template.replace("{count}", collection.count.toLocaleString());
+    countLine.dataset.count = String(collection.count);
+  }
+
+  function query() {
+    var params = new URLSearchParams();
+    new FormData(form).forEach(function (value, key) {
+      if (key !== "preset" && String(value).trim() !== "") params.append(key, value);
+    });
+    return params;
+  }
+
+  var latest = 0;
+  function refresh() {
+    var params = query();
+    var ticket = ++latest;
+    countLine.textContent = countLine.dataset.loading;
+    delete countLine.dataset.count;
+    errorLine.hidden = true;
+    fetch(data.pointsUrl + "?" + params.toString(), {
+      credentials: "same-origin",
+      // The API's messages in the page's language, not the browser's.
+      headers: { Accept: "application/geo+json", "Accept-Language": document.documentElement.lang },
+    })
+      .then(function (response) {
+        return response.json().then(function (body) {
+          if (!response.ok) {
+            var error = body && body.error ? body.error : {};
+            var details = Object.values(error.fields || {}).join("；");
+            throw new Error((error.message || response.status) + (details ? " " + details : ""));
+          }
+          return body;
+        });
+      })
+      .then(function (collection) { if (ticket === latest) draw(collection); })
+      .catch(function (problem) {
+        if (ticket !== latest) return;
+        errorLine.textContent = data.labelFailed + problem.message;
+        errorLine.hidden = false;
+        countLine.textContent = "";
+      });
+    // The address keeps the filters, so a view can be shared or reloaded.
+    var shown = new URLSearchParams(params);
+    if (form.elements.preset.value) shown.set("preset", form.elements.preset.value);
+    history.replaceState(null, "", location.pathname + (shown.toString() ? "?" + shown : ""));
+  }
+
+  function showPreset(applyValues) {
+    var option = form.elements.preset.selectedOptions[0];
+    var about = document.querySelector("[data-testid=preset-about]");
+    var unchecked = document.querySelector("[data-testid=preset-unchecked]");
+    var chosen = option && option.value;
+    about.hidden = !chosen || !option.dataset.about;
+    about.textContent = chosen ? option.dataset.about : "";
+    unchecked.hidden = !chosen || !option.dataset.unchecked;
+    unchecked.textContent = chosen && option.dataset.unchecked ? unchecked.dataset.caption + option.dataset.unchecked : "";
+    if (!applyValues) return;
+    var values = chosen ? JSON.parse(option.dataset.filters) : {};
+    ["safety_at_least", "environment_at_least", "investment_intensity_min",
+     "output_per_mu_min", "tax_per_mu_min"].forEach(function (name) {
+      if (form.elements[name]) form.elements[name].value = values[name] || "";
+    });
+  }
+
+  form.addEventListener("submit", function (event) { event.preventDefault(); refresh(); });
+  form.addEventListener("change", function (event) {
+    if (event.target.name === "preset") showPreset(true);
+    refresh();
+  });
+  showPreset(false);
+  refresh();
+})();
