@@ -7,6 +7,7 @@ betweenness are computed there in milliseconds; enterprise-level facts arrive ag
 
 import math
 from dataclasses import dataclass, field
+from functools import cache
 from typing import TYPE_CHECKING
 
 from chainmap.definition import ChainDefinition, segment_graph
@@ -388,14 +389,24 @@ def recommendations(
     for rank, item in enumerate(result, start=1):
         item["rank"] = rank
         gap_weight = item["priority"] / top_priority
+        # The segments it supplies where a local 链主 works: the same for all its targets.
+        leader_segments = tuple(sorted(
+            code for code in graph.successors(item["segment"])
+            if facts.segments[code].local_chain_leaders
+        ))  # fmt: skip
         scored = [
-            score_target(firm, facts, settings, gap_weight, item["segment"], graph)
+            score_target(firm, facts, settings, gap_weight, leader_segments)
             for firm in by_segment.get(item["segment"], [])
         ]
         scored.sort(key=target_order)
         item["targets"] = scored[: settings.targets_per_segment]
         item["target_count"] = len(scored)
     return result
+
+
+@cache
+def _log_full(output_wan: float) -> float:
+    return math.log10(1 + output_wan)
 
 
 def target_order(target: dict) -> tuple:
@@ -410,8 +421,7 @@ def score_target(
     facts: ChainFacts,
     settings: ChainSettings,
     gap_weight: float,
-    segment: str,
-    graph: "nx.DiGraph",
+    leader_segments: tuple[str, ...],
 ) -> dict:
     """A target's score, Σ weight × part, each part in 0–1:
     - gap: the segment's priority relative to the top recommended segment;
@@ -421,19 +431,14 @@ def score_target(
     - fit: the mean of its safety and environmental ratings' fit (A 1, B 0.7, C 0.3, D 0,
       unknown ½), the entry thresholds."""
     output = firm.output_wan or 0
-    capability = min(
-        1.0, math.log10(1 + output) / math.log10(1 + settings.capability_full_output_wan)
-    )
+    capability = min(1.0, math.log10(1 + output) / _log_full(settings.capability_full_output_wan))
     target = facts.targets[firm.id]
-    leader_segments = {
-        code for code in graph.successors(segment) if facts.segments[code].local_chain_leaders
-    }
     if target.supplies_local_leader:
         relation, relation_reason = 1.0, Reason("supplies_local_leader")
     elif leader_segments:
         relation, relation_reason = (
             0.5,
-            Reason("feeds_leader_segment", {"segments": "、".join(sorted(leader_segments))}),
+            Reason("feeds_leader_segment", {"segments": "、".join(leader_segments)}),
         )
     else:
         relation, relation_reason = 0.0, Reason("no_leader_relation")

@@ -174,8 +174,9 @@ def _alive(*entities) -> list:
 @dataclass
 class _Frames:
     firms: "pd.DataFrame"  # index id: local, leader, leading, output, tax (live firms only)
-    members: "pd.DataFrame"  # enterprise, segment code, with the firm's columns
-    links: "pd.DataFrame"  # links whose buyer is local: supplier, customer, segment, weight …
+    members: "pd.DataFrame"  # enterprise, segment id, with the firm's columns
+    links: "pd.DataFrame"  # links whose buyer is local: supplier, customer, segment id, weight …
+    codes: dict[int, str]  # segment id → code (frames group by ids: integers group fast)
 
 
 def _read(session: Session, codes: dict[int, str], settings: ChainSettings) -> _Frames:
@@ -190,18 +191,20 @@ def _read(session: Session, codes: dict[int, str], settings: ChainSettings) -> _
             cast(func.coalesce(Enterprise.tax_wan, 0), Float),
         ).where(*_alive(Enterprise)),
         ["id", "local", "leader", "leading", "output", "tax"],
+        numeric=True,
     ).set_index("id")
     for flag in ("local", "leader", "leading"):
         firms_[flag] = firms_[flag].astype(bool)
+    firms_.index = firms_.index.astype("int64")
     members = _frame(
         session,
         select(enterprise_segments.c.enterprise_id, enterprise_segments.c.segment_id).where(
             enterprise_segments.c.segment_id.in_(codes)
         ),
         ["enterprise", "segment"],
+        numeric=True,
     )
-    members = members.join(firms_, on="enterprise", how="inner")
-    members["segment"] = members["segment"].map(codes)
+    members = members.astype("int64").join(firms_, on="enterprise", how="inner")
     links = _frame(
         session,
         select(
@@ -209,18 +212,19 @@ def _read(session: Session, codes: dict[int, str], settings: ChainSettings) -> _
             SupplyLink.share,
         ).where(SupplyLink.segment_id.in_(codes)),
         ["supplier", "customer", "segment", "share"],
+        numeric=True,
     )  # fmt: skip
+    links = links.astype({"supplier": "int64", "customer": "int64", "segment": "int64"})
     links = links[links.supplier.isin(firms_.index) & links.customer.isin(firms_.index)]
     links = links[links.customer.map(firms_["local"]).to_numpy(dtype=bool)].copy()
-    links["weight"] = links["share"].astype(float).fillna(settings.unknown_share)
+    links["weight"] = links["share"].fillna(settings.unknown_share)
     links["supplier_local"] = links.supplier.map(firms_["local"]).to_numpy(dtype=bool)
     links["customer_leader"] = links.customer.map(firms_["leader"]).to_numpy(dtype=bool)
     links["customer_output"] = links.customer.map(firms_["output"]).to_numpy(dtype=float)
-    links["segment"] = links["segment"].map(codes)
-    return _Frames(firms_, members, links)
+    return _Frames(firms_, members, links, codes)
 
 
-def _frame(session: Session, query, columns: list[str]):
+def _frame(session: Session, query, columns: list[str], numeric: bool = False):
     """A query's rows as a pandas frame, read with the driver's own cursor inside the session's
     transaction: SQLAlchemy's row objects and type processing cost seconds at 300,000 rows."""
     import pandas as pd  # loaded with the first analysis, not with every command
@@ -238,6 +242,10 @@ def _frame(session: Session, query, columns: list[str]):
         rows = cursor.fetchall()
     finally:
         cursor.close()
+    if numeric:  # numpy converts numbers (None to NaN) far faster than pandas' inference
+        import numpy as np
+
+        return pd.DataFrame(np.array(rows, dtype=float).reshape(-1, len(columns)), columns=columns)
     return pd.DataFrame.from_records(rows, columns=columns)
 
 
@@ -254,8 +262,9 @@ def _segment_figures(frames: _Frames, settings: ChainSettings, facts: ChainFacts
         leaders=("leader", "sum"),
         leading=("leading", "sum"),
     )
+    codes = frames.codes
     for (segment, is_local), row in zip(grouped.index, grouped.itertuples(), strict=True):
-        entry = facts.segments[segment]
+        entry = facts.segments[codes[segment]]
         if is_local:
             entry.local_enterprises = int(row.count)
             entry.local_output_wan = float(row.output)
@@ -275,19 +284,19 @@ def _segment_figures(frames: _Frames, settings: ChainSettings, facts: ChainFacts
         if rank > top:
             continue
         if rank <= SHOWN_PER_SEGMENT:
-            facts.largest_local.setdefault(segment, []).append(int(firm))
+            facts.largest_local.setdefault(codes[segment], []).append(int(firm))
         if rank <= settings.leading_top_per_segment and output >= settings.leading_min_output_wan:
             facts.leading_candidates.add(int(firm))
 
 
 def _link_figures(frames: _Frames, settings: ChainSettings, facts: ChainFacts) -> None:
     """Everything read from supply links whose buyer is local."""
-    links = frames.links
+    links, codes = frames.links, frames.codes
     # Purchases of local buyers per segment, from local suppliers and in all; the same for
     # local chain leaders as buyers.
     purchases = links.groupby(["segment", "supplier_local", "customer_leader"])["weight"].sum()
     for (segment, supplier_local, leader), weight in purchases.items():
-        entry = facts.segments[segment]
+        entry = facts.segments[codes[segment]]
         entry.bought_all += weight
         entry.bought_local += weight if supplier_local else 0
         if leader:
@@ -299,7 +308,7 @@ def _link_figures(frames: _Frames, settings: ChainSettings, facts: ChainFacts) -
     squares = (per_supplier**2).groupby(level=0).sum()
     counts = per_supplier.groupby(level=0).size()
     for segment, total in totals.items():
-        entry = facts.segments[segment]
+        entry = facts.segments[codes[segment]]
         entry.suppliers = int(counts[segment])
         entry.hhi = float(squares[segment] / total**2) if total else None
     # Single sources: a local buyer with one supplier in a segment; the largest buyers listed.
@@ -307,12 +316,12 @@ def _link_figures(frames: _Frames, settings: ChainSettings, facts: ChainFacts) -
     pair_size = links.groupby(["segment", "customer"])["supplier"].transform("size")
     singles = links[pair_size == 1]
     for segment, count in singles.groupby("segment").size().items():
-        facts.segments[segment].single_source_buyers = int(count)
+        facts.segments[codes[segment]].single_source_buyers = int(count)
     largest = singles.sort_values(by_size, ascending=[False, True, True]).head(
         settings.listed_risks
     )
     facts.single_sources = [
-        SingleSource(int(buyer), segment, int(supplier))
+        SingleSource(int(buyer), codes[segment], int(supplier))
         for buyer, segment, supplier in zip(
             largest["customer"], largest["segment"], largest["supplier"], strict=True
         )
@@ -331,7 +340,7 @@ def _link_figures(frames: _Frames, settings: ChainSettings, facts: ChainFacts) -
     for supplier, buyer, segment in zip(
         examples["supplier"], examples["customer"], examples["segment"], strict=True
     ):
-        listed[int(supplier)].append((int(buyer), segment))
+        listed[int(supplier)].append((int(buyer), codes[segment]))
     facts.sole_local_suppliers = [
         SoleLocalSupplier(int(supplier), int(buyers), tuple(listed[int(supplier)]))
         for supplier, buyers in zip(top["supplier"], top["buyers"], strict=True)
@@ -383,8 +392,8 @@ def _outside_firms(session: Session, frames: _Frames, facts: ChainFacts) -> dict
     """The outside enterprises in the chain (the candidates for 产业链招商), read in one go."""
     outside = frames.members[~frames.members["local"]]
     segments = defaultdict(list)
-    for firm, code in zip(outside["enterprise"], outside["segment"], strict=True):
-        segments[firm].append(code)
+    for firm, segment in zip(outside["enterprise"], outside["segment"], strict=True):
+        segments[int(firm)].append(frames.codes[segment])
     tags = defaultdict(set)
     for firm, tag in session.execute(select(EnterpriseTag.enterprise_id, EnterpriseTag.tag)):
         if firm in segments:
