@@ -36,8 +36,9 @@ PHONE = {"width": 390, "height": 844}
 
 
 def serve(folder: Path) -> tuple[str, object]:
+    # No tiles: the machine taking them has no internet, and the map is read for its points.
     app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{folder / 'demo.db'}",
-                      "SECRET_KEY": "screenshots"})  # fmt: skip
+                      "SECRET_KEY": "screenshots", "TILE_URL": "off"})  # fmt: skip
     with app.app_context():
         upgrade(directory=app.extensions["migrate"].directory)
         seed_demo(db.session, enterprises=2000, seed=1, today=city_today())
@@ -53,6 +54,15 @@ def log_in(page, base: str, name: str = "zhaoshang") -> None:
     page.fill("input[name=name]", name)
     page.fill("input[name=password]", DEMO_PASSWORD)
     page.click("main button.primary")
+
+
+def show_top_target(page) -> None:
+    """Open the top recommended segment from the table under the diagram, and its first
+    target's introduction paths."""
+    page.get_by_test_id("recommendations").locator("tbody button").first.click()
+    page.get_by_test_id("show-paths").first.click()
+    page.get_by_test_id("path").first.wait_for()
+    page.get_by_test_id("segment-panel").scroll_into_view_if_needed()
 
 
 def main() -> None:
@@ -75,6 +85,9 @@ def main() -> None:
                 ("lead-board", "/leads/board"),
                 ("projects", "/projects?pool=construction"),
                 ("project", None),
+                ("chain", "/chain"),
+                ("chain-segment", None),
+                ("map", "/map"),
             ]
             for name, path in shots:
                 if name == "enterprise":
@@ -82,11 +95,17 @@ def main() -> None:
                     page.locator("[data-testid=enterprise-table] tbody a").first.click()
                 elif name == "enterprise-edit":
                     page.get_by_test_id("edit").click()
+                elif name == "chain-segment":
+                    show_top_target(page)
                 elif name == "project":
                     page.goto(f"{base}/projects?pool=construction")
                     page.locator("[data-testid=project-table] tbody a").first.click()
                 else:
                     page.goto(base + path)
+                if name == "chain":
+                    page.locator("#chain-app[data-ready=true]").wait_for()
+                if name == "map":
+                    page.get_by_test_id("map-count").filter(has_text="家").wait_for()
                 page.screenshot(path=str(OUT / f"{name}.png"))
                 print(f"{name}: {page.url}")
             page.goto(f"{base}/account")
