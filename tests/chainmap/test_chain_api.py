@@ -2,7 +2,7 @@
 paths over HTTP, who may ask, and the kept analysis following the data's change counter."""
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from chainmap.facts import data_version
 from crm.models import ChainSegment, Enterprise, SupplyLink
@@ -127,3 +127,37 @@ def test_the_counter_moves_for_chain_data_only(session, city):
     session.delete(session.scalars(select(SupplyLink)).first())
     session.commit()
     assert data_version(session)[0] > moved[0]
+
+
+def test_a_lead_from_a_recommendation_carries_its_reasoning_once(
+    client, session, city, login, make_user
+):
+    from crm.models import Lead
+    from tests.support import csrf_token
+
+    login(make_user("staff"))
+    token = csrf_token(client.get("/chain?chain=mini").text)
+    form = {"csrf_token": token, "segment": "A102", "enterprise": city["O1"].id,
+            "introducer": f"enterprise-{city['L1'].id}"}  # fmt: skip
+    made = client.post("/chain/mini/leads", data=form)
+    assert made.status_code == 302
+    lead = session.scalar(select(Lead).where(Lead.enterprise_id == city["O1"].id))
+    assert (lead.source, lead.name) == ("business_referral", "上海芯片一·芯片")
+    assert lead.basis.startswith("产业链招商推荐：芯片，补链，第 1 位\n")
+    assert "引荐人：十堰整车厂" in lead.basis
+    assert [segment.code for segment in lead.segments] == ["A102"]
+    # A second click finds the open lead instead of making another.
+    again = client.post("/chain/mini/leads", data=form)
+    assert again.headers["Location"].endswith(f"/leads/{lead.id}")
+    assert session.scalar(select(func.count()).select_from(Lead)) == 1
+    # A target that is no longer recommended (or never was) is refused with a reason.
+    stale = client.post("/chain/mini/leads", data=form | {"enterprise": city["L2"].id},
+                        follow_redirects=True)  # fmt: skip
+    assert "该推荐已不在当前分析中" in stale.text
+
+
+def test_officials_see_the_chain_but_make_no_leads(client, city, login, make_user):
+    login(make_user("official"))
+    page = client.get("/chain?chain=mini")
+    assert page.status_code == 200 and 'data-lead-url=""' in page.text
+    assert client.post("/chain/mini/leads", data={}).status_code in (400, 403)

@@ -7,10 +7,12 @@ import networkx as nx
 import pytest
 
 from chainmap.definition import (
+    DEFAULT_DIR,
     ChainDefinitionError,
     load_chain,
     load_chain_by_key,
     load_local_base,
+    parse_chain,
     segment_graph,
 )
 
@@ -194,3 +196,13 @@ def test_local_base_rejects_unknown_levels(tmp_path):
     path = write(tmp_path, '[local_base]\nU101 = "weak"\n', name="base.toml")
     with pytest.raises(ChainDefinitionError, match="U101"):
         load_local_base(path)
+
+
+def test_industry_words_name_known_codes():
+    text = (DEFAULT_DIR / "automotive.toml").read_text(encoding="utf-8")
+    chain = parse_chain(text)
+    assert chain.industries["氢能"] == {"M601", "M602", "M603", "U307", "D204"}
+    with pytest.raises(ChainDefinitionError, match="industry 氢能 names unknown code X9"):
+        parse_chain(text.replace('"氢能" = ["M6", "U307", "D204"]', '"氢能" = ["M6", "X9"]'))
+    with pytest.raises(ChainDefinitionError, match="industry 氢能: must be a list"):
+        parse_chain(text.replace('"氢能" = ["M6", "U307", "D204"]', '"氢能" = "M6"'))
