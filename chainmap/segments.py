@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from chainmap.definition import ChainDefinition, parse_chain
+from chainmap.definition import ChainDefinition, ChainDefinitionError, parse_chain
 from crm.models import (
     Chain,
     ChainSegment,
@@ -104,6 +104,7 @@ def sync_chain(session: Session, text: str) -> tuple[ChainDefinition, ChainSync]
     enterprise, a lead or a supply link refuses the whole load (ChainInUse names the users), so
     no record silently loses its segment."""
     definition = parse_chain(text)
+    _refuse_codes_of_other_chains(session, definition)
     rows = {
         row.code: row
         for row in session.scalars(
@@ -141,6 +142,22 @@ def sync_chain(session: Session, text: str) -> tuple[ChainDefinition, ChainSync]
     store_definition(session, definition, text)
     session.flush()
     return definition, ChainSync(tuple(added), tuple(changed), tuple(row.code for row in dropped))
+
+
+def _refuse_codes_of_other_chains(session: Session, definition: ChainDefinition) -> None:
+    """Codes are unique across chains, so a bare code (M501) names one segment in every API,
+    import and filter: a file reusing another chain's code is refused."""
+    taken = session.execute(
+        select(ChainSegment.code, ChainSegment.chain_key)
+        .where(
+            ChainSegment.chain_key != definition.key,
+            ChainSegment.code.in_(list(_wanted_nodes(definition))),
+        )
+        .order_by(ChainSegment.code)
+    ).all()
+    if taken:
+        listed = ", ".join(f"{code} ({key})" for code, key in taken[:10])
+        raise ChainDefinitionError(f"codes already used by another chain: {listed}")
 
 
 def _wanted_nodes(definition: ChainDefinition) -> dict[str, tuple]:

@@ -100,3 +100,19 @@ def test_a_broken_file_is_refused_clearly(app, session, tmp_path):
     result = invoke(app, "load-chain", str(file))
     assert result.exit_code == 1 and "FD9" in result.output
     assert codes(session) == {}
+
+
+def test_codes_are_unique_across_chains(app, session, tmp_path):
+    file = tmp_path / "food.toml"
+    file.write_text(FOOD, encoding="utf-8")
+    assert invoke(app, "load-chain", str(file)).exit_code == 0
+    other = tmp_path / "drinks.toml"
+    other.write_text(
+        FOOD.replace('key = "food"', 'key = "drinks"').replace(
+            'name = "绿色食品饮料"', 'name = "饮料"'
+        ),
+        encoding="utf-8",
+    )
+    result = invoke(app, "load-chain", str(other))
+    assert result.exit_code == 1
+    assert "codes already used by another chain: FD (food), FD1 (food)" in result.output
