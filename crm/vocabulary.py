@@ -91,6 +91,14 @@ RATING = Vocabulary(
     Term("D", "D", "D"),
 )
 
+# The systems a location may be given in (crm.coordinates); stored converted to WGS-84.
+COORDINATE_SYSTEM = Vocabulary(
+    "coordinate_system",
+    Term("wgs84", "WGS-84（GPS、天地图）", "WGS-84 (GPS, Tianditu)"),
+    Term("gcj02", "GCJ-02（高德、腾讯）", "GCJ-02 (AMap, Tencent)"),
+    Term("bd09", "BD-09（百度）", "BD-09 (Baidu)"),
+)
+
 ENTERPRISE_TAG = Vocabulary(
     "enterprise_tag",
     Term("fortune500", "500强", "Fortune 500"),

@@ -21,9 +21,10 @@ from wtforms import (
 from wtforms.validators import Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from crm.schemas.fields import Point
+from crm.coordinates import WGS84
+from crm.i18n import locale_key
 from crm.schemas.formats import decimal_text
-from crm.vocabulary import ENTERPRISE_TAG, RATING
+from crm.vocabulary import COORDINATE_SYSTEM, ENTERPRISE_TAG, RATING
 
 AMOUNT_FIELDS = (
     "output_wan",
@@ -71,8 +72,10 @@ class EnterpriseForm(FlaskForm):
     park = _choice(_l("所在园区"))
     segments = CheckboxesField(_l("产业链环节"), validate_choice=False)
     tags = CheckboxesField(_l("标签"), validate_choice=False)
-    lon = DecimalField(_l("经度（WGS-84）"), places=None, validators=[Optional()])
-    lat = DecimalField(_l("纬度（WGS-84）"), places=None, validators=[Optional()])
+    lon = DecimalField(_l("经度"), places=None, validators=[Optional()])
+    lat = DecimalField(_l("纬度"), places=None, validators=[Optional()])
+    # What a 高德 or Baidu picker gives is converted to WGS-84 on saving.
+    coordinate_system = SelectField(_l("坐标系"), validate_choice=False)
     output_wan = _amount(_l("年产值（万元）"))
     tax_wan = _amount(_l("年税收（万元）"))
     employees = IntegerField(_l("从业人数"), validators=[Optional()])
@@ -106,6 +109,10 @@ class EnterpriseForm(FlaskForm):
         ratings = [none, *(SelectChoice(key) for key in RATING.keys)]
         self.safety_rating.choices = ratings
         self.environment_rating.choices = ratings
+        self.coordinate_system.choices = [
+            SelectChoice(term.key, COORDINATE_SYSTEM.label(term.key, locale_key()))
+            for term in COORDINATE_SYSTEM
+        ]
 
     def fill(self, values: dict) -> None:
         """Show a record's values (those enterprise_values gives), over anything submitted."""
@@ -126,6 +133,7 @@ class EnterpriseForm(FlaskForm):
         self.tags.data = list(values.get("tags") or [])
         location = values.get("location")
         self.lon.data, self.lat.data = (location.lon, location.lat) if location else (None, None)
+        self.coordinate_system.data = WGS84  # the stored figures are WGS-84
 
     def values(self) -> dict:
         """What the service takes: typed values, keyed as the declaration names them."""
@@ -142,10 +150,11 @@ class EnterpriseForm(FlaskForm):
         values["location"] = self._location()
         return values
 
-    def _location(self) -> Point | None:
+    def _location(self) -> dict | None:
         if self.lon.data is None or self.lat.data is None:
             return None
-        return Point(float(self.lon.data), float(self.lat.data))
+        system = self.coordinate_system.data or WGS84
+        return {"lon": float(self.lon.data), "lat": float(self.lat.data), "system": system}
 
     def validate(self, extra_validators=None) -> bool:
         # Checked on the whole form: a field's own validators stop at Optional() when it is

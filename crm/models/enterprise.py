@@ -28,7 +28,7 @@ from crm.models.base import (
     enum_column,
     non_negative,
 )
-from crm.vocabulary import ENTERPRISE_TAG, RATING
+from crm.vocabulary import COORDINATE_SYSTEM, ENTERPRISE_TAG, RATING
 
 if TYPE_CHECKING:
     from crm.models.chain import ChainSegment
@@ -98,8 +98,10 @@ class Enterprise(Record, Versioned, SoftDeleted, DemoMarked, Base):
         ForeignKey("districts.id", ondelete="RESTRICT"), index=True
     )
     park_id: Mapped[int | None] = mapped_column(ForeignKey("parks.id", ondelete="SET NULL"))
-    lon: Mapped[float | None]
+    lon: Mapped[float | None]  # WGS-84
     lat: Mapped[float | None]
+    # The system the location was given in (a 高德 or Baidu picker's), converted on the way in.
+    location_source: Mapped[str | None] = enum_column(COORDINATE_SYSTEM, nullable=True)
 
     land_mu: Mapped[Decimal | None] = mapped_column(Area)
     output_wan: Mapped[Decimal | None]

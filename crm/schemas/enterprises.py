@@ -104,6 +104,11 @@ class EnterpriseRecord(EnterpriseInput):
     id: int = Field(title="编号")
     version: int = Field(title="版本", description="Send it back with an update.")
     name_initials: str = Field(title="拼音首字母", description="Pinyin initials of the name.")
+    location_source: str | None = Field(
+        title="坐标来源",
+        description="The system the location was given in: wgs84, gcj02 or bd09 (it is stored "
+        "converted to WGS-84).",
+    )
     created_at: Timestamp = Field(title="创建时间")
     updated_at: Timestamp = Field(title="更新时间")
 
@@ -185,6 +190,9 @@ SHEET_COLUMNS = (
     _column("is_above_scale", "flag", "规上", "规模以上企业", "是否规上企业"),
     SheetColumn("lon", "经度", "coordinate", ("经度（WGS-84）", "lon", "longitude")),
     SheetColumn("lat", "纬度", "coordinate", ("纬度（WGS-84）", "lat", "latitude")),
+    # The system of the two columns before it: the export's are WGS-84; a sheet of 高德 or
+    # Baidu coordinates says so here and is converted on import.
+    SheetColumn("coordinate_system", "坐标系", "coordinate", ("坐标系统", "coordinate system")),
     _column("output_wan", "amount", "产值（万元）", "工业总产值（万元）", "营业收入（万元）"),
     _column("tax_wan", "amount", "税收（万元）", "纳税额（万元）", "实缴税金（万元）"),
     _column("employees", "count", "职工人数", "员工人数", "从业人员"),

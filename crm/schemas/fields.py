@@ -17,6 +17,7 @@ from pydantic import PlainSerializer, PlainValidator, WithJsonSchema
 from sqlalchemy import Numeric
 
 from crm import uscc as credit_code
+from crm.coordinates import SYSTEMS, WGS84, to_wgs84
 from crm.schemas.formats import date_text, datetime_text, decimal_text
 from crm.text import (
     CONTROL_CHARACTERS,
@@ -42,10 +43,11 @@ class FieldProblem(ValueError):
 
 
 class Point(NamedTuple):
-    """A WGS-84 location."""
+    """A WGS-84 location, and the system it was given in (converted on the way in)."""
 
     lon: float
     lat: float
+    source: str = WGS84
 
 
 def _field_type(python_type, clean, *, schema: dict, output: dict | None = None, serialize=None):
@@ -318,15 +320,21 @@ Timestamp = _field_type(
 
 # ---- places and codes ----
 
+LOCATION_KEYS = {"lon", "lat", "system"}
+
 
 def _location(value) -> Point | None:
     if value is None:
         return None
-    if isinstance(value, Point):
-        value = value._asdict()
-    if not isinstance(value, dict) or set(value) != {"lon", "lat"}:
-        raise FieldProblem(_('应为 {"lon": 经度, "lat": 纬度}'))
-    for number in value.values():
+    if isinstance(value, Point):  # already WGS-84, converted when it was taken in
+        source, value = value.source, {"lon": value.lon, "lat": value.lat}
+        return _location(value)._replace(source=source)
+    if not isinstance(value, dict) or not {"lon", "lat"} <= set(value) <= LOCATION_KEYS:
+        raise FieldProblem(_('应为 {"lon": 经度, "lat": 纬度}，可加 "system"'))
+    system = value.get("system") or WGS84
+    if system not in SYSTEMS:
+        raise FieldProblem(_("坐标系应为 wgs84、gcj02（高德、腾讯）或 bd09（百度）"))
+    for number in (value["lon"], value["lat"]):
         if isinstance(number, bool) or not isinstance(number, (int, float, Decimal)):
             raise FieldProblem(_("经纬度应为数字"))
     # Compared as decimals: a huge integer does not fit a float, and NaN is out of every range.
@@ -338,7 +346,7 @@ def _location(value) -> Point | None:
         raise FieldProblem(_("经度应在 -180 到 180 之间"))
     if not (lat.is_finite() and -90 <= lat <= 90):
         raise FieldProblem(_("纬度应在 -90 到 90 之间"))
-    return Point(float(lon), float(lat))
+    return Point(*to_wgs84(float(lon), float(lat), system), source=system)
 
 
 Location = _field_type(
@@ -346,10 +354,13 @@ Location = _field_type(
     _location,
     schema={
         "type": ["object", "null"],
-        "description": "WGS-84.",
+        "description": "WGS-84 as read. As written, in `system` (default wgs84): gcj02 (高德, "
+        "Tencent) and bd09 (Baidu) are converted to WGS-84 and the system is kept as the "
+        "record's location_source.",
         "properties": {
             "lon": {"type": "number", "minimum": -180, "maximum": 180},
             "lat": {"type": "number", "minimum": -90, "maximum": 90},
+            "system": {"enum": list(SYSTEMS)},
         },
         "required": ["lon", "lat"],
         "additionalProperties": False,

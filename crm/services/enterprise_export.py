@@ -122,6 +122,7 @@ def export_rows(session: Session, filters: EnterpriseFilters, zone: ZoneInfo) ->
                 ),
                 row.lon,
                 row.lat,
+                "WGS-84" if row.lon is not None else None,
                 row.output_wan,
                 row.tax_wan,
                 row.employees,

@@ -12,6 +12,7 @@ from flask_babel import gettext as _
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
+from crm.coordinates import BD09, GCJ02, WGS84
 from crm.models import ChainSegment, District, Enterprise, EnterpriseTag, Park, enterprise_segments
 from crm.models.base import utcnow
 from crm.schemas.enterprises import SHEET_COLUMNS
@@ -224,10 +225,30 @@ def row_values(cells: dict, lookups: ImportLookups) -> tuple[dict, dict[str, str
             problems["lon"] = _("经度和纬度应同时填写")
         else:
             try:
-                values["location"] = {"lon": _coordinate(lon), "lat": _coordinate(lat)}
+                values["location"] = {"lon": _coordinate(lon), "lat": _coordinate(lat),
+                                      "system": _system(cells.get("coordinate_system"))}  # fmt: skip
             except FieldProblem as problem:
                 problems["lon"] = str(problem)
     return values, problems
+
+
+def _system(cell) -> str:
+    """A coordinate system as a sheet may name it: its key, its label or the map's name."""
+    text = _text(cell)
+    if text is None:
+        return WGS84
+    key = SYSTEM_NAMES.get(text.lower().replace(" ", "").replace("_", "-"))
+    if key is None:
+        raise FieldProblem(_("坐标系应为 WGS-84、GCJ-02（高德、腾讯）或 BD-09（百度）"))
+    return key
+
+
+# Lower case, no spaces: what a sheet may write for each system.
+SYSTEM_NAMES = {
+    **{name: WGS84 for name in ("wgs84", "wgs-84", "gps", "天地图", "cgcs2000")},
+    **{name: GCJ02 for name in ("gcj02", "gcj-02", "高德", "腾讯", "火星坐标")},
+    **{name: BD09 for name in ("bd09", "bd-09", "百度")},
+}
 
 
 def _coordinate(value) -> float:

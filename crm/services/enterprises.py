@@ -11,6 +11,7 @@ from sqlalchemy import Select, exists, select
 from sqlalchemy.orm import Session
 
 from crm import uscc as credit_code
+from crm.coordinates import WGS84
 from crm.models import (
     ChainSegment,
     District,
@@ -272,7 +273,9 @@ def enterprise_columns(values: dict) -> dict:
             values["name"], values["aliases"], columns["name_initials"]
         )
     if "location" in values:
-        columns["lon"], columns["lat"] = values["location"] or (None, None)
+        location = values["location"]
+        columns["lon"], columns["lat"] = (location.lon, location.lat) if location else (None, None)
+        columns["location_source"] = location.source if location else None
     # Ids, not relationships, so the audit diff sees the change before the flush.
     if "district" in values:
         columns["district_id"] = _id(values["district"])
@@ -390,7 +393,7 @@ def enterprise_values(session: Session, enterprise: Enterprise) -> dict:
     park = session.get(Park, enterprise.park_id) if enterprise.park_id else None
     location = None
     if enterprise.lon is not None and enterprise.lat is not None:
-        location = Point(enterprise.lon, enterprise.lat)
+        location = Point(enterprise.lon, enterprise.lat, enterprise.location_source or WGS84)
     return {
         **{key: getattr(enterprise, key) for key in PLAIN_COLUMNS},
         "id": enterprise.id,
@@ -403,6 +406,7 @@ def enterprise_values(session: Session, enterprise: Enterprise) -> dict:
         "segments": sorted(segment.code for segment in enterprise.segments),
         "tags": sorted(tag.tag for tag in enterprise.tags),
         "location": location,
+        "location_source": location.source if location else None,
         "created_at": enterprise.created_at,
         "updated_at": enterprise.updated_at,
     }

@@ -9,9 +9,7 @@ import shapely
 from pyproj import Geod, Transformer
 from shapely.geometry import box
 
-from geo.area import SQUARE_METRES_PER_MU, area_mu
-from geo.boundaries import BoundaryFileError, load_boundaries
-from geo.coords import (
+from crm.coordinates import (
     BD09,
     GCJ02,
     WGS84,
@@ -24,6 +22,8 @@ from geo.coords import (
     wgs84_to_bd09,
     wgs84_to_gcj02,
 )
+from geo.area import SQUARE_METRES_PER_MU, area_mu
+from geo.boundaries import BoundaryFileError, load_boundaries
 from geo.join import districts_of
 
 FIXTURES = Path(__file__).parent / "fixtures"

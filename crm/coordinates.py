@@ -1,4 +1,5 @@
-"""Coordinate systems of Chinese web maps, and conversion to and from WGS-84.
+"""Coordinate systems of Chinese web maps, and conversion to and from WGS-84 (in crm, where
+input is taken, and read by geo for output to 高德 tiles).
 
 The product stores WGS-84 (CGCS2000 differs by centimetres). 高德/AutoNavi, Tencent and Google
 China tiles and pickers use GCJ-02, an obfuscated datum about 500-600 m off around Shiyan;
