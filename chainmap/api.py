@@ -50,15 +50,15 @@ def chains_list():
 @blueprint.get("/chains/<key>/analysis")
 def chain_analysis(key: str):
     require_right("chain.read")
-    definition = _definition(key)
     found = kept.current(db.session, key, chain_settings())
     if found is None:
         raise not_found()
-    analysis, derived = found
     language = locale_key()
-    if language not in derived:  # worded once per language and data version
-        derived[language] = analysis_json(analysis, definition, english=language == "en")
-    return derived[language]
+    if language not in found.derived:  # worded once per language and data version
+        found.derived[language] = analysis_json(
+            found.analysis, found.definition, english=language == "en"
+        )
+    return found.derived[language]
 
 
 @blueprint.get("/chains/<key>/what-if")

@@ -432,16 +432,10 @@ def _outside_firms(session: Session, frames: _Frames, facts: ChainFacts) -> dict
     return found
 
 
-def firms(
-    session: Session, ids, codes: dict[int, str], *, outside: bool = False
-) -> dict[int, Firm]:
-    """The named enterprises (not deleted) with what the analyses say of them; with `outside`,
-    every outside enterprise instead, in one pass."""
+def firms(session: Session, ids, codes: dict[int, str]) -> dict[int, Firm]:
+    """The named enterprises (not deleted) with what the analyses say of them."""
     found: dict[int, Firm] = {}
-    chunks = [None] if outside else list(_chunks(sorted(set(ids))))
-    every_outside = select(Enterprise.id).where(Enterprise.is_local.is_(False), *_alive(Enterprise))
-    for chunk in chunks:
-        chosen = every_outside if chunk is None else chunk
+    for chosen in _chunks(sorted(set(ids))):
         segments = defaultdict(list)
         for firm, segment_id in session.execute(
             select(enterprise_segments.c.enterprise_id, enterprise_segments.c.segment_id).where(

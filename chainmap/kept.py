@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from sqlalchemy.orm import Session
 
 from chainmap.analysis import Analysis, analyse
+from chainmap.definition import ChainDefinition
 from chainmap.facts import data_version, gather
 from chainmap.segments import stored_definition
 from chainmap.settings import ChainSettings
@@ -19,6 +20,7 @@ from chainmap.settings import ChainSettings
 class _Kept:
     token: str = ""
     analysis: Analysis | None = None
+    definition: ChainDefinition | None = None
     # Anything derived from the analysis (its JSON per language), dropped with it.
     derived: dict = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
@@ -35,24 +37,25 @@ def _slot(session: Session, key: str, settings: ChainSettings) -> _Kept:
         return _kept.setdefault(ident, _Kept())
 
 
-def current(session: Session, key: str, settings: ChainSettings) -> tuple[Analysis, dict] | None:
-    """The analysis of chain `key` at the data's current version, and a dict for what callers
-    derive from it (kept until the data changes); None when no such chain is loaded."""
+def current(session: Session, key: str, settings: ChainSettings) -> "_Kept | None":
+    """The kept analysis of chain `key` at the data's current version (`.analysis`, the
+    `.definition` it was made from, and `.derived`, a dict for what callers derive from it,
+    dropped with it); None when no such chain is loaded."""
     slot = _slot(session, key, settings)
     version, token = data_version(session)
     if slot.token == token and slot.analysis is not None:
-        return slot.analysis, slot.derived
+        return slot
     with slot.lock:
         if slot.token == token and slot.analysis is not None:  # another thread just built it
-            return slot.analysis, slot.derived
+            return slot
         # The version is read before the data: a change committed in between makes the next
         # request rebuild again, never keeps old data under a new version.
         definition = stored_definition(session, key)
         if definition is None:
             return None
         analysis = analyse(definition, gather(session, definition, settings), settings, version)
-        slot.token, slot.analysis, slot.derived = token, analysis, {}
-        return analysis, slot.derived
+        slot.token, slot.analysis, slot.definition, slot.derived = token, analysis, definition, {}
+        return slot
 
 
 def forget() -> None:

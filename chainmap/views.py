@@ -10,7 +10,7 @@ from chainmap.api import chain_settings
 from chainmap.definition import ChainDefinitionError
 from chainmap.leads import chosen_path, find_target, lead_values, open_lead
 from chainmap.paths import introduction_paths
-from chainmap.segments import ChainInUse, stored_chains, stored_definition, sync_chain
+from chainmap.segments import ChainInUse, stored_chains, sync_chain
 from chainmap.wording import Wording
 from crm.extensions import db
 from crm.permissions import has_right, require
@@ -41,13 +41,12 @@ def chain():
 def lead_from_recommendation(key: str):
     """A lead of a recommended target, its reasoning recomputed here (never taken from the
     page), with the introduction path when one was chosen."""
-    definition = stored_definition(db.session, key)
-    found = kept.current(db.session, key, chain_settings()) if definition else None
+    found = kept.current(db.session, key, chain_settings())
     enterprise_id = request.form.get("enterprise", type=int)
     target = (
         found
         and enterprise_id
-        and find_target(found[0], request.form.get("segment", ""), enterprise_id)
+        and find_target(found.analysis, request.form.get("segment", ""), enterprise_id)
     )
     if not target:
         flash(_("该推荐已不在当前分析中（数据可能已更新），请刷新页面后再试。"), "error")
@@ -56,7 +55,7 @@ def lead_from_recommendation(key: str):
     if existing is not None:
         flash(_("该企业已有在跟进的线索，未重复创建。"), "info")
         return redirect(url_for("crm.lead_detail", lead_id=existing.id))
-    path = None
+    path, definition = None, found.definition
     if introducer := request.form.get("introducer"):
         paths = introduction_paths(db.session, enterprise_id, definition, chain_settings())
         path = chosen_path(paths, definition, introducer) if paths else None

@@ -23,7 +23,7 @@ def plant_target(live_app) -> tuple[str, str, str]:
     target name, chain leader name)."""
     name = HOSTILE.format(next(_COUNTER))
     with live_app.test_request_context():
-        analysis, _ = kept.current(db.session, "automotive", chain_settings())
+        analysis = kept.current(db.session, "automotive", chain_settings()).analysis
         gap = next(item for item in analysis.recommendations if item["coverage"] == "gap")
         segment = db.session.scalar(
             select(ChainSegment).where(
