@@ -15,7 +15,8 @@ from chainmap.wording import Wording
 from crm.extensions import db
 from crm.permissions import has_right, require
 from crm.services.audit import record_event
-from crm.services.errors import Forbidden, ValidationError
+from crm.services.enterprises import get_enterprise, update_enterprise
+from crm.services.errors import Forbidden, NotFound, StaleVersion, ValidationError
 from crm.services.leads import create_lead
 
 blueprint = Blueprint("chainmap", __name__)
@@ -33,6 +34,7 @@ def chain():
         chains=chains,
         key=key,
         may_make_leads=has_right(current_user, "lead.write"),
+        may_flag=has_right(current_user, "enterprise.write"),
     )
 
 
@@ -71,10 +73,40 @@ def lead_from_recommendation(key: str):
     return redirect(url_for("crm.lead_detail", lead_id=lead.id))
 
 
+@blueprint.post("/chain/<key>/flags")
+@require("enterprise.write")
+def confirm_flag(key: str):
+    """Staff confirm a 链主 or 龙头 flag the leaders analysis suggests: it is set only if the
+    current analysis still suggests it, by the enterprise's own rules and scope."""
+    found = kept.current(db.session, key, chain_settings())
+    enterprise_id = request.form.get("enterprise", type=int)
+    flag, value = request.form.get("flag"), request.form.get("value") == "1"
+    suggested = found is not None and any(
+        entry["enterprise"].id == enterprise_id
+        and {"flag": flag, "value": value} in entry["suggestions"]
+        for entry in found.analysis.leaders
+    )
+    if not suggested:
+        flash(_("该建议已不在当前分析中（数据可能已更新），请刷新页面后再试。"), "error")
+        return redirect(url_for("chainmap.chain", chain=key))
+    try:
+        enterprise = get_enterprise(db.session, enterprise_id, current_user)
+        update_enterprise(db.session, enterprise, {flag: value}, enterprise.version, current_user)
+    except (ValidationError, Forbidden, NotFound, StaleVersion) as error:
+        db.session.rollback()
+        flash(_("未能修改标注：%(why)s", why=_reason(error)), "error")
+        return redirect(url_for("chainmap.chain", chain=key))
+    db.session.commit()
+    flash(_("已修改 %(name)s 的标注。", name=enterprise.name), "success")
+    return redirect(url_for("chainmap.chain", chain=key))
+
+
 def _reason(error) -> str:
     if isinstance(error, ValidationError):
         return "；".join(message for messages in error.fields.values() for message in messages)
-    return str(error.message)
+    if isinstance(error, StaleVersion):
+        return _("记录刚被他人修改，请重试。")
+    return str(getattr(error, "message", "") or _("记录不存在，或您无权修改。"))
 
 
 @blueprint.route("/admin/chains", methods=["GET", "POST"])

@@ -290,7 +290,7 @@
         el("td", {}, [entry.is_chain_leader && words.flag.is_chain_leader, entry.is_leading && words.flag.is_leading].filter(Boolean).join("、") || "—"),
         el("td", { class: "num" }, entry.local_suppliers), el("td", { class: "num" }, entry.local_customers),
         el("td", { class: "num" }, entry.downstream_segments),
-        el("td", { class: "small" }, entry.suggestions.map((s) => say(s.value ? words.suggest_set : words.suggest_unset, { flag: words.flag[s.flag] })).join("；") || "—")))));
+        el("td", { class: "small" }, ...suggestionCells(entry))))));
 
     const risks = app.querySelector('[data-list="risks"]');
     risks.replaceChildren();
@@ -313,6 +313,24 @@
       risks.append(list);
       if (total > 8) risks.append(el("p", { class: "muted small" }, say(words.more, { count: total - Math.min(8, items.length) })));
     }
+  }
+
+  // Each suggestion in words, and for staff who may change the enterprise a button to confirm it.
+  function suggestionCells(entry) {
+    if (!entry.suggestions.length) return ["—"];
+    return entry.suggestions.map((suggestion) => {
+      const text = say(suggestion.value ? words.suggest_set : words.suggest_unset, { flag: words.flag[suggestion.flag] });
+      const line = el("div", { "data-testid": "suggestion" }, text);
+      if (app.dataset.flagUrl) {
+        line.append(" ", el("form", { method: "post", action: app.dataset.flagUrl, class: "inline no-print" },
+          el("input", { type: "hidden", name: "csrf_token", value: app.dataset.csrf }),
+          el("input", { type: "hidden", name: "enterprise", value: entry.enterprise.id }),
+          el("input", { type: "hidden", name: "flag", value: suggestion.flag }),
+          el("input", { type: "hidden", name: "value", value: suggestion.value ? "1" : "0" }),
+          el("button", { type: "submit", class: "link", "data-testid": "confirm-flag" }, words.confirm)));
+      }
+      return line;
+    });
   }
 
   async function showWhatIf(enterpriseId, box, button) {

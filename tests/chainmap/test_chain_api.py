@@ -161,3 +161,21 @@ def test_officials_see_the_chain_but_make_no_leads(client, city, login, make_use
     page = client.get("/chain?chain=mini")
     assert page.status_code == 200 and 'data-lead-url=""' in page.text
     assert client.post("/chain/mini/leads", data={}).status_code in (400, 403)
+
+
+def test_staff_confirm_a_suggested_flag_and_only_a_suggested_one(
+    client, session, city, login, make_user
+):
+    from tests.support import csrf_token
+
+    login(make_user("staff"))
+    token = csrf_token(client.get("/chain?chain=mini").text)
+    form = {"csrf_token": token, "enterprise": city["L1"].id, "flag": "is_leading", "value": "1"}
+    page = client.post("/chain/mini/flags", data=form, follow_redirects=True)
+    assert "已修改 十堰整车厂 的标注。" in page.text
+    assert session.get(Enterprise, city["L1"].id, populate_existing=True).is_leading is True
+    # Not (or no longer) suggested: refused, nothing changed.
+    again = client.post("/chain/mini/flags", data=form | {"enterprise": city["L3"].id},
+                        follow_redirects=True)  # fmt: skip
+    assert "该建议已不在当前分析中" in again.text
+    assert session.get(Enterprise, city["L3"].id, populate_existing=True).is_leading is False
