@@ -20,4 +20,3 @@ from crm.api import (  # noqa: E402, F401  (their routes join the blueprint)
     supply_links,
     users,
 )
-from geo import api as map_api  # noqa: E402, F401  (the map's GeoJSON joins the API)
