@@ -155,7 +155,8 @@ def register_extensions(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     # Their routes join the API blueprint before it is registered (crm never imports them).
     import chainmap.api  # noqa: F401
-    import geo.api  # noqa: F401
+    import geo.api
+    import geo.picking  # noqa: F401
     from chainmap.views import blueprint as chainmap_views
     from crm.api import blueprint as api_views
     from crm.auth import blueprint as auth_views

@@ -155,6 +155,8 @@ def test_every_operation_documents_its_answers(client):
         ("/users/{user_id}/password-link", "post"): {"201", "401", "403", "404", "422"},
         ("/map/enterprises.geojson", "get"): {"200", "401", "403", "422"},
         ("/map/districts.geojson", "get"): {"200", "401", "403"},
+        ("/map/place", "get"): {"200", "401", "403", "422"},
+        ("/map/parcel", "post"): {"200", "400", "401", "403", "415", "422"},
     }  # fmt: skip
     answers = {
         (path, method): set(document["paths"][path][method]["responses"])
