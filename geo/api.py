@@ -13,6 +13,7 @@ from crm.extensions import db
 from crm.services import enterprises
 from geo.city import current_city
 from geo.filters import MapFilters, parse_map_filters
+from geo.listing import LIMIT, passing_enterprises
 from geo.points import enterprise_points
 
 GEOJSON = "application/geo+json"
@@ -39,6 +40,15 @@ def map_enterprises():
         filters = parse_map_filters(request.args)
         data = enterprise_points(db.session, filters, user)
     return geojson_response(data)
+
+
+@blueprint.get("/map/enterprise-list")
+def map_enterprise_list():
+    user = require_right(enterprises.READ)
+    with service_errors():
+        filters = parse_map_filters(request.args)
+        data = passing_enterprises(db.session, filters, user)
+    return data
 
 
 @blueprint.get("/map/districts.geojson")
@@ -79,6 +89,21 @@ describe(
         ),
     },
 )  # fmt: skip
+describe(
+    "/map/enterprise-list",
+    "get",
+    {
+        "operationId": "mapEnterpriseList",
+        "summary": f"The first {LIMIT} enterprises the map's filters pass, largest output first.",
+        "description": "`count` of all that pass, `more` not listed, and `rows`: `id`, `name`, "
+        "`district`, `segment` (code and name of the first), `output_wan`, `output_per_mu` and "
+        "`tax_per_mu` (万元/亩; null without land). The same filters as the GeoJSON.",
+        "parameters": _parameters(),
+        "responses": responses(
+            {"200": json_content("The list.", {"type": "object"})}, "401 403 422"
+        ),
+    },
+)
 describe(
     "/map/districts.geojson",
     "get",

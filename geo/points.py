@@ -29,7 +29,7 @@ from geo.filters import MapFilters
 DECIMALS = 5
 
 
-def _first_segment_code():
+def first_segment_code():
     """The enterprise's first segment code, as a correlated subquery (the link table's key
     starts with enterprise_id, so each is an index lookup)."""
     return (
@@ -103,6 +103,20 @@ def filtered(session: Session, statement: Select, filters: MapFilters) -> Select
     return statement
 
 
+def on_map(session: Session, statement: Select, filters: MapFilters) -> Select:
+    """The statement narrowed to the live, located enterprises the filters pass: the map's
+    points, its list and its export are the same set."""
+    return filtered(
+        session,
+        statement.where(
+            Enterprise.deleted_at.is_(None),
+            Enterprise.lon.isnot(None),
+            Enterprise.lat.isnot(None),
+        ),
+        filters,
+    )
+
+
 def enterprise_points(session: Session, filters: MapFilters, actor) -> dict:
     """The FeatureCollection of live, located enterprises the filters pass, with the names of
     their segments and of the segments' categories (for popups and the legend)."""
@@ -115,13 +129,9 @@ def enterprise_points(session: Session, filters: MapFilters, actor) -> dict:
         Enterprise.lat,
         cast(Enterprise.output_wan, Float),  # a number for JSON, not a Decimal per row
         case((Enterprise.is_chain_leader, 2), (Enterprise.is_leading, 1), else_=0),
-        _first_segment_code(),
-    ).where(
-        Enterprise.deleted_at.is_(None),
-        Enterprise.lon.isnot(None),
-        Enterprise.lat.isnot(None),
+        first_segment_code(),
     )
-    statement = filtered(session, statement, filters).order_by(Enterprise.id)
+    statement = on_map(session, statement, filters).order_by(Enterprise.id)
     # Core rows, unpacked as tuples: the ORM's per-row work was most of the time at 100,000.
     rows = session.connection().execute(statement).all()
     features = [

@@ -14,6 +14,7 @@
   var countLine = document.querySelector("[data-testid=map-count]");
   var errorLine = document.querySelector("[data-testid=map-error]");
   var english = data.english === "true";
+  var list = document.getElementById("map-list");
 
   // Colours for chain categories, in the order their codes sort; distinct on a light map.
   var PALETTE = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#17becf",
@@ -120,6 +121,43 @@
     return params;
   }
 
+  function figure(value) {
+    if (value === null || value === undefined) return "—";
+    return value.toLocaleString(english ? "en" : "zh-CN", { maximumFractionDigits: 2 });
+  }
+
+  // The list under the map: the first rows of the same filtered set, and the export of all.
+  function drawList(body) {
+    var rows = list.querySelector("[data-testid=map-list-rows]");
+    rows.replaceChildren();
+    body.rows.forEach(function (row) {
+      var line = element("tr");
+      var name = element("td");
+      var link = element("a", row.name);
+      link.href = data.enterpriseUrl.replace(/0$/, String(Number(row.id)));
+      name.append(link);
+      line.append(name, element("td", row.district || "—"), element("td", row.segment || "—"),
+                  element("td", figure(row.output_wan), "num"),
+                  element("td", figure(row.output_per_mu), "num"),
+                  element("td", figure(row.tax_per_mu), "num"));
+      rows.append(line);
+    });
+    var more = list.querySelector("[data-testid=map-list-more]");
+    more.hidden = !body.more;
+    more.textContent = body.more ? list.dataset.more.replace("{count}", body.more.toLocaleString()) : "";
+  }
+
+  function refreshList(params, ticket) {
+    var exportLink = list.querySelector("[data-testid=map-export]");
+    if (exportLink) exportLink.href = list.dataset.exportUrl + (params.toString() ? "?" + params : "");
+    fetch(list.dataset.listUrl + "?" + params.toString(), {
+      credentials: "same-origin",
+      headers: { Accept: "application/json", "Accept-Language": document.documentElement.lang },
+    })
+      .then(function (response) { return response.ok ? response.json() : null; })
+      .then(function (body) { if (body && ticket === latest) drawList(body); });
+  }
+
   var latest = 0;
   function refresh() {
     var params = query();
@@ -149,6 +187,7 @@
         errorLine.hidden = false;
         countLine.textContent = "";
       });
+    if (list) refreshList(params, ticket);
     // The address keeps the filters, so a view can be shared or reloaded.
     var shown = new URLSearchParams(params);
     if (form.elements.preset.value) shown.set("preset", form.elements.preset.value);
