@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from sqlalchemy import Float, Select, and_, case, cast, func, select
+from sqlalchemy import Float, Select, and_, bindparam, case, cast, func, select
 from sqlalchemy.orm import Session, aliased
 
 from crm.models import ChainSegment, Enterprise, Project, enterprise_segments
@@ -24,6 +24,8 @@ from crm.permissions import has_right
 from crm.schemas.enterprises import EnterpriseFilters
 from crm.services import enterprises
 from crm.services.errors import Forbidden
+from geo.evaluated import ids_in_classes
+from geo.evaluation import current_scheme
 from geo.filters import MapFilters
 
 DECIMALS = 5
@@ -99,6 +101,13 @@ def filtered(session: Session, statement: Select, filters: MapFilters) -> Select
     if filters.investment_intensity_min is not None:
         statement = statement.where(
             _investment_intensity_at_least(filters.investment_intensity_min)
+        )
+    if filters.mu_class:
+        # Scores are worked in Python (geo.evaluation), so the class narrows by id; the ids are
+        # written into the SQL, since SQLite takes at most 32,766 parameters.
+        ids = ids_in_classes(session, current_scheme(), filters.mu_class)
+        statement = statement.where(
+            Enterprise.id.in_(bindparam("mu_class_ids", ids, expanding=True, literal_execute=True))
         )
     return statement
 

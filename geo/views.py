@@ -1,4 +1,6 @@
-"""Map pages: the industry map, and its export."""
+"""Map pages: the industry map, its export and the 亩均效益 ranking."""
+
+from collections import Counter
 
 from flask import (
     Blueprint,
@@ -23,6 +25,8 @@ from crm.services.enterprise_export import XLSX, export_file, export_name
 from crm.services.errors import ValidationError
 from crm.services.references import park_choices, segment_groups
 from crm.views import shown_districts
+from geo.evaluated import evaluate_enterprises, ranked
+from geo.evaluation import CLASSES, current_scheme
 from geo.filters import GRADES, parse_map_filters
 from geo.points import on_map
 from geo.presets import current_presets
@@ -81,3 +85,36 @@ def map_export():
         current_app.config["TIMEZONE"],
     )
     return send_file(file, mimetype=XLSX, as_attachment=True, download_name=export_name())
+
+
+RANKED_SHOWN = 200  # rows of each table: the page stays light at 100,000 enterprises
+
+
+@blueprint.get("/map/evaluation")
+@require("map.read")
+@require("enterprise.read")
+def mu_evaluation():
+    """亩均效益: the enterprises the map's filters pass, ranked by score with each score's
+    working, and those not rated with what they lack."""
+    try:
+        filters = parse_map_filters(request.args)
+        scheme = current_scheme()
+        rated, unrated = ranked(
+            evaluate_enterprises(
+                db.session, scheme, lambda statement: on_map(db.session, statement, filters)
+            )
+        )
+    except ValidationError as error:
+        flash(" ".join(m for messages in error.fields.values() for m in messages), "error")
+        return redirect(url_for("geo.mu_evaluation"))
+    return render_template(
+        "geo/evaluation.html",
+        title=_("亩均效益评价"),
+        scheme=scheme,
+        rated=rated,
+        unrated=unrated,
+        shown=RANKED_SHOWN,
+        classes=Counter(e.evaluation.grade for e in rated),
+        grades=CLASSES,
+        map_url=url_for("geo.industry_map", **request.args),
+    )
