@@ -1,4 +1,5 @@
-"""The map's data over the API: the filtered enterprises and the city's boundaries as GeoJSON."""
+"""The map's data over the API: the filtered enterprises (as points and as a list), the projects,
+the parks and the city's boundaries as GeoJSON."""
 
 import gzip
 
@@ -10,9 +11,12 @@ from crm.api.auth import require_right
 from crm.api.errors import service_errors
 from crm.api.openapi import describe, json_content, responses
 from crm.extensions import db
-from crm.services import enterprises
+from crm.i18n import is_english
+from crm.services import enterprises, projects
+from crm.vocabulary import PROJECT_POOL, PROJECT_STAGE
 from geo.city import current_city
 from geo.filters import MapFilters, parse_map_filters
+from geo.layers import park_features, parse_project_filters, project_features
 from geo.listing import LIMIT, passing_enterprises
 from geo.points import enterprise_points
 
@@ -49,6 +53,21 @@ def map_enterprise_list():
         filters = parse_map_filters(request.args)
         data = passing_enterprises(db.session, filters, user)
     return data
+
+
+@blueprint.get("/map/projects.geojson")
+def map_projects():
+    user = require_right(projects.READ)
+    with service_errors():
+        filters = parse_project_filters(request.args)
+        data = project_features(db.session, filters, user, "en" if is_english() else "zh")
+    return geojson_response(data)
+
+
+@blueprint.get("/map/parks.geojson")
+def map_parks():
+    require_right("map.read")
+    return geojson_response(park_features(db.session))
 
 
 @blueprint.get("/map/districts.geojson")
@@ -104,6 +123,43 @@ describe(
         ),
     },
 )
+describe(
+    "/map/projects.geojson",
+    "get",
+    {
+        "operationId": "mapProjects",
+        "summary": "Live projects in the caller's scope, at their enterprise's location (else "
+        "their park's), as GeoJSON.",
+        "description": "Properties: `id`, `n` name, `st` stage, `p` pool, `i` total investment "
+        "(万元); top-level `count`, `stages` and `pools` ({key: label}). Projects with no "
+        "location are left off. A bad value answers 422.",
+        "parameters": [
+            {"name": "stage", "in": "query", "required": False, "schema": {"type": "string"},
+             "description": "Stages to keep, comma-separated: " + ", ".join(PROJECT_STAGE.keys)},
+            {"name": "pool", "in": "query", "required": False, "schema": {"type": "string"},
+             "description": "Pools to keep, comma-separated: " + ", ".join(PROJECT_POOL.keys)},
+        ],
+        "responses": responses(
+            {"200": {"description": "The projects.", "content": {GEOJSON: {"schema": {
+                "type": "object"}}}}},
+            "401 403 422",
+        ),
+    },
+)  # fmt: skip
+describe(
+    "/map/parks.geojson",
+    "get",
+    {
+        "operationId": "mapParks",
+        "summary": "The parks, as their outline when recorded, else their point, as GeoJSON.",
+        "description": "Properties: `id`, `n` name, `d` district, `a` land available (亩).",
+        "responses": responses(
+            {"200": {"description": "The parks.", "content": {GEOJSON: {"schema": {
+                "type": "object"}}}}},
+            "401 403",
+        ),
+    },
+)  # fmt: skip
 describe(
     "/map/districts.geojson",
     "get",

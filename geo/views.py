@@ -25,6 +25,7 @@ from crm.services.enterprise_export import XLSX, export_file, export_name
 from crm.services.errors import ValidationError
 from crm.services.references import park_choices, segment_groups
 from crm.views import shown_districts
+from crm.vocabulary import PROJECT_POOL, PROJECT_STAGE
 from geo.evaluated import evaluate_enterprises, ranked
 from geo.evaluation import CLASSES, current_scheme
 from geo.filters import GRADES, parse_map_filters
@@ -47,6 +48,10 @@ def industry_map():
         tiles_on=tile_url() is not None,
         points_url=url_for("api.map_enterprises"),
         list_url=url_for("api.map_enterprise_list"),
+        projects_url=url_for("api.map_projects"),
+        parks_url=url_for("api.map_parks"),
+        stages=PROJECT_STAGE,
+        pools=PROJECT_POOL,
         export_url=url_for("geo.map_export"),
         districts=shown_districts(),
         parks=park_choices(db.session),

@@ -10,6 +10,8 @@
   var data = frame.dataset;
   var map = window[data.map];
   var enterprises = window[data.enterprises];
+  var projectLayer = window[data.projects];
+  var parkLayer = window[data.parks];
   var form = document.querySelector("[data-testid=map-filters]");
   var countLine = document.querySelector("[data-testid=map-count]");
   var errorLine = document.querySelector("[data-testid=map-error]");
@@ -20,6 +22,10 @@
   var PALETTE = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#17becf",
                  "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22"];
   var OTHER = "#555555";
+  // Projects are rings coloured by pool; parks are violet outlines (or rings without one).
+  var POOLS = { reserve: "#f59e0b", construction: "#dc2626", in_effect: "#059669" };
+  var PARK = "#7c3aed";
+  var poolNames = {};
 
   function element(tag, text, className) {
     var node = document.createElement(tag);
@@ -73,7 +79,21 @@
       row.append(element("span", null, entry[1]), element("span", entry[0]));
       box.append(row);
     });
+    Object.keys(POOLS).forEach(function (pool) {
+      if (!poolNames[pool]) return;
+      var row = element("div", null, "legend-row");
+      var ring = element("span", null, "swatch ring");
+      ring.style.borderColor = POOLS[pool];
+      row.append(ring, element("span", data.labelProject + "：" + poolNames[pool]));
+      box.append(row);
+    });
+    var park = element("div", null, "legend-row");
+    var outline = element("span", null, "swatch square");
+    outline.style.borderColor = PARK;
+    park.append(outline, element("span", data.labelPark));
+    box.append(park);
   }
+  var lastCategories = {}, lastColours = {};
 
   function popupFor(props, segments) {
     var box = element("div", null, "map-popup");
@@ -102,13 +122,16 @@
         color: props.k ? "#111" : "#fff",
         fillColor: byCode[category] || OTHER,
         fillOpacity: 0.85,
+        className: "enterprise-marker",
       });
       marker.bindPopup(function () { return popupFor(props, segments); });
       return marker;
     });
     clusters.clearLayers();
     clusters.addLayers(markers);
-    drawLegend(collection.categories || {}, byCode);
+    lastCategories = collection.categories || {};
+    lastColours = byCode;
+    drawLegend(lastCategories, lastColours);
     countLine.textContent = countLine.dataset.template.replace("{count}", collection.count.toLocaleString());
     countLine.dataset.count = String(collection.count);
   }
@@ -158,6 +181,81 @@
       .then(function (body) { if (body && ticket === latest) drawList(body); });
   }
 
+  function number(value) {
+    return value === null || value === undefined ? data.labelNone
+      : value.toLocaleString(english ? "en" : "zh-CN", { maximumFractionDigits: 1 });
+  }
+
+  function getJSON(url) {
+    return fetch(url, {
+      credentials: "same-origin",
+      headers: { Accept: "application/geo+json", "Accept-Language": document.documentElement.lang },
+    }).then(function (response) {
+      return response.json().then(function (body) {
+        if (!response.ok) {
+          var error = body && body.error ? body.error : {};
+          var details = Object.values(error.fields || {}).join("；");
+          throw new Error((error.message || response.status) + (details ? " " + details : ""));
+        }
+        return body;
+      });
+    });
+  }
+
+  function projectPopup(props, stages) {
+    var box = element("div", null, "map-popup");
+    box.setAttribute("data-testid", "project-popup");
+    box.append(element("strong", props.n));
+    box.append(element("div", data.labelStage + "：" + (stages[props.st] || props.st) +
+                              "（" + (poolNames[props.p] || props.p) + "）"));
+    box.append(element("div", data.labelInvestment + "：" + number(props.i) + " " + data.labelWan));
+    var link = element("a", data.labelOpenProject);
+    link.href = data.projectUrl.replace(/0$/, String(Number(props.id)));
+    box.append(link);
+    return box;
+  }
+
+  function drawProjects(collection) {
+    poolNames = collection.pools || {};
+    var stages = collection.stages || {};
+    projectLayer.clearLayers();
+    collection.features.forEach(function (feature) {
+      var props = feature.properties;
+      var coords = feature.geometry.coordinates;
+      var marker = L.circleMarker([coords[1], coords[0]], {
+        radius: 7, weight: 3, color: POOLS[props.p] || OTHER, fillColor: "#fff", fillOpacity: 0.9,
+        className: "project-marker",
+      });
+      marker.bindPopup(function () { return projectPopup(props, stages); });
+      projectLayer.addLayer(marker);
+    });
+    drawLegend(lastCategories, lastColours);
+  }
+
+  function drawParks(collection) {
+    L.geoJSON(collection, {
+      style: function () { return { color: PARK, weight: 2, fillOpacity: 0.08 }; },
+      pointToLayer: function (_feature, at) {
+        return L.circleMarker(at, { radius: 10, color: PARK, weight: 2, fillOpacity: 0.08 });
+      },
+      onEachFeature: function (feature, layer) {
+        var props = feature.properties;
+        layer.bindPopup(function () {
+          var box = element("div", null, "map-popup");
+          box.append(element("strong", props.n));
+          box.append(element("div", data.labelDistrict + "：" + (props.d || data.labelNone)));
+          box.append(element("div", data.labelAvailable + "：" + number(props.a) + " " + data.labelMu));
+          return box;
+        });
+      },
+    }).addTo(parkLayer);
+  }
+
+  function showProblem(problem) {
+    errorLine.textContent = data.labelFailed + problem.message;
+    errorLine.hidden = false;
+  }
+
   var latest = 0;
   function refresh() {
     var params = query();
@@ -188,6 +286,11 @@
         countLine.textContent = "";
       });
     if (list) refreshList(params, ticket);
+    if (projectLayer) {
+      getJSON(data.projectsUrl + "?" + params.toString())
+        .then(function (collection) { if (ticket === latest) drawProjects(collection); })
+        .catch(function (problem) { if (ticket === latest) showProblem(problem); });
+    }
     // The address keeps the filters, so a view can be shared or reloaded.
     var shown = new URLSearchParams(params);
     if (form.elements.preset.value) shown.set("preset", form.elements.preset.value);
@@ -217,5 +320,6 @@
     refresh();
   });
   showPreset(false);
+  if (parkLayer) getJSON(data.parksUrl).then(drawParks).catch(showProblem);
   refresh();
 })();

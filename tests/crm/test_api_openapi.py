@@ -154,6 +154,9 @@ def test_every_operation_documents_its_answers(client):
         ("/users/{user_id}", "delete"): {"204", "400", "401", "403", "404"},
         ("/users/{user_id}/password-link", "post"): {"201", "401", "403", "404", "422"},
         ("/map/enterprises.geojson", "get"): {"200", "401", "403", "422"},
+        ("/map/enterprise-list", "get"): {"200", "401", "403", "422"},
+        ("/map/projects.geojson", "get"): {"200", "401", "403", "422"},
+        ("/map/parks.geojson", "get"): {"200", "401", "403"},
         ("/map/districts.geojson", "get"): {"200", "401", "403"},
     }  # fmt: skip
     answers = {
