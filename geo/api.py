@@ -14,6 +14,7 @@ from crm.extensions import db
 from crm.i18n import is_english
 from crm.services import enterprises, projects
 from crm.vocabulary import PROJECT_POOL, PROJECT_STAGE
+from geo.choropleth import choropleth
 from geo.city import current_city
 from geo.filters import MapFilters, parse_map_filters
 from geo.layers import park_features, parse_project_filters, project_features
@@ -68,6 +69,13 @@ def map_projects():
 def map_parks():
     require_right("map.read")
     return geojson_response(park_features(db.session))
+
+
+@blueprint.get("/map/district-figures")
+def map_district_figures():
+    user = require_right("map.read")
+    with service_errors():
+        return choropleth(db.session, user)
 
 
 @blueprint.get("/map/districts.geojson")
@@ -160,6 +168,21 @@ describe(
         ),
     },
 )  # fmt: skip
+describe(
+    "/map/district-figures",
+    "get",
+    {
+        "operationId": "mapDistrictFigures",
+        "summary": "Per district code: enterprises, output per mu (万元/亩), projects and their "
+        "investment (万元), with each measure's class bounds for a choropleth.",
+        "description": "`districts`: {code: {enterprises, output_per_mu, projects, "
+        "investment}}; projects within the caller's scope. `breaks`: {measure: [upper bounds "
+        "of all but the top class]}.",
+        "responses": responses(
+            {"200": json_content("The figures.", {"type": "object"})}, "401 403"
+        ),
+    },
+)
 describe(
     "/map/districts.geojson",
     "get",

@@ -95,6 +95,61 @@
   }
   var lastCategories = {}, lastColours = {};
 
+  // The district choropleth: figures fetched once, coloured by the chosen measure in classes
+  // whose bounds the server gives (geo/choropleth.py), with a legend of its own.
+  var SHADES = ["#eff3ff", "#bdd7e7", "#6baed6", "#3182bd", "#08519c"];
+  var districtLayer = data.districts && window[data.districts];
+  var figures = null;
+  var shadeLegend = L.control({ position: "bottomleft" });
+  shadeLegend.onAdd = function () {
+    this._div = element("div", null, "map-legend");
+    this._div.setAttribute("data-testid", "shade-legend");
+    this._div.hidden = true;
+    return this._div;
+  };
+  shadeLegend.addTo(map);
+
+  function shadeOf(value, breaks) {
+    var index = 0;
+    breaks.forEach(function (bound) { if (value > bound) index += 1; });
+    return SHADES[Math.min(index, SHADES.length - 1)];
+  }
+
+  function shade() {
+    var measure = form.elements.shade ? form.elements.shade.value : "";
+    var box = shadeLegend._div;
+    if (!districtLayer || !figures) return;
+    var breaks = measure ? figures.breaks[measure] || [] : [];
+    districtLayer.eachLayer(function (part) {
+      var props = part.feature && part.feature.properties;
+      if (!props) return;
+      var row = figures.districts[props.code] || {};
+      var value = measure ? row[measure] : null;
+      var name = english ? props.name_en || props.name : props.name;
+      part.setStyle(measure && value !== null && value !== undefined
+        ? { fillColor: shadeOf(value, breaks), fillOpacity: 0.6 }
+        : { fillColor: "#1d4ed8", fillOpacity: measure ? 0 : 0.03 });
+      part.unbindTooltip();
+      part.bindTooltip(element("span", measure ? name + "：" + (value === null || value === undefined
+        ? data.labelNoFigure : number(value)) : name), { sticky: true });
+    });
+    box.hidden = !measure;
+    if (!measure) return box.replaceChildren();
+    var caption = form.elements.shade.selectedOptions[0].textContent;
+    box.replaceChildren(element("strong", caption));
+    var bounds = breaks.map(number);
+    for (var index = 0; index <= breaks.length; index++) {
+      var text = index === 0 ? (breaks.length ? "≤ " + bounds[0] : "")
+        : index === breaks.length ? "> " + bounds[index - 1]
+        : bounds[index - 1] + " – " + bounds[index];
+      var row = element("div", null, "legend-row");
+      var swatch = element("span", null, "swatch square");
+      swatch.style.background = SHADES[index];
+      row.append(swatch, element("span", text || caption));
+      box.append(row);
+    }
+  }
+
   function popupFor(props, segments) {
     var box = element("div", null, "map-popup");
     box.append(element("strong", props.n));
@@ -139,7 +194,7 @@
   function query() {
     var params = new URLSearchParams();
     new FormData(form).forEach(function (value, key) {
-      if (key !== "preset" && String(value).trim() !== "") params.append(key, value);
+      if (key !== "preset" && key !== "shade" && String(value).trim() !== "") params.append(key, value);
     });
     return params;
   }
@@ -316,10 +371,14 @@
 
   form.addEventListener("submit", function (event) { event.preventDefault(); refresh(); });
   form.addEventListener("change", function (event) {
+    if (event.target.name === "shade") return shade();
     if (event.target.name === "preset") showPreset(true);
     refresh();
   });
   showPreset(false);
   if (parkLayer) getJSON(data.parksUrl).then(drawParks).catch(showProblem);
+  if (districtLayer) {
+    getJSON(data.figuresUrl).then(function (body) { figures = body; shade(); }).catch(showProblem);
+  }
   refresh();
 })();

@@ -157,6 +157,7 @@ def test_every_operation_documents_its_answers(client):
         ("/map/enterprise-list", "get"): {"200", "401", "403", "422"},
         ("/map/projects.geojson", "get"): {"200", "401", "403", "422"},
         ("/map/parks.geojson", "get"): {"200", "401", "403"},
+        ("/map/district-figures", "get"): {"200", "401", "403"},
         ("/map/districts.geojson", "get"): {"200", "401", "403"},
     }  # fmt: skip
     answers = {

@@ -96,6 +96,15 @@ def test_the_map_with_tiles_off(page, live_app, live_server, tiles_off, hostile,
     page.get_by_test_id("filter-pool").select_option("")
     screenshot("all")
 
+    # The district choropleth: a measure colours the districts, with its classes in a legend.
+    page.get_by_test_id("filter-shade").select_option("enterprises")
+    expect(page.get_by_test_id("shade-legend")).to_be_visible()
+    expect(page.get_by_test_id("shade-legend").locator(".legend-row").first).to_contain_text("≤")
+    screenshot("choropleth")
+    page.get_by_test_id("filter-shade").select_option("")
+    expect(page.get_by_test_id("shade-legend")).to_be_hidden()
+    assert "shade" not in page.url
+
     # A filter refetches: the count is the district's.
     page.get_by_test_id("filter-district").select_option("420303")
     expect(count).to_have_text(f"{located(live_app, '420303'):,} 家符合条件")
