@@ -15,10 +15,12 @@ DEFAULTS = {
     "TILE_URL": "https://tile.openstreetmap.org/{z}/{x}/{y}.png",
     "TILE_ATTRIBUTION": "© OpenStreetMap contributors",
     # The map's places are data (geo.city): the boundary file of the city's districts and
-    # zones, the projection areas are measured in, and the threshold presets of its filter.
+    # zones, the projection areas are measured in, the threshold presets of its filter and
+    # its 亩均 evaluation scheme.
     "MAP_BOUNDARIES": "data/geo/shiyan-districts.geojson",
     "MAP_AREA_CRS": "EPSG:4546",
     "MAP_PRESETS": "data/geo/threshold-presets.toml",
+    "MAP_EVALUATION": "data/geo/mu-evaluation.toml",
     "BABEL_DEFAULT_LOCALE": "zh_Hans_CN",
     "BABEL_DEFAULT_TIMEZONE": "Asia/Shanghai",
     "LANGUAGES": {"zh_Hans_CN": "中文", "en": "English"},
@@ -62,6 +64,7 @@ FROM_ENVIRONMENT = (
     "MAP_BOUNDARIES",
     "MAP_AREA_CRS",
     "MAP_PRESETS",
+    "MAP_EVALUATION",
     "TRUSTED_PROXIES",
     "RATELIMIT_STORAGE_URI",
     "LOGIN_LIMITS",

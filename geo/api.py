@@ -1,4 +1,5 @@
-"""The map's data over the API: the filtered enterprises and the city's boundaries as GeoJSON."""
+"""The map's data over the API: the filtered enterprises (as points and as a list), the projects,
+the parks and the city's boundaries as GeoJSON."""
 
 import gzip
 
@@ -10,9 +11,14 @@ from crm.api.auth import require_right
 from crm.api.errors import service_errors
 from crm.api.openapi import describe, json_content, responses
 from crm.extensions import db
-from crm.services import enterprises
+from crm.i18n import is_english
+from crm.services import enterprises, projects
+from crm.vocabulary import PROJECT_POOL, PROJECT_STAGE
+from geo.choropleth import choropleth
 from geo.city import current_city
 from geo.filters import MapFilters, parse_map_filters
+from geo.layers import park_features, parse_project_filters, project_features
+from geo.listing import LIMIT, passing_enterprises
 from geo.points import enterprise_points
 
 GEOJSON = "application/geo+json"
@@ -39,6 +45,37 @@ def map_enterprises():
         filters = parse_map_filters(request.args)
         data = enterprise_points(db.session, filters, user)
     return geojson_response(data)
+
+
+@blueprint.get("/map/enterprise-list")
+def map_enterprise_list():
+    user = require_right(enterprises.READ)
+    with service_errors():
+        filters = parse_map_filters(request.args)
+        data = passing_enterprises(db.session, filters, user)
+    return data
+
+
+@blueprint.get("/map/projects.geojson")
+def map_projects():
+    user = require_right(projects.READ)
+    with service_errors():
+        filters = parse_project_filters(request.args)
+        data = project_features(db.session, filters, user, "en" if is_english() else "zh")
+    return geojson_response(data)
+
+
+@blueprint.get("/map/parks.geojson")
+def map_parks():
+    require_right("map.read")
+    return geojson_response(park_features(db.session))
+
+
+@blueprint.get("/map/district-figures")
+def map_district_figures():
+    user = require_right("map.read")
+    with service_errors():
+        return choropleth(db.session, user)
 
 
 @blueprint.get("/map/districts.geojson")
@@ -79,6 +116,73 @@ describe(
         ),
     },
 )  # fmt: skip
+describe(
+    "/map/enterprise-list",
+    "get",
+    {
+        "operationId": "mapEnterpriseList",
+        "summary": f"The first {LIMIT} enterprises the map's filters pass, largest output first.",
+        "description": "`count` of all that pass, `more` not listed, and `rows`: `id`, `name`, "
+        "`district`, `segment` (code and name of the first), `output_wan`, `output_per_mu` and "
+        "`tax_per_mu` (万元/亩; null without land). The same filters as the GeoJSON.",
+        "parameters": _parameters(),
+        "responses": responses(
+            {"200": json_content("The list.", {"type": "object"})}, "401 403 422"
+        ),
+    },
+)
+describe(
+    "/map/projects.geojson",
+    "get",
+    {
+        "operationId": "mapProjects",
+        "summary": "Live projects in the caller's scope, at their enterprise's location (else "
+        "their park's), as GeoJSON.",
+        "description": "Properties: `id`, `n` name, `st` stage, `p` pool, `i` total investment "
+        "(万元); top-level `count`, `stages` and `pools` ({key: label}). Projects with no "
+        "location are left off. A bad value answers 422.",
+        "parameters": [
+            {"name": "stage", "in": "query", "required": False, "schema": {"type": "string"},
+             "description": "Stages to keep, comma-separated: " + ", ".join(PROJECT_STAGE.keys)},
+            {"name": "pool", "in": "query", "required": False, "schema": {"type": "string"},
+             "description": "Pools to keep, comma-separated: " + ", ".join(PROJECT_POOL.keys)},
+        ],
+        "responses": responses(
+            {"200": {"description": "The projects.", "content": {GEOJSON: {"schema": {
+                "type": "object"}}}}},
+            "401 403 422",
+        ),
+    },
+)  # fmt: skip
+describe(
+    "/map/parks.geojson",
+    "get",
+    {
+        "operationId": "mapParks",
+        "summary": "The parks, as their outline when recorded, else their point, as GeoJSON.",
+        "description": "Properties: `id`, `n` name, `d` district, `a` land available (亩).",
+        "responses": responses(
+            {"200": {"description": "The parks.", "content": {GEOJSON: {"schema": {
+                "type": "object"}}}}},
+            "401 403",
+        ),
+    },
+)  # fmt: skip
+describe(
+    "/map/district-figures",
+    "get",
+    {
+        "operationId": "mapDistrictFigures",
+        "summary": "Per district code: enterprises, output per mu (万元/亩), projects and their "
+        "investment (万元), with each measure's class bounds for a choropleth.",
+        "description": "`districts`: {code: {enterprises, output_per_mu, projects, "
+        "investment}}; projects within the caller's scope. `breaks`: {measure: [upper bounds "
+        "of all but the top class]}.",
+        "responses": responses(
+            {"200": json_content("The figures.", {"type": "object"})}, "401 403"
+        ),
+    },
+)
 describe(
     "/map/districts.geojson",
     "get",

@@ -101,6 +101,11 @@ class MapFilters(BaseModel):
     )
     output_per_mu_min: PerMu = Field(None, description="亩均产值, 万元/亩: output over land.")
     tax_per_mu_min: PerMu = Field(None, description="亩均税收, 万元/亩: tax over land.")
+    mu_class: Grades = Field(
+        default_factory=list,
+        description="亩均效益 classes to keep, comma-separated: A,B (the scheme MAP_EVALUATION "
+        "names). Enterprises not rated are left out.",
+    )
 
     @property
     def safety_grades(self) -> list[str] | None:
@@ -126,7 +131,8 @@ def parse_map_filters(arguments: Mapping[str, str]) -> MapFilters:
     for key in MapFilters.model_fields:
         values = [v for v in _all(arguments, key) if v.strip()]
         if values:
-            given[key] = ",".join(values) if key.endswith("_rating") else values[-1]
+            several = key.endswith("_rating") or key == "mu_class"
+            given[key] = ",".join(values) if several else values[-1]
     try:
         return MapFilters.model_validate(given)
     except PydanticError as error:

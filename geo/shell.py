@@ -24,6 +24,8 @@ from geo.city import configured_path, current_city
 # JavaScript names of the shell's elements (folium's own name, a prefix and the id).
 MAP_ID = "industry"
 ENTERPRISES_ID = "enterprises"
+PROJECTS_ID = "projects"
+PARKS_ID = "parks"
 DISTRICTS_ID = "districts"
 ZONES_ID = "zones"
 
@@ -109,9 +111,17 @@ def _shell(_path: str, _version: int, tiles: str | None, attribution: str, _loca
         layer._id = key
         layer.add_to(figure)
         layers[key] = layer.get_name()
-    enterprises = folium.FeatureGroup(name=_("企业"))
-    enterprises._id = ENTERPRISES_ID
-    enterprises.add_to(figure)
+    # Empty groups the page's script fills: listed in the layer control, which turns them off.
+    groups = {}
+    for key, title in (
+        (PARKS_ID, _("园区")),
+        (PROJECTS_ID, _("项目")),
+        (ENTERPRISES_ID, _("企业")),
+    ):
+        group = folium.FeatureGroup(name=title)
+        group._id = key
+        group.add_to(figure)
+        groups[key] = group.get_name()
     folium.LayerControl(collapsed=False).add_to(figure)
     figure.fit_bounds([[min_lat, min_lon], [max_lat, max_lon]])
 
@@ -120,5 +130,5 @@ def _shell(_path: str, _version: int, tiles: str | None, attribution: str, _loca
     return Shell(
         html=root.html.render(),
         script=root.script.render(),
-        names={"map": figure.get_name(), "enterprises": enterprises.get_name(), **layers},
+        names={"map": figure.get_name(), **groups, **layers},
     )

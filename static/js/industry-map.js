@@ -10,15 +10,22 @@
   var data = frame.dataset;
   var map = window[data.map];
   var enterprises = window[data.enterprises];
+  var projectLayer = window[data.projects];
+  var parkLayer = window[data.parks];
   var form = document.querySelector("[data-testid=map-filters]");
   var countLine = document.querySelector("[data-testid=map-count]");
   var errorLine = document.querySelector("[data-testid=map-error]");
   var english = data.english === "true";
+  var list = document.getElementById("map-list");
 
   // Colours for chain categories, in the order their codes sort; distinct on a light map.
   var PALETTE = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#17becf",
                  "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22"];
   var OTHER = "#555555";
+  // Projects are rings coloured by pool; parks are violet outlines (or rings without one).
+  var POOLS = { reserve: "#f59e0b", construction: "#dc2626", in_effect: "#059669" };
+  var PARK = "#7c3aed";
+  var poolNames = {};
 
   function element(tag, text, className) {
     var node = document.createElement(tag);
@@ -72,6 +79,75 @@
       row.append(element("span", null, entry[1]), element("span", entry[0]));
       box.append(row);
     });
+    Object.keys(POOLS).forEach(function (pool) {
+      if (!poolNames[pool]) return;
+      var row = element("div", null, "legend-row");
+      var ring = element("span", null, "swatch ring");
+      ring.style.borderColor = POOLS[pool];
+      row.append(ring, element("span", data.labelProject + "：" + poolNames[pool]));
+      box.append(row);
+    });
+    var park = element("div", null, "legend-row");
+    var outline = element("span", null, "swatch square");
+    outline.style.borderColor = PARK;
+    park.append(outline, element("span", data.labelPark));
+    box.append(park);
+  }
+  var lastCategories = {}, lastColours = {};
+
+  // The district choropleth: figures fetched once, coloured by the chosen measure in classes
+  // whose bounds the server gives (geo/choropleth.py), with a legend of its own.
+  var SHADES = ["#eff3ff", "#bdd7e7", "#6baed6", "#3182bd", "#08519c"];
+  var districtLayer = data.districts && window[data.districts];
+  var figures = null;
+  var shadeLegend = L.control({ position: "bottomleft" });
+  shadeLegend.onAdd = function () {
+    this._div = element("div", null, "map-legend");
+    this._div.setAttribute("data-testid", "shade-legend");
+    this._div.hidden = true;
+    return this._div;
+  };
+  shadeLegend.addTo(map);
+
+  function shadeOf(value, breaks) {
+    var index = 0;
+    breaks.forEach(function (bound) { if (value > bound) index += 1; });
+    return SHADES[Math.min(index, SHADES.length - 1)];
+  }
+
+  function shade() {
+    var measure = form.elements.shade ? form.elements.shade.value : "";
+    var box = shadeLegend._div;
+    if (!districtLayer || !figures) return;
+    var breaks = measure ? figures.breaks[measure] || [] : [];
+    districtLayer.eachLayer(function (part) {
+      var props = part.feature && part.feature.properties;
+      if (!props) return;
+      var row = figures.districts[props.code] || {};
+      var value = measure ? row[measure] : null;
+      var name = english ? props.name_en || props.name : props.name;
+      part.setStyle(measure && value !== null && value !== undefined
+        ? { fillColor: shadeOf(value, breaks), fillOpacity: 0.6 }
+        : { fillColor: "#1d4ed8", fillOpacity: measure ? 0 : 0.03 });
+      part.unbindTooltip();
+      part.bindTooltip(element("span", measure ? name + "：" + (value === null || value === undefined
+        ? data.labelNoFigure : number(value)) : name), { sticky: true });
+    });
+    box.hidden = !measure;
+    if (!measure) return box.replaceChildren();
+    var caption = form.elements.shade.selectedOptions[0].textContent;
+    box.replaceChildren(element("strong", caption));
+    var bounds = breaks.map(number);
+    for (var index = 0; index <= breaks.length; index++) {
+      var text = index === 0 ? (breaks.length ? "≤ " + bounds[0] : "")
+        : index === breaks.length ? "> " + bounds[index - 1]
+        : bounds[index - 1] + " – " + bounds[index];
+      var row = element("div", null, "legend-row");
+      var swatch = element("span", null, "swatch square");
+      swatch.style.background = SHADES[index];
+      row.append(swatch, element("span", text || caption));
+      box.append(row);
+    }
   }
 
   function popupFor(props, segments) {
@@ -101,13 +177,16 @@
         color: props.k ? "#111" : "#fff",
         fillColor: byCode[category] || OTHER,
         fillOpacity: 0.85,
+        className: "enterprise-marker",
       });
       marker.bindPopup(function () { return popupFor(props, segments); });
       return marker;
     });
     clusters.clearLayers();
     clusters.addLayers(markers);
-    drawLegend(collection.categories || {}, byCode);
+    lastCategories = collection.categories || {};
+    lastColours = byCode;
+    drawLegend(lastCategories, lastColours);
     countLine.textContent = countLine.dataset.template.replace("{count}", collection.count.toLocaleString());
     countLine.dataset.count = String(collection.count);
   }
@@ -115,9 +194,121 @@
   function query() {
     var params = new URLSearchParams();
     new FormData(form).forEach(function (value, key) {
-      if (key !== "preset" && String(value).trim() !== "") params.append(key, value);
+      if (key !== "preset" && key !== "shade" && String(value).trim() !== "") params.append(key, value);
     });
     return params;
+  }
+
+  function figure(value) {
+    if (value === null || value === undefined) return "—";
+    return value.toLocaleString(english ? "en" : "zh-CN", { maximumFractionDigits: 2 });
+  }
+
+  // The list under the map: the first rows of the same filtered set, and the export of all.
+  function drawList(body) {
+    var rows = list.querySelector("[data-testid=map-list-rows]");
+    rows.replaceChildren();
+    body.rows.forEach(function (row) {
+      var line = element("tr");
+      var name = element("td");
+      var link = element("a", row.name);
+      link.href = data.enterpriseUrl.replace(/0$/, String(Number(row.id)));
+      name.append(link);
+      line.append(name, element("td", row.district || "—"), element("td", row.segment || "—"),
+                  element("td", figure(row.output_wan), "num"),
+                  element("td", figure(row.output_per_mu), "num"),
+                  element("td", figure(row.tax_per_mu), "num"));
+      rows.append(line);
+    });
+    var more = list.querySelector("[data-testid=map-list-more]");
+    more.hidden = !body.more;
+    more.textContent = body.more ? list.dataset.more.replace("{count}", body.more.toLocaleString()) : "";
+  }
+
+  function refreshList(params, ticket) {
+    var exportLink = list.querySelector("[data-testid=map-export]");
+    if (exportLink) exportLink.href = list.dataset.exportUrl + (params.toString() ? "?" + params : "");
+    fetch(list.dataset.listUrl + "?" + params.toString(), {
+      credentials: "same-origin",
+      headers: { Accept: "application/json", "Accept-Language": document.documentElement.lang },
+    })
+      .then(function (response) { return response.ok ? response.json() : null; })
+      .then(function (body) { if (body && ticket === latest) drawList(body); });
+  }
+
+  function number(value) {
+    return value === null || value === undefined ? data.labelNone
+      : value.toLocaleString(english ? "en" : "zh-CN", { maximumFractionDigits: 1 });
+  }
+
+  function getJSON(url) {
+    return fetch(url, {
+      credentials: "same-origin",
+      headers: { Accept: "application/geo+json", "Accept-Language": document.documentElement.lang },
+    }).then(function (response) {
+      return response.json().then(function (body) {
+        if (!response.ok) {
+          var error = body && body.error ? body.error : {};
+          var details = Object.values(error.fields || {}).join("；");
+          throw new Error((error.message || response.status) + (details ? " " + details : ""));
+        }
+        return body;
+      });
+    });
+  }
+
+  function projectPopup(props, stages) {
+    var box = element("div", null, "map-popup");
+    box.setAttribute("data-testid", "project-popup");
+    box.append(element("strong", props.n));
+    box.append(element("div", data.labelStage + "：" + (stages[props.st] || props.st) +
+                              "（" + (poolNames[props.p] || props.p) + "）"));
+    box.append(element("div", data.labelInvestment + "：" + number(props.i) + " " + data.labelWan));
+    var link = element("a", data.labelOpenProject);
+    link.href = data.projectUrl.replace(/0$/, String(Number(props.id)));
+    box.append(link);
+    return box;
+  }
+
+  function drawProjects(collection) {
+    poolNames = collection.pools || {};
+    var stages = collection.stages || {};
+    projectLayer.clearLayers();
+    collection.features.forEach(function (feature) {
+      var props = feature.properties;
+      var coords = feature.geometry.coordinates;
+      var marker = L.circleMarker([coords[1], coords[0]], {
+        radius: 7, weight: 3, color: POOLS[props.p] || OTHER, fillColor: "#fff", fillOpacity: 0.9,
+        className: "project-marker",
+      });
+      marker.bindPopup(function () { return projectPopup(props, stages); });
+      projectLayer.addLayer(marker);
+    });
+    drawLegend(lastCategories, lastColours);
+  }
+
+  function drawParks(collection) {
+    L.geoJSON(collection, {
+      style: function () { return { color: PARK, weight: 2, fillOpacity: 0.08 }; },
+      pointToLayer: function (_feature, at) {
+        return L.circleMarker(at, { radius: 10, color: PARK, weight: 2, fillOpacity: 0.08 });
+      },
+      onEachFeature: function (feature, layer) {
+        var props = feature.properties;
+        layer.bindPopup(function () {
+          var box = element("div", null, "map-popup");
+          box.append(element("strong", props.n));
+          box.append(element("div", data.labelDistrict + "：" + (props.d || data.labelNone)));
+          box.append(element("div", data.labelAvailable + "：" + number(props.a) + " " + data.labelMu));
+          return box;
+        });
+      },
+    }).addTo(parkLayer);
+  }
+
+  function showProblem(problem) {
+    errorLine.textContent = data.labelFailed + problem.message;
+    errorLine.hidden = false;
   }
 
   var latest = 0;
@@ -149,6 +340,12 @@
         errorLine.hidden = false;
         countLine.textContent = "";
       });
+    if (list) refreshList(params, ticket);
+    if (projectLayer) {
+      getJSON(data.projectsUrl + "?" + params.toString())
+        .then(function (collection) { if (ticket === latest) drawProjects(collection); })
+        .catch(function (problem) { if (ticket === latest) showProblem(problem); });
+    }
     // The address keeps the filters, so a view can be shared or reloaded.
     var shown = new URLSearchParams(params);
     if (form.elements.preset.value) shown.set("preset", form.elements.preset.value);
@@ -174,9 +371,14 @@
 
   form.addEventListener("submit", function (event) { event.preventDefault(); refresh(); });
   form.addEventListener("change", function (event) {
+    if (event.target.name === "shade") return shade();
     if (event.target.name === "preset") showPreset(true);
     refresh();
   });
   showPreset(false);
+  if (parkLayer) getJSON(data.parksUrl).then(drawParks).catch(showProblem);
+  if (districtLayer) {
+    getJSON(data.figuresUrl).then(function (body) { figures = body; shade(); }).catch(showProblem);
+  }
   refresh();
 })();

@@ -19,6 +19,8 @@ PAGES = {
     "/chain": {"admin": 200, "staff": 200, "official": 200, "ambassador": 403},
     "/map": {"admin": 200, "staff": 200, "official": 200, "ambassador": 403},
     "/map/shell.js": {"admin": 200, "staff": 200, "official": 200, "ambassador": 403},
+    "/map/evaluation": {"admin": 200, "staff": 200, "official": 200, "ambassador": 403},
+    "/map/export.xlsx": {"admin": 200, "staff": 200, "official": 403, "ambassador": 403},
     "/ambassadors": {"admin": 200, "staff": 200, "official": 200, "ambassador": 403},
     "/reports": {"admin": 200, "staff": 200, "official": 200, "ambassador": 403},
     "/portal": {"admin": 200, "staff": 403, "official": 403, "ambassador": 200},

@@ -85,7 +85,25 @@ def test_the_map_with_tiles_off(page, live_app, live_server, tiles_off, hostile,
     expect(page.get_by_test_id("tiles-off")).to_be_visible()
     expect(page.locator(".leaflet-tile")).to_have_count(0)
     expect(page.get_by_test_id("map-legend")).to_contain_text("链主企业")
+    # The project and park layers, in the legend and on the map.
+    expect(page.get_by_test_id("map-legend")).to_contain_text("项目：建设库")
+    expect(page.get_by_test_id("map-legend")).to_contain_text("园区")
+    projects = page.locator("path.project-marker")
+    expect(projects.first).to_be_attached()
+    expect(page.locator(".leaflet-control-layers")).to_contain_text("项目")
+    page.get_by_test_id("filter-pool").select_option("in_effect")
+    expect(page.locator("path.project-marker:not([stroke='#059669'])")).to_have_count(0)
+    page.get_by_test_id("filter-pool").select_option("")
     screenshot("all")
+
+    # The district choropleth: a measure colours the districts, with its classes in a legend.
+    page.get_by_test_id("filter-shade").select_option("enterprises")
+    expect(page.get_by_test_id("shade-legend")).to_be_visible()
+    expect(page.get_by_test_id("shade-legend").locator(".legend-row").first).to_contain_text("≤")
+    screenshot("choropleth")
+    page.get_by_test_id("filter-shade").select_option("")
+    expect(page.get_by_test_id("shade-legend")).to_be_hidden()
+    assert "shade" not in page.url
 
     # A filter refetches: the count is the district's.
     page.get_by_test_id("filter-district").select_option("420303")
@@ -97,9 +115,20 @@ def test_the_map_with_tiles_off(page, live_app, live_server, tiles_off, hostile,
     page.get_by_test_id("filter-tax_per_mu_min").fill(TAX_PER_MU)
     page.get_by_role("button", name="筛选").click()
     expect(count).to_have_text("2 家符合条件")
-    markers = page.locator("path.leaflet-interactive")
-    expect(markers).to_have_count(12)  # 2 markers, 8 districts and 2 zones
-    marker = page.locator("path.leaflet-interactive[fill='#1f77b4']").first
+    # The list under the map holds the same two, their names as text.
+    rows = page.get_by_test_id("map-list-rows").locator("tr")
+    expect(rows).to_have_count(2)
+    assert sorted(rows.locator("a").all_inner_texts()) == sorted(HOSTILE)
+    assert page.get_by_test_id("map-list").locator("img").count() == 0
+    expect(page.get_by_test_id("map-export")).to_have_attribute(
+        "href", f"/map/export.xlsx?tax_per_mu_min={TAX_PER_MU}"
+    )
+    expect(page.locator("path.enterprise-marker")).to_have_count(2)
+    # The layer control turns the projects and parks off, leaving the markers clear to click.
+    for layer in ("项目", "园区"):
+        page.locator(".leaflet-control-layers label", has_text=layer).locator("input").uncheck()
+    expect(projects).to_have_count(0)
+    marker = page.locator("path.enterprise-marker[fill='#1f77b4']").first
     marker.click(force=True)
     popup = page.locator(".leaflet-popup-content .map-popup")
     expect(popup).to_be_visible()

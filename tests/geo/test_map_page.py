@@ -16,20 +16,6 @@ def staff_client(client, login, make_user):
     return client
 
 
-@pytest.fixture
-def config(app):
-    """config(KEY=value, ...): set app settings for one test, restored afterwards."""
-    saved = {}
-
-    def change(**values):
-        for key, value in values.items():
-            saved.setdefault(key, app.config.get(key))
-            app.config[key] = value
-
-    yield change
-    app.config.update(saved)
-
-
 def addresses(html: str) -> list[str]:
     return re.findall(r'(?:src|href)="([^"]+)"', html)
 
