@@ -159,14 +159,17 @@ def register_blueprints(app: Flask) -> None:
     # Their routes join the API blueprint before it is registered (crm never imports them).
     import chainmap.api  # noqa: F401
     import geo.api
-    import geo.picking  # noqa: F401
+    import geo.picking
     from chainmap.views import blueprint as chainmap_views
     from crm.api import blueprint as api_views
     from crm.auth import blueprint as auth_views
     from crm.i18n import blueprint as language_views
+    from crm.services.enterprises import PLACE_FINDER
     from crm.views import blueprint as crm_views
     from geo.views import blueprint as geo_views
 
+    # A location saved without a district gets the one it lies in (crm calls it, never imports).
+    app.extensions[PLACE_FINDER] = geo.picking.place_of
     for blueprint in (auth_views, language_views, crm_views, chainmap_views, geo_views, api_views):
         app.register_blueprint(blueprint)
 

@@ -5,6 +5,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache, partial
 
+from flask import current_app, has_app_context
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, exists, select
@@ -308,6 +309,27 @@ def _tag_key(tag: EnterpriseTag) -> str:
     return tag.tag
 
 
+# The app installs the map's spatial join here (app.py): crm never imports geo, which needs
+# geopandas. Without it (a bare crm), records keep the district they are given.
+PLACE_FINDER = "investatlas.place_of"
+
+
+def _place_by_location(session: Session, data: Mapping, values: dict) -> None:
+    """A location saved without a district (or park) gets the district (and park) it lies in,
+    found by spatial join; a district or park given with it is kept as given."""
+    find = current_app.extensions.get(PLACE_FINDER) if has_app_context() else None
+    location = values.get("location")
+    if find is None or location is None or (data.get("district") and data.get("park")):
+        return
+    place = find(location.lon, location.lat)
+    if not data.get("district") and place["district"]:
+        values["district"] = session.scalar(
+            select(District).where(District.code == place["district"])
+        )
+    if not data.get("park") and place["park"]:
+        values["park"] = session.scalar(select(Park).where(Park.name == place["park"]))
+
+
 def create_enterprise(session: Session, data: Mapping, actor) -> Enterprise:
     """A new record; Forbidden, saying why, outside the actor's scope."""
     records.require(actor, WRITE)
@@ -315,6 +337,7 @@ def create_enterprise(session: Session, data: Mapping, actor) -> Enterprise:
     if scope is not None and scope.kind == NONE:
         _require_scope(session, scope, None, CREATE)
     values = check_enterprise(session, data)
+    _place_by_location(session, data, values)
     _require_scope(session, scope, _id(values.get("district")), CREATE)
     enterprise = Enterprise(created_by_id=records.actor_id(actor), aliases=[])
     _assign_columns(enterprise, values)
@@ -343,6 +366,7 @@ def update_enterprise(
     ENTERPRISES.check_names(data)
     records.check_version(enterprise, expected_version)
     values = check_enterprise(session, data, enterprise)
+    _place_by_location(session, data, values)
     if "district" in values:
         _require_scope(session, scope, _id(values["district"]), MOVE)
     # Read the collections before any column changes, so their lazy loads flush nothing.

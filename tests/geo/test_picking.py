@@ -71,3 +71,20 @@ def test_a_parcel_is_measured_in_mu(client, staff, places):
 def test_ambassadors_may_not_pick(client, make_user, bearer):
     ambassador = bearer(make_user("ambassador"))
     assert client.get("/api/v1/map/place?lon=110.8&lat=32.6", headers=ambassador).status_code == 403
+
+
+def test_a_location_saved_without_a_district_gets_the_one_it_lies_in(client, staff, places):
+    lon, lat = SHIYAN
+    made = client.post("/api/v1/enterprises", json={
+        "name": "十堰自动定位有限公司", "location": {"lon": lon, "lat": lat}}, headers=staff)  # fmt: skip
+    assert made.status_code == 201 and made.get_json()["district"] == "420302"
+    # A district given with the location is kept as given.
+    given = client.post("/api/v1/enterprises", json={
+        "name": "十堰指定区县有限公司", "location": {"lon": lon, "lat": lat},
+        "district": "420303"}, headers=staff)  # fmt: skip
+    assert given.get_json()["district"] == "420303"
+    # Moving the point moves the district with it, when none is sent.
+    record = made.get_json()
+    outside = client.patch(f"/api/v1/enterprises/{record['id']}", json={
+        "version": record["version"], "location": {"lon": 100.0, "lat": 30.0}}, headers=staff)  # fmt: skip
+    assert outside.get_json()["district"] == "420302"  # outside every district: left as it was
