@@ -12,8 +12,11 @@ DEFAULTS = {
     "CITY_EN": "Shiyan",
     "TIMEZONE": "Asia/Shanghai",
     # Only the tile server is outside; everything else is served by the app (intranet-safe).
-    "TILE_URL": "https://tile.openstreetmap.org/{z}/{x}/{y}.png",
-    "TILE_ATTRIBUTION": "© OpenStreetMap contributors",
+    # The base map (crm.tiles): osm, tianditu (with TIANDITU_KEY), amap (高德, GCJ-02: the map
+    # pages' coordinates are converted for it), off, or an intranet tile URL (TILE_SYSTEM wgs84
+    # or gcj02).
+    "TILE_URL": "osm",
+    "TILE_ATTRIBUTION": "",
     # The map's places are data (geo.city): the boundary file of the city's districts and
     # zones, the projection areas are measured in, the threshold presets of its filter and
     # its 亩均 evaluation scheme.
@@ -61,6 +64,8 @@ FROM_ENVIRONMENT = (
     "CITY_EN",
     "TIMEZONE",
     "TILE_URL",
+    "TILE_SYSTEM",
+    "TIANDITU_KEY",
     "MAP_BOUNDARIES",
     "MAP_AREA_CRS",
     "MAP_PRESETS",
@@ -117,6 +122,9 @@ def load_config(app: Flask, config: dict | None) -> None:
     app.config.setdefault("REMEMBER_COOKIE_DURATION", timedelta(days=app.config["REMEMBER_DAYS"]))
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _instance_secret(Path(app.instance_path) / "secret_key")
+    from crm.tiles import base_map
+
+    base_map(app.config)  # a wrong TILE_URL stops the start, naming the setting
     # JSON in UTF-8, so curl and browsers show Chinese rather than \uXXXX escapes.
     app.json.ensure_ascii = False
 

@@ -8,6 +8,7 @@ from flask import current_app, g, request, session
 from flask_babel import gettext as _
 
 from crm.spreadsheets import megabytes
+from crm.tiles import base_map
 
 # A year; sent only over HTTPS, where a browser heeds it.
 HSTS = "max-age=31536000"
@@ -17,10 +18,7 @@ UPLOAD_ENVELOPE_BYTES = 64 * 1024
 
 def _tile_origin() -> str:
     """The tile server's origin for img-src; nothing when tiles are off (TILE_URL=off)."""
-    parts = urlsplit((current_app.config.get("TILE_URL") or "").strip())
-    if not parts.scheme or not parts.netloc:
-        return ""
-    return f"{parts.scheme}://{parts.netloc.replace('{s}', '*')}"
+    return base_map().origin
 
 
 def add_security_headers(response):

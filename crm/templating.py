@@ -13,6 +13,7 @@ from crm.extensions import db
 from crm.i18n import locale_key
 from crm.permissions import has_right
 from crm.services.demo_marks import has_demo
+from crm.tiles import base_map
 
 YI_IN_WAN = Decimal(10000)  # 1 亿元 = 10,000 万元
 WAN_IN_MILLION = Decimal(100)  # 1 million yuan = 100 万元
@@ -99,6 +100,7 @@ def url_with(**changes) -> str:
 
 
 def register(app: Flask) -> None:
+    app.jinja_env.globals["base_map"] = base_map
     app.jinja_env.filters["money"] = money
     app.jinja_env.filters["money_figure"] = money_figure
     app.jinja_env.filters["amount"] = amount_text

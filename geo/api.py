@@ -14,6 +14,7 @@ from crm.extensions import db
 from crm.i18n import is_english
 from crm.services import enterprises, projects
 from crm.vocabulary import PROJECT_POOL, PROJECT_STAGE
+from geo import display
 from geo.choropleth import choropleth
 from geo.city import current_city
 from geo.filters import MapFilters, parse_map_filters
@@ -81,7 +82,8 @@ def map_district_figures():
 @blueprint.get("/map/districts.geojson")
 def map_districts():
     require_right("map.read")
-    return geojson_response(current_city().feature_collection)
+    collection = current_city().feature_collection
+    return geojson_response(display.feature_collection(collection, display.display_system()))
 
 
 def _parameters() -> list[dict]:

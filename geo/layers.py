@@ -17,7 +17,7 @@ from crm.services import projects
 from crm.services.errors import Forbidden, ValidationError
 from crm.services.scope import scoped
 from crm.vocabulary import PROJECT_POOL, PROJECT_STAGE
-from geo.points import DECIMALS
+from geo import display
 
 
 def _keys(arguments: Mapping[str, str], name: str, known: tuple[str, ...]) -> list[str]:
@@ -41,7 +41,7 @@ def parse_project_filters(arguments: Mapping[str, str]) -> dict[str, list[str]]:
 
 
 def _point(lon: float, lat: float) -> dict:
-    return {"type": "Point", "coordinates": [round(lon, DECIMALS), round(lat, DECIMALS)]}
+    return {"type": "Point", "coordinates": display.point(lon, lat, display.display_system())}
 
 
 def project_features(session: Session, filters: dict[str, list[str]], actor, locale: str) -> dict:
@@ -106,7 +106,10 @@ def park_features(session: Session) -> dict:
     ).all()
     features = []  # a few dozen parks: sorted out here, not in SQL (a JSON null is not NULL)
     for id_, name, district, boundary, lon, lat, available in rows:
-        geometry = boundary or (_point(lon, lat) if lon is not None and lat is not None else None)
+        if boundary:
+            geometry = display.geometry(boundary, display.display_system())
+        else:
+            geometry = _point(lon, lat) if lon is not None and lat is not None else None
         if geometry is None:
             continue
         features.append(

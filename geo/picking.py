@@ -75,10 +75,14 @@ def map_parcel():
     from geo.area import area_mu
 
     body = json_object()
+    system = body.get("system") or WGS84
+    if system not in SYSTEMS:
+        raise invalid({"system": [_("坐标系应为 wgs84、gcj02（高德、腾讯）或 bd09（百度）")]})
     ring = body.get("coordinates", [None])[0] if body.get("type") == "Polygon" else None
     if not isinstance(ring, list) or not 4 <= len(ring) <= MAX_VERTICES + 1:
         raise invalid({"coordinates": [_("应为一个多边形地块（至少三个点）")]})
     try:
+        ring = [to_wgs84(float(lon), float(lat), system) for lon, lat in ring]
         parcel = shape({"type": "Polygon", "coordinates": [ring]})
     except (TypeError, ValueError, IndexError):
         raise invalid({"coordinates": [_("应为一个多边形地块（至少三个点）")]}) from None

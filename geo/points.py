@@ -24,11 +24,10 @@ from crm.permissions import has_right
 from crm.schemas.enterprises import EnterpriseFilters
 from crm.services import enterprises
 from crm.services.errors import Forbidden
+from geo import display
 from geo.evaluated import ids_in_classes
 from geo.evaluation import current_scheme
 from geo.filters import MapFilters
-
-DECIMALS = 5
 
 
 def first_segment_code():
@@ -143,14 +142,12 @@ def enterprise_points(session: Session, filters: MapFilters, actor) -> dict:
     statement = on_map(session, statement, filters).order_by(Enterprise.id)
     # Core rows, unpacked as tuples: the ORM's per-row work was most of the time at 100,000.
     rows = session.connection().execute(statement).all()
+    system = display.display_system()
     features = [
         {
             "type": "Feature",
-            # Rounded here: PostgreSQL has no round() of a double to a number of places.
-            "geometry": {
-                "type": "Point",
-                "coordinates": [round(lon, DECIMALS), round(lat, DECIMALS)],
-            },
+            # Rounded in Python: PostgreSQL has no round() of a double to a number of places.
+            "geometry": {"type": "Point", "coordinates": display.point(lon, lat, system)},
             "properties": {"id": id_, "n": name, "s": segment, "o": output, "k": kind},
         }
         for id_, name, lon, lat, output, kind, segment in rows

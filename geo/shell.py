@@ -15,10 +15,12 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 import folium
-from flask import current_app, url_for
+from flask import url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 
+from crm.tiles import BaseMap, base_map
+from geo import display
 from geo.city import configured_path, current_city
 
 # JavaScript names of the shell's elements (folium's own name, a prefix and the id).
@@ -35,16 +37,14 @@ VENDOR_CSS = (
     "vendor/leaflet.markercluster/MarkerCluster.css",
     "vendor/leaflet.markercluster/MarkerCluster.Default.css",
 )
-TILES_OFF = ("", "off", "none")
 
 DISTRICT_STYLE = {"color": "#1d4ed8", "weight": 2, "fill": True, "fillOpacity": 0.03}
 ZONE_STYLE = {"color": "#b45309", "weight": 2, "dashArray": "6 4", "fillOpacity": 0.05}
 
 
 def tile_url() -> str | None:
-    """The configured tile server, or None when tiles are off (an intranet without one)."""
-    url = (current_app.config.get("TILE_URL") or "").strip()
-    return None if url.lower() in TILES_OFF else url
+    """The base map's tile URL, or None when tiles are off (an intranet without one)."""
+    return base_map().url
 
 
 @dataclass(frozen=True)
@@ -65,17 +65,11 @@ class Shell:
 def current_shell() -> Shell:
     """The shell for this app's city, tiles and language (folium renders it once each)."""
     path = configured_path("MAP_BOUNDARIES")
-    return _shell(
-        str(path),
-        path.stat().st_mtime_ns,
-        tile_url(),
-        current_app.config.get("TILE_ATTRIBUTION", ""),
-        str(get_locale()),
-    )
+    return _shell(str(path), path.stat().st_mtime_ns, base_map(), str(get_locale()))
 
 
 @lru_cache(maxsize=16)
-def _shell(_path: str, _version: int, tiles: str | None, attribution: str, _locale: str) -> Shell:
+def _shell(_path: str, _version: int, base: BaseMap, _locale: str) -> Shell:
     city = current_city()  # the arguments are the cache's key: file, version, tiles, language
     min_lon, min_lat, max_lon, max_lat = city.bounds
     figure = folium.Map(
@@ -89,12 +83,13 @@ def _shell(_path: str, _version: int, tiles: str | None, attribution: str, _loca
     # folium's own CDN links, replaced by the app's copies (nothing else reads these).
     figure.default_js = [(path, path) for path in VENDOR_JS]
     figure.default_css = [(path, path) for path in VENDOR_CSS]
-    if tiles:
-        base = folium.TileLayer(
-            tiles=tiles, attr=attribution, name=_("OpenStreetMap 底图"), max_zoom=18
+    if base.url:
+        names = {"osm": _("OpenStreetMap 底图"), "tianditu": _("天地图底图"), "amap": _("高德底图")}
+        layer = folium.TileLayer(
+            tiles=base.url, attr=base.attribution, name=names.get(base.key, _("底图")), max_zoom=18
         )
-        base._id = "base"
-        base.add_to(figure)
+        layer._id = "base"
+        layer.add_to(figure)
     layers = {}
     for key, title, boundaries, style in (
         (DISTRICTS_ID, _("区县边界"), city.districts, DISTRICT_STYLE),
@@ -102,7 +97,9 @@ def _shell(_path: str, _version: int, tiles: str | None, attribution: str, _loca
     ):
         if not boundaries:
             continue
-        collection = {"type": "FeatureCollection", "features": [b.geojson for b in boundaries]}
+        collection = display.feature_collection(
+            {"type": "FeatureCollection", "features": [b.geojson for b in boundaries]}, base.system
+        )
         # A constant style, so folium writes no per-feature switch; names are bound as text by
         # the page's script, never through folium's tooltip templates (innerHTML).
         layer = folium.GeoJson(

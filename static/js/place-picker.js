@@ -13,15 +13,16 @@
   const words = JSON.parse(box.dataset.words);
 
   const map = L.map(box, { zoomControl: true, attributionControl: false });
-  const tiles = (box.dataset.tileUrl || "").trim();
-  if (tiles && !["off", "none"].includes(tiles.toLowerCase())) L.tileLayer(tiles, { maxZoom: 18 }).addTo(map);
+  // The map is drawn in the tiles' system (GCJ-02 for 高德): clicks are sent with it, and the
+  // server answers in WGS-84, which is what the form stores.
+  const system = box.dataset.tileSystem || "wgs84";
+  if (box.dataset.tileUrl) L.tileLayer(box.dataset.tileUrl, { maxZoom: 18 }).addTo(map);
   map.setView([32.6, 110.8], 9);
   fetch(box.dataset.districtsUrl, { credentials: "same-origin" })
     .then((answer) => answer.json())
     .then((outlines) => {
       const layer = L.geoJSON(outlines, { style: { color: "#1e40af", weight: 1, fillOpacity: 0.04 }, interactive: false }).addTo(map);
-      const lon = parseFloat(input("lon").value), lat = parseFloat(input("lat").value);
-      if (!isNaN(lon) && !isNaN(lat)) { setMarker(lat, lon); map.setView([lat, lon], 13); } else map.fitBounds(layer.getBounds());
+      map.fitBounds(layer.getBounds());
     })
     .catch(() => say(words.failed));
 
@@ -34,16 +35,16 @@
     if (!select || !value) return;
     if ([...select.options].some((option) => option.value === value)) select.value = value;
   }
-  function fill(place) {
+  function fill(place, where) {
     input("lon").value = place.location.lon.toFixed(6);
     input("lat").value = place.location.lat.toFixed(6);
-    const system = input("coordinate_system");
-    if (system) system.value = "wgs84";  // the map's clicks are WGS-84
+    const stored = input("coordinate_system");
+    if (stored) stored.value = "wgs84";  // the answer is WGS-84, whatever the tiles
     choose(input("district"), place.district);
     choose(input("park"), place.park);
-    setMarker(place.location.lat, place.location.lon);
-    const where = [place.district_name, place.park].filter(Boolean).join(" · ") || words.outside;
-    say(place.area_mu ? words.parcel.replace("{mu}", place.area_mu).replace("{where}", where) : words.point.replace("{where}", where));
+    setMarker(where.lat, where.lng);
+    const named = [place.district_name, place.park].filter(Boolean).join(" · ") || words.outside;
+    say(place.area_mu ? words.parcel.replace("{mu}", place.area_mu).replace("{where}", named) : words.point.replace("{where}", named));
   }
   async function ask(url, options) {
     const answer = await fetch(url, { credentials: "same-origin", headers: { Accept: "application/json", "Accept-Language": document.documentElement.lang, ...(options && options.headers) }, ...options });
@@ -61,7 +62,7 @@
       return;
     }
     try {
-      fill(await ask(`${box.dataset.placeUrl}?lon=${lng.toFixed(7)}&lat=${lat.toFixed(7)}`));
+      fill(await ask(`${box.dataset.placeUrl}?lon=${lng.toFixed(7)}&lat=${lat.toFixed(7)}&system=${system}`), event.latlng);
     } catch (error) { say(words.failed + " " + error.message); }
   });
 
@@ -83,10 +84,10 @@
       const place = await ask(box.dataset.parcelUrl, {
         method: "POST",
         headers: { "Content-Type": "application/json", "X-CSRFToken": box.dataset.csrf },
-        body: JSON.stringify({ type: "Polygon", coordinates: [ring] }),
+        body: JSON.stringify({ type: "Polygon", coordinates: [ring], system: system }),
       });
       input("land_mu").value = place.area_mu;
-      fill(place);
+      fill(place, shape.getBounds().getCenter());
     } catch (error) {
       shape.remove();
       say(words.failed + " " + error.message);
