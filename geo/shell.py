@@ -30,8 +30,13 @@ PROJECTS_ID = "projects"
 PARKS_ID = "parks"
 DISTRICTS_ID = "districts"
 ZONES_ID = "zones"
+HEAT_ID = "heat"
 
-VENDOR_JS = ("vendor/leaflet/leaflet.js", "vendor/leaflet.markercluster/leaflet.markercluster.js")
+VENDOR_JS = (
+    "vendor/leaflet/leaflet.js",
+    "vendor/leaflet.markercluster/leaflet.markercluster.js",
+    "vendor/leaflet.heat/leaflet-heat.js",
+)
 VENDOR_CSS = (
     "vendor/leaflet/leaflet.css",
     "vendor/leaflet.markercluster/MarkerCluster.css",
@@ -110,12 +115,13 @@ def _shell(_path: str, _version: int, base: BaseMap, _locale: str) -> Shell:
         layers[key] = layer.get_name()
     # Empty groups the page's script fills: listed in the layer control, which turns them off.
     groups = {}
-    for key, title in (
-        (PARKS_ID, _("园区")),
-        (PROJECTS_ID, _("项目")),
-        (ENTERPRISES_ID, _("企业")),
+    for key, title, shown in (
+        (PARKS_ID, _("园区"), True),
+        (PROJECTS_ID, _("项目"), True),
+        (ENTERPRISES_ID, _("企业"), True),
+        (HEAT_ID, _("热力图（企业产值）"), False),
     ):
-        group = folium.FeatureGroup(name=title)
+        group = folium.FeatureGroup(name=title, show=shown)
         group._id = key
         group.add_to(figure)
         groups[key] = group.get_name()

@@ -12,6 +12,7 @@
   var enterprises = window[data.enterprises];
   var projectLayer = window[data.projects];
   var parkLayer = window[data.parks];
+  var heatLayer = data.heat && window[data.heat];
   var form = document.querySelector("[data-testid=map-filters]");
   var countLine = document.querySelector("[data-testid=map-count]");
   var errorLine = document.querySelector("[data-testid=map-error]");
@@ -184,11 +185,24 @@
     });
     clusters.clearLayers();
     clusters.addLayers(markers);
+    drawHeat(collection.features);
     lastCategories = collection.categories || {};
     lastColours = byCode;
     drawLegend(lastCategories, lastColours);
     countLine.textContent = countLine.dataset.template.replace("{count}", collection.count.toLocaleString());
     countLine.dataset.count = String(collection.count);
+  }
+
+  // The heat layer (off until chosen in the layer control): the same points, each weighing
+  // its output on a log scale, so a few giants do not hide the rest of the city.
+  function drawHeat(features) {
+    if (!heatLayer || !L.heatLayer) return;
+    var points = features.map(function (feature) {
+      var c = feature.geometry.coordinates, output = feature.properties.o || 0;
+      return [c[1], c[0], Math.min(1, Math.log10(1 + output) / 6)];
+    });
+    heatLayer.clearLayers();
+    heatLayer.addLayer(L.heatLayer(points, { radius: 14, blur: 18, maxZoom: 13 }));
   }
 
   function query() {

@@ -95,6 +95,12 @@ def test_the_map_with_tiles_off(page, live_app, live_server, tiles_off, hostile,
     expect(page.locator("path.project-marker:not([stroke='#059669'])")).to_have_count(0)
     page.get_by_test_id("filter-pool").select_option("")
     screenshot("all")
+    # The heat layer: off at first, drawn on a canvas when chosen in the layer control.
+    heat = page.locator(".leaflet-control-layers label", has_text="热力图").locator("input")
+    expect(page.locator("canvas.leaflet-heatmap-layer")).to_have_count(0)
+    heat.check()
+    expect(page.locator("canvas.leaflet-heatmap-layer")).to_have_count(1)
+    heat.uncheck()
 
     # The district choropleth: a measure colours the districts, with its classes in a legend.
     page.get_by_test_id("filter-shade").select_option("enterprises")

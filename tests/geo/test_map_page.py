@@ -32,6 +32,7 @@ def test_the_page_loads_only_the_apps_own_files(staff_client, places):
     assert scripts == [
         "/static/vendor/leaflet/leaflet.js",
         "/static/vendor/leaflet.markercluster/leaflet.markercluster.js",
+        "/static/vendor/leaflet.heat/leaflet-heat.js",
         "/map/shell.js",
         "/static/js/industry-map.js",
     ]
