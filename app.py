@@ -172,12 +172,13 @@ def register_blueprints(app: Flask) -> None:
     from crm.api import blueprint as api_views
     from crm.auth import blueprint as auth_views
     from crm.i18n import blueprint as language_views
-    from crm.services.enterprises import PLACE_FINDER
+    from crm.services.enterprises import DISTRICTS_FINDER, PLACE_FINDER
     from crm.views import blueprint as crm_views
     from geo.views import blueprint as geo_views
 
     # A location saved without a district gets the one it lies in (crm calls it, never imports).
     app.extensions[PLACE_FINDER] = geo.picking.place_of
+    app.extensions[DISTRICTS_FINDER] = geo.picking.districts_at
     for blueprint in (auth_views, language_views, crm_views, chainmap_views, geo_views, api_views):
         app.register_blueprint(blueprint)
 

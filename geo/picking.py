@@ -29,6 +29,13 @@ def _number(name: str, low: float, high: float) -> float:
     return value
 
 
+def districts_at(points: list[tuple[float, float]]) -> list[str | None]:
+    """The district code of each WGS-84 (lon, lat): one spatial join for them all."""
+    from geo.join import districts_of
+
+    return districts_of(points, current_city().districts)
+
+
 def place_of(lon: float, lat: float) -> dict:
     """The district (by spatial join on the city's outlines) and the park (whose outline holds
     the point, if parks have outlines) of a WGS-84 point."""

@@ -8,11 +8,12 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 
+from flask import current_app, has_app_context
 from flask_babel import gettext as _
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
-from crm.coordinates import BD09, GCJ02, WGS84
+from crm.coordinates import BD09, GCJ02, WGS84, to_wgs84
 from crm.models import ChainSegment, District, Enterprise, EnterpriseTag, Park, enterprise_segments
 from crm.models.base import utcnow
 from crm.schemas.enterprises import SHEET_COLUMNS
@@ -21,6 +22,7 @@ from crm.services import imports, records
 from crm.services.enterprises import (
     CHANGE,
     CREATE,
+    DISTRICTS_FINDER,
     MOVE,
     WRITE,
     Holder,
@@ -123,6 +125,7 @@ class ImportLookups(Lookups):
         self.districts = {row.code: row for row in session.scalars(select(District))}
         self.district_names = {row.name: row.code for row in self.districts.values()}
         self.parks = {row.name: row for row in session.scalars(select(Park))}
+        self.placed: dict[int, str] = {}  # row number → district code, by spatial join
         self.segment_rows: dict[str, list[ChainSegment]] = {}
         for segment in session.scalars(select(ChainSegment).where(ChainSegment.level == "segment")):
             self.segment_rows.setdefault(segment.code, []).append(segment)
@@ -306,6 +309,7 @@ def import_enterprises(
     codes = [normalise_credit_code(_text(cells.get("uscc"))) for _n, cells in rows]
     names = [normalised_name(_text(cells["name"]) or "") for _n, cells in rows if "name" in cells]
     lookups = ImportLookups(session, filter(None, codes), names)
+    lookups.placed = _districts_of_located_rows(rows)
     existing = _existing(session, rows)
     outcome = ImportOutcome(row_count=len(rows))
     checked: list[_Checked] = []
@@ -352,6 +356,27 @@ def _existing(session: Session, rows) -> dict[int, Enterprise]:
     return found
 
 
+def _districts_of_located_rows(rows) -> dict[int, str]:
+    """Row number → the district its location lies in, for rows with a location and no
+    district: one spatial join for the whole file, by the map's finder that app.py installs
+    (without it, rows keep the district they give)."""
+    find = current_app.extensions.get(DISTRICTS_FINDER) if has_app_context() else None
+    located = []
+    for number, cells in rows:
+        if _text(cells.get("district")) or cells.get("lon") is None or cells.get("lat") is None:
+            continue
+        try:
+            lon, lat = _coordinate(_number(cells["lon"])), _coordinate(_number(cells["lat"]))
+            system = _system(cells.get("coordinate_system"))
+        except (FieldProblem, TypeError):
+            continue  # the row's own check reports it
+        located.append((number, to_wgs84(lon, lat, system)))
+    if find is None or not located:
+        return {}
+    codes = find([point for _number_, point in located])
+    return {number: code for (number, _), code in zip(located, codes, strict=True) if code}
+
+
 def _check_row(session, number, cells, lookups, existing, scope, errors) -> _Checked | None:
     def refuse(key: str, message: str) -> None:
         header = COLUMNS[key].header if key in COLUMNS else key
@@ -383,6 +408,9 @@ def _check_row(session, number, cells, lookups, existing, scope, errors) -> _Che
             refuse("id", refusal)
             return None
     values, problems = row_values(cells, lookups)
+    placed = lookups.placed.get(number)
+    if values.get("location") and not values.get("district") and placed in lookups.districts:
+        values["district"] = placed  # where the point lies (spatial join)
     if enterprise is None:  # an empty cell of a new record is what its default would be anyway
         values = {key: value for key, value in values.items() if value is not None}
     fields: dict[str, list[str]] = {key: [message] for key, message in problems.items()}

@@ -312,6 +312,7 @@ def _tag_key(tag: EnterpriseTag) -> str:
 # The app installs the map's spatial join here (app.py): crm never imports geo, which needs
 # geopandas. Without it (a bare crm), records keep the district they are given.
 PLACE_FINDER = "investatlas.place_of"
+DISTRICTS_FINDER = "investatlas.districts_of"  # many points at once, for imports
 
 
 def _place_by_location(session: Session, data: Mapping, values: dict) -> None:
@@ -322,12 +323,14 @@ def _place_by_location(session: Session, data: Mapping, values: dict) -> None:
     if find is None or location is None or (data.get("district") and data.get("park")):
         return
     place = find(location.lon, location.lat)
-    if not data.get("district") and place["district"]:
-        values["district"] = session.scalar(
-            select(District).where(District.code == place["district"])
-        )
-    if not data.get("park") and place["park"]:
-        values["park"] = session.scalar(select(Park).where(Park.name == place["park"]))
+    district = place["district"] and session.scalar(
+        select(District).where(District.code == place["district"])
+    )
+    if not data.get("district") and district:  # a code the city file has but the database not
+        values["district"] = district
+    park = place["park"] and session.scalar(select(Park).where(Park.name == place["park"]))
+    if not data.get("park") and park:
+        values["park"] = park
 
 
 def create_enterprise(session: Session, data: Mapping, actor) -> Enterprise:

@@ -82,3 +82,18 @@ def test_a_sheet_names_its_system(app, session):
         assert firms["十堰表格默认有限公司"].location_source == "wgs84"
         assert firms["十堰表格默认有限公司"].lon == pytest.approx(110.79852)
         assert firms["十堰表格错误有限公司"].location_source == "bd09"
+
+
+def test_an_imported_location_without_a_district_gets_the_one_it_lies_in(app, session, places):
+    header = "企业名称,区县,经度,纬度,坐标系"
+    rows = ["十堰导入定位有限公司,,110.79852,32.62930,", "十堰导入指定有限公司,张湾区,110.79852,32.62930,",
+            "十堰导入域外有限公司,,100.0,30.0,"]  # fmt: skip
+    data = ("\r\n".join([header, *rows]) + "\r\n").encode("utf-8")
+    with app.app_context():
+        table = read_table(data, "定位.csv")
+        outcome = import_enterprises(session, table, map_columns(table), None)
+        assert not outcome.errors
+        districts = {f.name: f.district.code if f.district else None
+                     for f in session.scalars(select(Enterprise))}  # fmt: skip
+    assert districts == {"十堰导入定位有限公司": "420302", "十堰导入指定有限公司": "420303",
+                         "十堰导入域外有限公司": None}  # fmt: skip
