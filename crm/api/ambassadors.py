@@ -17,7 +17,7 @@ from crm.services import ambassadors
 
 def invitation_values(ambassador: Ambassador) -> dict:
     """The invitation made in this request, if any: shown in this answer only."""
-    issued = getattr(ambassador, "invitation", None)
+    issued = ambassadors.take_invitation(ambassador)
     if issued is None:
         return {}
     return {

@@ -166,8 +166,8 @@ def _checked(session: Session, data: Mapping, ambassador: Ambassador | None = No
 
 def _check_words(session: Session, values: dict, errors: dict) -> None:
     known = {
-        "regions": (set(region_names()), _("未知地区：%(unknown)s；可选：%(known)s")),
-        "industries": (set(industry_words(session)), _("未知行业：%(unknown)s；可选：%(known)s")),
+        "regions": (region_names(), _("未知地区：%(unknown)s；可选：%(known)s")),
+        "industries": (industry_words(session), _("未知行业：%(unknown)s；可选：%(known)s")),
     }
     for field, (words, message) in known.items():
         unknown = [word for word in values.get(field) or () if word not in words]
@@ -276,6 +276,12 @@ def invite(session: Session, ambassador: Ambassador, actor) -> users.IssuedLink:
         session, ambassador.user, records.actor_id(actor)
     )
     return ambassador.invitation
+
+
+def take_invitation(ambassador: Ambassador) -> users.IssuedLink | None:
+    """The link made for the ambassador in this request, handed out once: later reads of the
+    same object no longer carry it."""
+    return vars(ambassador).pop("invitation", None)
 
 
 # ---- reading ----
