@@ -46,8 +46,8 @@ def downgrade():
 def _status_check(old: str, new: str) -> None:
     bind = op.get_bind()
     if bind.dialect.name != 'sqlite':
-        op.drop_constraint(CHECK, 'ambassadors', type_='check')
-        op.create_check_constraint(CHECK, 'ambassadors', new)
+        op.drop_constraint(op.f(CHECK), 'ambassadors', type_='check')
+        op.create_check_constraint(op.f(CHECK), 'ambassadors', new)
         return
     # SQLite cannot alter a CHECK. Recreating the table would drop its triggers, so the table's
     # CREATE statement is edited in place, as SQLite documents for changes that leave the stored
