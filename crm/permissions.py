@@ -27,6 +27,7 @@ STAFF_WRITE_RIGHTS = {
     "import.run",
     "export.run",
     "referral.handle",
+    "ambassador.write",
     "personal_data.unmask",
 }
 ADMIN_RIGHTS = {"user.manage", "unit.manage", "config.manage", "data.purge"}

@@ -260,7 +260,7 @@ AMBASSADOR_STATUS = Vocabulary(
     "ambassador_status",
     Term("active", "在任", "Active"),
     Term("expired", "期满", "Term ended"),
-    Term("suspended", "暂停", "Suspended"),
+    Term("revoked", "已撤销", "Revoked"),
 )
 
 REFERRAL_STATUS = Vocabulary(

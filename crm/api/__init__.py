@@ -12,6 +12,7 @@ blueprint.before_request(auth.authenticate)
 errors.register(blueprint)
 
 from crm.api import (  # noqa: E402, F401  (their routes join the blueprint)
+    ambassadors,
     enterprises,
     leads,
     openapi,

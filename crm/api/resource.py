@@ -1,5 +1,6 @@
-"""A resource's five routes (list, read, create, update with `version`, soft delete), made from
-its declaration and its service functions; crm.api.openapi describes every resource registered."""
+"""A resource's five routes (list, read, create, update with `version`, soft delete, unless the
+resource has no delete), made from its declaration and its service functions; crm.api.openapi
+describes every resource registered."""
 
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -44,7 +45,7 @@ class Resource:
     get: Callable  # (session, id, actor) -> record, or NotFound
     create: Callable  # (session, data, actor) -> record
     update: Callable  # (session, record, data, version, actor) -> record
-    delete: Callable  # (session, record, actor) -> None
+    delete: Callable | None  # (session, record, actor) -> None; None: no DELETE route
     record_values: Callable  # (session, record) -> the declaration's record values
     summary_values: Callable  # (row) -> the declaration's summary values
     parent: Parent | None = None  # a collection under another record
@@ -139,6 +140,8 @@ def register(blueprint: Blueprint, resource: Resource) -> None:
         (item, "update", update, ["PATCH"]),
         (item, "delete", delete, ["DELETE"]),
     ):
+        if name == "delete" and resource.delete is None:
+            continue
         blueprint.add_url_rule(rule, f"{resource.singular}_{name}", view, methods=methods)
 
 

@@ -45,12 +45,19 @@ class Ambassador(Record, Versioned, Base):
     term_ends_on: Mapped[date | None]
     organisation: Mapped[str | None] = mapped_column(String(200))
     title: Mapped[str | None] = mapped_column(String(120))
+    # Personal data: masked for readers without personal_data.unmask (officials).
+    phone: Mapped[str | None] = mapped_column(String(40))
+    email: Mapped[str | None] = mapped_column(String(120))
     # The networks the ambassador reaches: lists of regions (data/regions.toml), industries (a
     # chain's [industries] words) and chain segment codes.
     regions: Mapped[list] = mapped_column(JSON, default=list)
     industries: Mapped[list] = mapped_column(JSON, default=list)
     segments: Mapped[list] = mapped_column(JSON, default=list)
+    # Stored: active or revoked ("expired" is read from term_ends_on, see
+    # crm.services.ambassadors.shown_status).
     status: Mapped[str] = enum_column(AMBASSADOR_STATUS, default="active")
+    revoked_at: Mapped[datetime | None]
+    revocation_reason: Mapped[str | None] = mapped_column(String(500))
 
     user: Mapped["User"] = relationship("User", foreign_keys=[user_id], back_populates="ambassador")
 

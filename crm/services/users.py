@@ -206,6 +206,25 @@ def _cut_off(session: Session, user: User, actor) -> None:
     _cancel_links(session, user)
 
 
+def lock_out(session: Session, user: User, actor_id: int | None) -> None:
+    """What deactivation does, for a service that decides it by its own right (an ambassador's
+    revocation): the account cannot log in, its sessions end at once, its tokens are revoked,
+    its password links die, and its password is replaced by one nobody knows, so that being
+    active again takes a new link."""
+    user.active = False
+    session.execute(
+        update(User)
+        .where(User.id == user.id)
+        .values(password_hash=generate_password_hash(secrets.token_urlsafe(32)))
+        .execution_options(synchronize_session=False)
+    )
+    session.refresh(user, ["password_hash"])
+    audit.record_update(session, user, actor_id)
+    sessions.end_sessions(session, user, actor_id)
+    revoke_tokens(session, user, actor_id)
+    _cancel_links(session, user)
+
+
 # ---- reads for administrators ----
 
 
@@ -394,6 +413,12 @@ class IssuedLink:
 def create_password_link(session: Session, user: User, actor) -> IssuedLink:
     """A one-time link for the user to set a password; older unused links stop working."""
     records.require(actor, MANAGE)
+    return issue_password_link(session, user, records.actor_id(actor))
+
+
+def issue_password_link(session: Session, user: User, actor_id: int | None) -> IssuedLink:
+    """The link itself, for a service that checked the actor's right (an ambassador's
+    invitation is staff's, ambassador.write); older unused links stop working."""
     if not user.active:
         raise UserError.on("active", _("账号已停用，请先启用"))
     _cancel_links(session, user)
@@ -402,10 +427,10 @@ def create_password_link(session: Session, user: User, actor) -> IssuedLink:
         user_id=user.id,
         token_hash=token_hash,
         expires_at=utcnow() + timedelta(hours=password_link_hours()),
-        created_by_id=records.actor_id(actor),
+        created_by_id=actor_id,
     )
     session.add(link)
-    audit.record_create(session, link, records.actor_id(actor))
+    audit.record_create(session, link, actor_id)
     return IssuedLink(token, link.expires_at)
 
 

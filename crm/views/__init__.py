@@ -45,12 +45,12 @@ def favicon():
     return current_app.send_static_file("favicon.ico")
 
 
-not_built(_l("大使"), "ambassador.read", "ambassador_list", "/ambassadors")
 not_built(_l("报表"), "report.read", "reports", "/reports")
 
 from crm.views import (  # noqa: E402, F401  (their routes join the blueprint)
     account,
     admin,
+    ambassadors,
     enterprises,
     home,
     imports,

@@ -22,6 +22,11 @@ PAGES = {
     "/map/evaluation": {"admin": 200, "staff": 200, "official": 200, "ambassador": 403},
     "/map/export.xlsx": {"admin": 200, "staff": 200, "official": 403, "ambassador": 403},
     "/ambassadors": {"admin": 200, "staff": 200, "official": 200, "ambassador": 403},
+    "/ambassadors/new": {"admin": 200, "staff": 200, "official": 403, "ambassador": 403},
+    "/ambassadors/<int:ambassador_id>": {"admin": 200, "staff": 200, "official": 200,
+                                         "ambassador": 403},
+    "/ambassadors/<int:ambassador_id>/edit": {"admin": 200, "staff": 200, "official": 403,
+                                              "ambassador": 403},
     "/reports": {"admin": 200, "staff": 200, "official": 200, "ambassador": 403},
     "/portal": {"admin": 200, "staff": 403, "official": 403, "ambassador": 200},
     "/enterprises/<int:enterprise_id>": {"admin": 200, "staff": 200, "official": 200,
@@ -86,6 +91,7 @@ def concrete(rule: str, enterprise_id: int, user_id: int = 1, others: dict | Non
         rule.replace("<int:enterprise_id>", str(enterprise_id))
         .replace("<int:project_id>", "1")
         .replace("<int:lead_id>", "1")
+        .replace("<int:ambassador_id>", "1")
         .replace("<int:user_id>", str(user_id))
         .replace("<kind>", "enterprises")
         .replace("<token>", "no-such-upload")
@@ -121,7 +127,7 @@ def test_role_table_on_every_page(client, login, make_user, session, role):
 
 
 def _project_and_lead(session, make_user) -> dict:
-    """A project of the city and a signed lead, for the pages that show them."""
+    """A project of the city, a signed lead and an ambassador, for the pages that show them."""
     from crm.services.projects import create_project
 
     leader = make_user("official")
@@ -131,7 +137,8 @@ def _project_and_lead(session, make_user) -> dict:
         session, {"name": "项目", "total_investment_wan": 1, "leader_id": leader.id}, None
     )
     session.commit()
-    return {"project_id": project.id, "lead_id": lead.id}
+    ambassador = make_user("ambassador").ambassador
+    return {"project_id": project.id, "lead_id": lead.id, "ambassador_id": ambassador.id}
 
 
 def test_forbidden_page_explains_itself(client, login, make_user):

@@ -1,0 +1,198 @@
+"""The ambassadors' registry (/ambassadors): staff, officials and administrators read it, staff
+and administrators appoint, edit, revoke and reinstate. Appointing shows a one-time invitation
+link, once."""
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from crm.api.pagination import MAX_PAGE
+from crm.extensions import db
+from crm.forms.ambassadors import AmbassadorForm, RevokeForm
+from crm.i18n import is_english
+from crm.models import Ambassador
+from crm.permissions import require
+from crm.schemas.ambassadors import AMBASSADORS
+from crm.services import ambassadors
+from crm.services.errors import NotFound, StaleVersion, ValidationError
+from crm.services.references import segment_groups
+from crm.views import blueprint
+from crm.vocabulary import AMBASSADOR_KIND, AMBASSADOR_STATUS
+
+READ, WRITE = ambassadors.READ, ambassadors.WRITE
+
+
+def _ambassador_or_404(ambassador_id: int) -> Ambassador:
+    try:
+        return ambassadors.get_ambassador(db.session, ambassador_id, current_user)
+    except NotFound:
+        abort(404)
+
+
+def _form() -> AmbassadorForm:
+    form = AmbassadorForm()
+    form.set_choices(
+        ambassadors.region_names(),
+        ambassadors.industry_words(db.session),
+        segment_groups(db.session, is_english()),
+    )
+    return form
+
+
+def _link_page(ambassador: Ambassador, status: int):
+    issued = ambassadors.take_invitation(ambassador)
+    link = url_for("crm.password_link", token=issued.token, _external=True)
+    page = render_template(
+        "crm/ambassador_link.html", ambassador=ambassador, link=link, issued=issued
+    )
+    return page, status
+
+
+@blueprint.get("/ambassadors")
+@require(READ)
+def ambassador_list():
+    try:
+        filters = AMBASSADORS.parse_filters(request.args)
+    except ValidationError:
+        filters = AMBASSADORS.filters()
+        flash(_("筛选条件有误，已显示全部大使。"), "error")
+    page = min(max(1, request.args.get("page", 1, type=int) or 1), MAX_PAGE)
+    rows, has_next = ambassadors.list_ambassadors(db.session, filters, current_user, page)
+    return render_template(
+        "crm/ambassador_list.html",
+        rows=[ambassadors.summary_values(row, current_user) for row in rows],
+        has_next=has_next,
+        page=page,
+        filters=filters,
+        kinds=AMBASSADOR_KIND.keys,
+        statuses=AMBASSADOR_STATUS.keys,
+        renewal_days=ambassadors.RENEWAL_DAYS,
+    )
+
+
+@blueprint.route("/ambassadors/new", methods=["GET", "POST"])
+@require(WRITE)
+def ambassador_new():
+    form = _form()
+    if request.method == "GET":
+        form.kind.data = "investment_ambassador"
+    if form.validate_on_submit():
+        try:
+            ambassador = ambassadors.create_ambassador(
+                db.session, form.values(new=True), current_user
+            )
+            db.session.commit()
+            return _link_page(ambassador, 201)
+        except ValidationError as error:
+            db.session.rollback()
+            form.show_errors(error.fields)
+    status = 422 if form.errors else 200
+    return render_template("crm/ambassador_form.html", form=form), status
+
+
+@blueprint.get("/ambassadors/<int:ambassador_id>")
+@require(READ)
+def ambassador_detail(ambassador_id: int):
+    ambassador = _ambassador_or_404(ambassador_id)
+    return render_template(
+        "crm/ambassador_detail.html",
+        ambassador=ambassador,
+        values=ambassadors.ambassador_values(ambassador, current_user),
+        revoke_form=RevokeForm(),
+        segment_names=dict(
+            pair for _group, pairs in segment_groups(db.session, is_english()) for pair in pairs
+        ),
+    )
+
+
+@blueprint.route("/ambassadors/<int:ambassador_id>/edit", methods=["GET", "POST"])
+@require(WRITE)
+def ambassador_edit(ambassador_id: int):
+    ambassador = _ambassador_or_404(ambassador_id)
+    form = _form()
+    if request.method == "GET":
+        form.fill(ambassadors.ambassador_values(ambassador, current_user))
+    status = 200
+    if form.validate_on_submit():
+        try:
+            ambassadors.update_ambassador(
+                db.session,
+                ambassador,
+                form.values(new=False),
+                _int(form.version.data),
+                current_user,
+            )
+            db.session.commit()
+            flash(_("已保存。"), "info")
+            return redirect(url_for("crm.ambassador_detail", ambassador_id=ambassador.id))
+        except ValidationError as error:
+            db.session.rollback()
+            form.show_errors(error.fields)
+            status = 422
+        except StaleVersion:
+            db.session.rollback()
+            ambassador = _ambassador_or_404(ambassador_id)
+            form.fill(ambassadors.ambassador_values(ambassador, current_user))
+            flash(_("该大使的信息刚被他人修改，下面是最新的内容，请重新修改后保存。"), "error")
+            status = 409
+    elif form.errors:
+        status = 422
+    page = render_template("crm/ambassador_form.html", form=form, ambassador=ambassador)
+    return page, status
+
+
+def _int(text) -> int:
+    try:
+        return int(text)
+    except (TypeError, ValueError):
+        abort(400)
+
+
+@blueprint.post("/ambassadors/<int:ambassador_id>/revoke")
+@require(WRITE)
+def ambassador_revoke(ambassador_id: int):
+    ambassador = _ambassador_or_404(ambassador_id)
+    form = RevokeForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        ambassadors.revoke_ambassador(
+            db.session, ambassador, form.revocation_reason.data, current_user
+        )
+    except ValidationError as error:
+        db.session.rollback()
+        form.show_errors(error.fields)
+        page = render_template(
+            "crm/ambassador_detail.html",
+            ambassador=ambassador,
+            values=ambassadors.ambassador_values(ambassador, current_user),
+            revoke_form=form,
+            segment_names={},
+        )
+        return page, 422
+    db.session.commit()
+    flash(_("已撤销 %(name)s：其登录已结束，API 令牌已失效。", name=ambassador.user.label), "info")
+    return redirect(url_for("crm.ambassador_detail", ambassador_id=ambassador.id))
+
+
+@blueprint.post("/ambassadors/<int:ambassador_id>/reinstate")
+@require(WRITE)
+def ambassador_reinstate(ambassador_id: int):
+    ambassador = _ambassador_or_404(ambassador_id)
+    ambassadors.reinstate_ambassador(db.session, ambassador, current_user)
+    db.session.commit()
+    return _link_page(ambassador, 201)
+
+
+@blueprint.post("/ambassadors/<int:ambassador_id>/invitation")
+@require(WRITE)
+def ambassador_invitation(ambassador_id: int):
+    ambassador = _ambassador_or_404(ambassador_id)
+    try:
+        ambassadors.invite(db.session, ambassador, current_user)
+    except ValidationError as error:
+        db.session.rollback()
+        flash(" ".join(m for messages in error.fields.values() for m in messages), "error")
+        return redirect(url_for("crm.ambassador_detail", ambassador_id=ambassador.id))
+    db.session.commit()
+    return _link_page(ambassador, 201)
