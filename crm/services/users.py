@@ -151,6 +151,15 @@ def update_user(session: Session, user: User, data: Mapping, expected_version: i
     values = _checked(session, data, user, staff_need_a_unit=True)
     values.pop("ambassador_kind", None)
     _keep_an_admin(session, user, values, actor)
+    revoked = (
+        user.role == "ambassador"
+        and user.ambassador is not None
+        and user.ambassador.status == "revoked"
+    )
+    if values.get("active") and not user.active and revoked:
+        # A revoked ambassador comes back only by reinstatement (the ambassadors' page), which
+        # records it; reactivating the account alone would undo the revocation unseen.
+        raise UserError.on("active", _("这位大使已被撤销，请在大使页面恢复。"))
     access_before = (user.role, user.unit_id, user.active)
     with records.stale_as_conflict():
         for field, value in values.items():

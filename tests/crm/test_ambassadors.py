@@ -358,3 +358,14 @@ def test_the_api_masks_for_officials_and_refuses_ambassadors(
     patch = {"version": ambassador.version, "title": "x"}
     answer = client.patch(f"/api/v1/ambassadors/{ambassador.id}", json=patch, headers=own)
     assert answer.status_code == 404
+
+
+def test_a_revoked_ambassador_is_not_reactivated_from_the_users_page(session, make_user):
+    from crm.services.ambassadors import revoke_ambassador
+    from crm.services.users import UserError, update_user
+
+    admin, staff, envoy = make_user("admin"), make_user("staff"), make_user("ambassador")
+    revoke_ambassador(session, envoy.ambassador, "任期内违反大使守则", staff)
+    session.commit()
+    with pytest.raises(UserError, match="在大使页面恢复"):
+        update_user(session, envoy, {"active": True}, envoy.version, admin)
