@@ -88,6 +88,7 @@ def main() -> None:
                 ("chain", "/chain"),
                 ("chain-segment", None),
                 ("map", "/map"),
+                ("ambassadors", "/ambassadors"),
             ]
             for name, path in shots:
                 if name == "enterprise":
