@@ -18,6 +18,7 @@ from crm.services.errors import Forbidden, ValidationError
 from crm.services.scope import scoped
 from crm.vocabulary import PROJECT_POOL, PROJECT_STAGE
 from geo import display
+from geo.filters import parse_map_filters
 
 
 def _keys(arguments: Mapping[str, str], name: str, known: tuple[str, ...]) -> list[str]:
@@ -33,10 +34,14 @@ def _keys(arguments: Mapping[str, str], name: str, known: tuple[str, ...]) -> li
     return keys
 
 
-def parse_project_filters(arguments: Mapping[str, str]) -> dict[str, list[str]]:
+def parse_project_filters(arguments: Mapping[str, str]) -> dict:
+    """Stage and pool, and the map's district (code) and park (id), which place a project too."""
+    places = parse_map_filters(arguments)
     return {
         "stage": _keys(arguments, "stage", PROJECT_STAGE.keys),
         "pool": _keys(arguments, "pool", PROJECT_POOL.keys),
+        "district": places.district,
+        "park": places.park,
     }
 
 
@@ -70,6 +75,12 @@ def project_features(session: Session, filters: dict[str, list[str]], actor, loc
         statement = statement.where(Project.stage.in_(filters["stage"]))
     if filters["pool"]:
         statement = statement.where(Project.pool.in_(filters["pool"]))
+    if filters.get("district"):
+        statement = statement.join(District, District.id == Project.district_id).where(
+            District.code == filters["district"]
+        )
+    if filters.get("park"):
+        statement = statement.where(Project.park_id == filters["park"])
     rows = session.execute(statement.order_by(Project.id)).all()
     features = [
         {

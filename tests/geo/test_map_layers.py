@@ -6,7 +6,7 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import select
 
-from crm.models import Park, Project
+from crm.models import District, Park, Project
 
 PROJECTS = "/api/v1/map/projects.geojson"
 PARKS = "/api/v1/map/parks.geojson"
@@ -125,3 +125,13 @@ def test_the_page_names_the_layers(client, login, make_user, places):
     assert 'data-parks-url="/api/v1/map/parks.geojson"' in html
     script = client.get("/map/shell.js").get_data(as_text=True)
     assert "var feature_group_projects" in script and "var feature_group_parks" in script
+
+
+def test_the_district_and_park_filters_place_projects_too(client, headers, projects, session):
+    park_project = session.scalar(select(Project).where(Project.name == "园区<新>项目"))
+    park_project.district_id = projects.district_id
+    session.commit()
+    assert project_names(client, headers, park=str(projects.id)) == ["园区<新>项目"]
+    district = session.get(District, projects.district_id)
+    assert "园区<新>项目" in project_names(client, headers, district=district.code)
+    assert project_names(client, headers, district="429999") == []
