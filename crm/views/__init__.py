@@ -15,6 +15,15 @@ def refuse(message=None):
     abort(make_response(page, 403))
 
 
+def form_version(text) -> int:
+    """The version a form read its record at; -1 when it sent none, which is never a record's,
+    so the save is a conflict the user is shown, never an overwrite."""
+    try:
+        return int(text)
+    except (TypeError, ValueError):
+        return -1
+
+
 def shown_districts() -> list[tuple[str, str]]:
     """(code, name) of every district, named in the page's language, for the forms' choices."""
     from crm.extensions import db

@@ -15,7 +15,7 @@ from crm.schemas.users import USERS
 from crm.services import sessions, users
 from crm.services.errors import NotFound, StaleVersion, ValidationError
 from crm.services.scope import scope_description
-from crm.views import blueprint
+from crm.views import blueprint, form_version
 from crm.vocabulary import ROLE, UNIT_KIND
 
 MANAGE = users.MANAGE
@@ -99,7 +99,11 @@ def admin_user(user_id: int):
     if form.validate_on_submit():
         try:
             users.update_user(
-                db.session, user, form.values(new=False), _int(form.version.data), current_user
+                db.session,
+                user,
+                form.values(new=False),
+                form_version(form.version.data),
+                current_user,
             )
             db.session.commit()
             flash(_("已保存。"), "info")
@@ -128,13 +132,6 @@ def _user_page(user: User, form: UserForm, status: int):
         tokens=users.tokens_of(db.session, user),
     )
     return page, status
-
-
-def _int(text) -> int:
-    try:
-        return int(text)
-    except (TypeError, ValueError):
-        abort(400)
 
 
 @blueprint.post("/admin/users/<int:user_id>/password-link")

@@ -16,7 +16,7 @@ from crm.schemas.ambassadors import AMBASSADORS
 from crm.services import ambassadors
 from crm.services.errors import NotFound, StaleVersion, ValidationError
 from crm.services.references import segment_groups
-from crm.views import blueprint
+from crm.views import blueprint, form_version
 from crm.vocabulary import AMBASSADOR_KIND, AMBASSADOR_STATUS
 
 READ, WRITE = ambassadors.READ, ambassadors.WRITE
@@ -119,7 +119,7 @@ def ambassador_edit(ambassador_id: int):
                 db.session,
                 ambassador,
                 form.values(new=False),
-                _int(form.version.data),
+                form_version(form.version.data),
                 current_user,
             )
             db.session.commit()
@@ -139,13 +139,6 @@ def ambassador_edit(ambassador_id: int):
         status = 422
     page = render_template("crm/ambassador_form.html", form=form, ambassador=ambassador)
     return page, status
-
-
-def _int(text) -> int:
-    try:
-        return int(text)
-    except (TypeError, ValueError):
-        abort(400)
 
 
 @blueprint.post("/ambassadors/<int:ambassador_id>/revoke")

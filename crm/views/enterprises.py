@@ -44,7 +44,7 @@ from crm.services.enterprises import (
 from crm.services.errors import Forbidden, NotFound, StaleVersion, ValidationError
 from crm.services.history import history_of
 from crm.services.references import park_choices, segment_groups
-from crm.views import blueprint, refuse, shown_districts
+from crm.views import blueprint, form_version, refuse, shown_districts
 
 LIST_NAME = "enterprises"
 PER_PAGE = 50
@@ -259,7 +259,7 @@ def enterprise_edit(enterprise_id: int):
     if form.validate_on_submit():
         try:
             update_enterprise(
-                db.session, enterprise, form.values(), _int(form.version.data), current_user
+                db.session, enterprise, form.values(), form_version(form.version.data), current_user
             )
             db.session.commit()
             flash(_("已保存。"), "info")
@@ -286,13 +286,6 @@ def enterprise_edit(enterprise_id: int):
         conflict=conflict,
         labels=history_labels(),
     ), status
-
-
-def _int(text) -> int:
-    try:
-        return int(text)
-    except (TypeError, ValueError):
-        return -1  # no version read: never the record's, so a conflict, not an overwrite
 
 
 def _shown_json(values: dict) -> str:

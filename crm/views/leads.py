@@ -33,7 +33,7 @@ from crm.services.lead_export import export_file as lead_export_file
 from crm.services.lead_export import export_name as lead_export_name
 from crm.services.references import segment_groups
 from crm.services.scope import CITY, scope_of
-from crm.views import blueprint, refuse, shown_districts
+from crm.views import blueprint, form_version, refuse, shown_districts
 from crm.vocabulary import LEAD_STAGE
 
 PER_PAGE = 50
@@ -162,7 +162,7 @@ def lead_move(lead_id: int):
     if (form.next_step.data or "").strip():
         data["next_step"] = form.next_step.data
     try:
-        leads.update_lead(db.session, lead, data, _int(form.version.data), current_user)
+        leads.update_lead(db.session, lead, data, form_version(form.version.data), current_user)
         db.session.commit()
     except Forbidden as error:
         db.session.rollback()
@@ -259,7 +259,11 @@ def lead_edit(lead_id: int):
     if form.validate_on_submit():
         try:
             leads.update_lead(
-                db.session, lead, form.values(new=False), _int(form.version.data), current_user
+                db.session,
+                lead,
+                form.values(new=False),
+                form_version(form.version.data),
+                current_user,
             )
             db.session.commit()
             flash(_("已保存。"), "info")
@@ -280,13 +284,6 @@ def lead_edit(lead_id: int):
     return render_template(
         "crm/lead_form.html", form=form, lead=lead, holders={}, conflict=conflict, labels=_labels()
     ), status
-
-
-def _int(text) -> int:
-    try:
-        return int(text)
-    except (TypeError, ValueError):
-        return -1
 
 
 def _shown_json(values: dict) -> str:

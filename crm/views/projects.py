@@ -28,7 +28,7 @@ from crm.services.projects import (
     Browse,
 )
 from crm.services.scope import scope_of
-from crm.views import blueprint, refuse, shown_districts
+from crm.views import blueprint, form_version, refuse, shown_districts
 from crm.vocabulary import PROJECT_STAGE
 
 PER_PAGE = 50
@@ -365,7 +365,7 @@ def project_edit(project_id: int):
     if form.validate_on_submit():
         try:
             projects.update_project(
-                db.session, project, form.values(), _int(form.version.data), current_user
+                db.session, project, form.values(), form_version(form.version.data), current_user
             )
             db.session.commit()
             flash(_("已保存。"), "info")
@@ -389,13 +389,6 @@ def project_edit(project_id: int):
         labels=_labels(),
         enterprise_name=_enterprise_name(form.enterprise_id.data),
     ), status
-
-
-def _int(text) -> int:
-    try:
-        return int(text)
-    except (TypeError, ValueError):
-        return -1  # no version read: never the record's, so a conflict, not an overwrite
 
 
 FORM_KEYS = tuple(key for key in ProjectForm.__dict__ if key in PROJECTS.writable)
