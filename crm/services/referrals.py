@@ -41,15 +41,16 @@ LANDED_POOLS = ("construction", "in_effect")
 def submitter(actor, kinds: Sequence[str]):
     """The actor's own ambassador record, when it is active and of one of `kinds`;
     Forbidden, saying why, otherwise."""
-    records.require(actor, SUBMIT)
     ambassador = getattr(actor, "ambassador", None)
     if ambassador is None:
         raise Forbidden(_("只有大使可以提交推荐。"))
+    # Said first: a revoked ambassador's account has lost its rights with the appointment.
     status = shown_status(ambassador)
     if status == "revoked":
         raise Forbidden(_("您的大使资格已被撤销，不能再提交推荐。"))
     if status == "expired":
         raise Forbidden(_("您的大使任期已届满，不能再提交推荐；如需续聘请联系招商局。"))
+    records.require(actor, SUBMIT)
     if ambassador.kind not in kinds:
         if kinds == TALENT_KINDS:
             raise Forbidden(_("人才推荐由招才大使提交。"))
