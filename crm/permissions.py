@@ -17,6 +17,8 @@ READ_RIGHTS = {
     "map.read",
     "ambassador.read",
     "report.read",
+    # Referrals: ambassadors hold it too, and read only their own (crm.services.referrals).
+    "referral.read",
 }
 STAFF_WRITE_RIGHTS = {
     # Only for the enterprises of the user's scope (crm.services.enterprises, scope.py).
@@ -49,7 +51,7 @@ ROLE_RIGHTS: dict[str, frozenset[str]] = {
     "staff": frozenset(READ_RIGHTS | STAFF_WRITE_RIGHTS | CITY_STAFF_RIGHTS),
     # Officials read everything but unmasked personal data; `verify` only with can_verify.
     "official": frozenset(READ_RIGHTS | OFFICIAL_RIGHTS),
-    "ambassador": frozenset({"portal.use"}),
+    "ambassador": frozenset({"portal.use", "referral.read"}),
 }
 ALL_RIGHTS = frozenset().union(*ROLE_RIGHTS.values())
 

@@ -270,7 +270,7 @@ REFERRAL_STATUS = Vocabulary(
     Term("in_talks", "洽谈中", "In talks"),
     Term("signed", "已签约", "Signed"),
     Term("landed", "已落地", "Landed"),
-    Term("rejected", "未采纳", "Rejected"),
+    Term("rejected", "未受理", "Not accepted"),
 )
 
 TALENT_REFERRAL_STATUS = Vocabulary(

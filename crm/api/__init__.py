@@ -17,6 +17,7 @@ from crm.api import (  # noqa: E402, F401  (their routes join the blueprint)
     leads,
     openapi,
     projects,
+    referrals,
     service_requests,
     supply_links,
     users,

@@ -181,6 +181,8 @@ def _resource_paths(resource: Resource) -> dict:
     }
     if resource.delete is None:
         del paths[f"/{resource.path}/{{{resource.id_name}}}"]["delete"]
+    if resource.update is None:
+        del paths[f"/{resource.path}/{{{resource.id_name}}}"]["patch"]
     if resource.parent is not None:  # the record the collection lives under may not be found
         for operation in ("get", "post"):
             paths[collection][operation]["responses"] |= responses({}, "404")

@@ -1,6 +1,6 @@
 """A resource's five routes (list, read, create, update with `version`, soft delete, unless the
-resource has no delete), made from its declaration and its service functions; crm.api.openapi
-describes every resource registered."""
+resource has no update or no delete), made from its declaration and its service functions;
+crm.api.openapi describes every resource registered."""
 
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -44,7 +44,7 @@ class Resource:
     search: Callable  # (session, filters, actor, page, per_page) -> (rows, has_next)
     get: Callable  # (session, id, actor) -> record, or NotFound
     create: Callable  # (session, data, actor) -> record
-    update: Callable  # (session, record, data, version, actor) -> record
+    update: Callable | None  # (session, record, data, version, actor) -> record; None: no PATCH
     delete: Callable | None  # (session, record, actor) -> None; None: no DELETE route
     record_values: Callable  # (session, record) -> the declaration's record values
     summary_values: Callable  # (row) -> the declaration's summary values
@@ -141,6 +141,8 @@ def register(blueprint: Blueprint, resource: Resource) -> None:
         (item, "delete", delete, ["DELETE"]),
     ):
         if name == "delete" and resource.delete is None:
+            continue
+        if name == "update" and resource.update is None:
             continue
         blueprint.add_url_rule(rule, f"{resource.singular}_{name}", view, methods=methods)
 

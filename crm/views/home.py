@@ -5,12 +5,19 @@ from datetime import date
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from sqlalchemy import select
 
 from crm.clock import city_today
 from crm.extensions import db
+from crm.i18n import is_english
+from crm.models import ChainSegment, Park
 from crm.permissions import has_right, require
+from crm.services import referrals
+from crm.services.ambassadors import shown_status
 from crm.services.dashboard import build_dashboard
+from crm.services.errors import Forbidden, NotFound, ValidationError
 from crm.services.projects import led_by
+from crm.services.references import segment_groups
 from crm.services.scope import scope_label
 from crm.views import blueprint
 
@@ -54,7 +61,149 @@ def _as_of(text: str | None, today: date) -> date:
     return day
 
 
+# ---- the ambassadors' portal ----
+
+# The investor form's fields beyond the referral's own, written into its description.
+DESCRIPTION_PARTS = (
+    ("project", lambda: _("意向项目")),
+    ("how_known", lambda: _("如何认识")),
+)
+INVESTOR_FIELDS = (
+    "enterprise_name",
+    "enterprise_uscc",
+    "contact_name",
+    "contact_phone",
+    "estimated_investment_wan",
+)
+TALENT_FIELDS = (
+    "person_name",
+    "field",
+    "qualifications",
+    "wishes",
+    "suggested_employer",
+    "suggested_park_id",
+    "contact",
+)
+
+
 @blueprint.get("/portal")
 @require("portal.use")
 def portal():
-    return render_template("crm/portal.html", ambassador=current_user.ambassador)
+    return _portal_page()
+
+
+def _portal_page(
+    investor: dict | None = None,
+    talent: dict | None = None,
+    errors: dict | None = None,
+    status: int = 200,
+):
+    ambassador = current_user.ambassador
+    mine = []
+    talents = []
+    if ambassador is not None:
+        own = referrals.ReferralFilters(ambassador=ambassador.id)
+        mine, _more = referrals.list_referrals(db.session, own, current_user, 1, 100)
+        if referrals.may_refer_talent(ambassador):
+            own_talent = referrals.TalentReferralFilters(ambassador=ambassador.id)
+            talents, _more = referrals.list_talent_referrals(
+                db.session, own_talent, current_user, 1, 100
+            )
+    page = render_template(
+        "crm/portal.html",
+        ambassador=ambassador,
+        shown_status=shown_status(ambassador) if ambassador is not None else None,
+        may_refer_investors=referrals.may_refer_investors(ambassador),
+        may_refer_talent=referrals.may_refer_talent(ambassador),
+        investor=investor or {},
+        talent=talent or {},
+        errors=errors or {},
+        mine=mine,
+        talents=talents,
+        segments=segment_groups(db.session, is_english()),
+        parks=db.session.execute(select(Park.id, Park.name).order_by(Park.name)).all(),
+    )
+    return page, status
+
+
+def _segment_named(code: str) -> str | None:
+    row = db.session.execute(
+        select(ChainSegment.code, ChainSegment.name).where(
+            ChainSegment.code == code, ChainSegment.level == "segment"
+        )
+    ).first()
+    return f"{row.code} {row.name}" if row else None
+
+
+def _investor_data(form) -> tuple[dict, dict]:
+    """The referral's fields from the form, the project, how they know them and the segment
+    written into its description; and the problems only the form can have."""
+    data = {name: form.get(name, "").strip() or None for name in INVESTOR_FIELDS}
+    errors = {}
+    lines = [
+        f"{label()}：{form[name].strip()}"
+        for name, label in DESCRIPTION_PARTS
+        if form.get(name, "").strip()
+    ]
+    code = form.get("segment", "").strip()
+    if code:
+        segment = _segment_named(code)
+        if segment is None:
+            errors["segment"] = [_("未知的产业链环节代码：%(codes)s", codes=code)]
+        else:
+            lines.append(f"{_('产业链环节')}：{segment}")
+    data["description"] = "\n".join(lines) or None
+    return data, errors
+
+
+@blueprint.post("/portal/referrals")
+@require("portal.use")
+def portal_referral():
+    data, errors = _investor_data(request.form)
+    try:
+        referrals.submitter(current_user, referrals.INVESTOR_KINDS)
+        if errors:  # the referral's own fields are checked too, to name every problem at once
+            _values, more = referrals.REFERRALS.clean(data)
+            raise ValidationError(more | errors)
+        referrals.create_referral(db.session, data, current_user)
+    except Forbidden as refused:
+        db.session.rollback()
+        flash(refused.message or _("您不能提交推荐。"), "error")
+        return _portal_page(investor=request.form, status=403)
+    except ValidationError as invalid:
+        db.session.rollback()
+        flash(_("请修改标出的内容后再提交。"), "error")
+        return _portal_page(investor=request.form, errors=invalid.fields, status=422)
+    db.session.commit()
+    flash(_("推荐已提交，招商局受理后会在这里显示进展。"), "success")
+    return redirect(url_for("crm.portal") + "#mine")
+
+
+@blueprint.post("/portal/talent-referrals")
+@require("portal.use")
+def portal_talent_referral():
+    data = {name: request.form.get(name, "").strip() or None for name in TALENT_FIELDS}
+    try:
+        referrals.create_talent_referral(db.session, data, current_user)
+    except Forbidden as refused:
+        db.session.rollback()
+        flash(refused.message or _("您不能提交推荐。"), "error")
+        return _portal_page(talent=request.form, status=403)
+    except ValidationError as invalid:
+        db.session.rollback()
+        flash(_("请修改标出的内容后再提交。"), "error")
+        return _portal_page(talent=request.form, errors=invalid.fields, status=422)
+    db.session.commit()
+    flash(_("人才推荐已提交。"), "success")
+    return redirect(url_for("crm.portal") + "#talents")
+
+
+@blueprint.get("/portal/referrals/<int:referral_id>")
+@require("portal.use")
+def portal_referral_detail(referral_id: int):
+    try:
+        referral = referrals.get_referral(db.session, referral_id, current_user)
+    except NotFound:
+        abort(404)
+    progress = referrals.progress_of(db.session, [referral])[referral.id]
+    return render_template("crm/portal_referral.html", referral=referral, progress=progress)

@@ -159,6 +159,13 @@ def test_every_operation_documents_its_answers(client):
         ("/ambassadors/{ambassador_id}", "patch"): {"200", "400", "401", "403", "404", "409",
                                                     "413", "415", "422"},
         ("/ambassadors/{ambassador_id}/invitation", "post"): {"201", "401", "403", "404", "422"},
+        # Referrals: ambassadors create and read their own; no update or delete here.
+        ("/referrals", "get"): {"200", "401", "403", "422"},
+        ("/referrals", "post"): {"201", "400", "401", "403", "413", "415", "422"},
+        ("/referrals/{referral_id}", "get"): {"200", "401", "404"},
+        ("/talent-referrals", "get"): {"200", "401", "403", "422"},
+        ("/talent-referrals", "post"): {"201", "400", "401", "403", "413", "415", "422"},
+        ("/talent-referrals/{talent_referral_id}", "get"): {"200", "401", "404"},
         ("/map/enterprises.geojson", "get"): {"200", "401", "403", "422"},
         ("/map/enterprise-list", "get"): {"200", "401", "403", "422"},
         ("/map/projects.geojson", "get"): {"200", "401", "403", "422"},

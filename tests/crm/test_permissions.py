@@ -4,7 +4,7 @@ import pytest
 from sqlalchemy import select
 
 from app import create_app
-from crm.models import Lead
+from crm.models import Lead, Referral
 from crm.permissions import ROLE_RIGHTS, has_right
 from crm.services.enterprises import create_enterprise
 from crm.services.scope import scoped, unit_subtree_ids
@@ -29,6 +29,9 @@ PAGES = {
                                               "ambassador": 403},
     "/reports": {"admin": 200, "staff": 200, "official": 200, "ambassador": 403},
     "/portal": {"admin": 200, "staff": 403, "official": 403, "ambassador": 200},
+    # Another ambassador's referral: not found for an ambassador; staff read them elsewhere.
+    "/portal/referrals/<int:referral_id>": {"admin": 200, "staff": 403, "official": 403,
+                                            "ambassador": 404},
     "/enterprises/<int:enterprise_id>": {"admin": 200, "staff": 200, "official": 200,
                                          "ambassador": 403},
     "/enterprises/new": {"admin": 200, "staff": 200, "official": 403, "ambassador": 403},
@@ -92,6 +95,7 @@ def concrete(rule: str, enterprise_id: int, user_id: int = 1, others: dict | Non
         .replace("<int:project_id>", "1")
         .replace("<int:lead_id>", "1")
         .replace("<int:ambassador_id>", "1")
+        .replace("<int:referral_id>", "1")
         .replace("<int:user_id>", str(user_id))
         .replace("<kind>", "enterprises")
         .replace("<token>", "no-such-upload")
@@ -127,7 +131,8 @@ def test_role_table_on_every_page(client, login, make_user, session, role):
 
 
 def _project_and_lead(session, make_user) -> dict:
-    """A project of the city, a signed lead and an ambassador, for the pages that show them."""
+    """A project of the city, a signed lead, an ambassador and their referral, for the pages
+    that show them."""
     from crm.services.projects import create_project
 
     leader = make_user("official")
@@ -138,7 +143,15 @@ def _project_and_lead(session, make_user) -> dict:
     )
     session.commit()
     ambassador = make_user("ambassador").ambassador
-    return {"project_id": project.id, "lead_id": lead.id, "ambassador_id": ambassador.id}
+    referral = Referral(ambassador_id=ambassador.id, enterprise_name="另一位大使推荐的企业")
+    session.add(referral)
+    session.commit()
+    return {
+        "project_id": project.id,
+        "lead_id": lead.id,
+        "ambassador_id": ambassador.id,
+        "referral_id": referral.id,
+    }
 
 
 def test_forbidden_page_explains_itself(client, login, make_user):
@@ -172,7 +185,8 @@ def test_officials_never_unmask_personal_data(make_user):
 
 
 def test_ambassadors_have_only_the_portal():
-    assert ROLE_RIGHTS["ambassador"] == {"portal.use"}
+    # referral.read: their own referrals only (crm.services.referrals).
+    assert ROLE_RIGHTS["ambassador"] == {"portal.use", "referral.read"}
     assert "portal.use" not in ROLE_RIGHTS["staff"] | ROLE_RIGHTS["official"]
 
 
