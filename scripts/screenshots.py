@@ -124,6 +124,11 @@ def main() -> None:
             log_in(page, base)
             page.goto(f"{base}/enterprises?q=丹江")
             page.screenshot(path=str(OUT / "enterprises-phone.png"))
+            ambassador = phone.browser.new_context(viewport=PHONE, locale="zh-CN", is_mobile=True)
+            page = ambassador.new_page()
+            log_in(page, base, "ambassador1")
+            page.goto(f"{base}/portal")
+            page.screenshot(path=str(OUT / "portal-phone.png"), full_page=True)
             browser.close()
         server.shutdown()
 
