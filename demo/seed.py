@@ -987,6 +987,9 @@ class DemoCity:
         ambassadors, referrals, talents = [], [], []
         free_leads = list(self.ambassador_leads)
         rng.shuffle(free_leads)
+        # A referral came in the day its lead was logged; an unlinked one in the last months.
+        lead_created = {lead: span[0] for lead, span in zip(self.lead_ids, self.lead_span,
+                                                            strict=True)}  # fmt: skip
         for (user_id, kind), ambassador_id in zip(
             self.ambassador_users,
             self.ids(models.Ambassador.__table__, len(self.ambassador_users)),
@@ -1024,7 +1027,10 @@ class DemoCity:
                                   "estimated_investment_wan": Decimal(f"{self.lognormal(20000, 1):.0f}"),
                                   "status": status, "lead_id": lead_id,
                                   "rejected_reason": "与本地产业方向不符" if status == "rejected" else None,
-                                  "credit_share": Decimal(1), "submitted_at": self.now})  # fmt: skip
+                                  "credit_share": Decimal(1),
+                                  "submitted_at": datetime.combine(
+                                      lead_created[lead_id] if lead_id else self.days_ago(1, 120),
+                                      time(10, 0))})  # fmt: skip
         self.write(
             models.Ambassador.__table__, [self.stamp(row, demo=False) for row in ambassadors]
         )
