@@ -122,9 +122,12 @@ def load_config(app: Flask, config: dict | None) -> None:
     app.config.setdefault("REMEMBER_COOKIE_DURATION", timedelta(days=app.config["REMEMBER_DAYS"]))
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _instance_secret(Path(app.instance_path) / "secret_key")
+    from chainmap.settings import ChainSettings
     from crm.tiles import base_map
 
-    base_map(app.config)  # a wrong TILE_URL stops the start, naming the setting
+    # A wrong TILE_URL or CHAIN_ANALYSIS stops the start, naming the setting.
+    base_map(app.config)
+    ChainSettings.from_config(app.config.get("CHAIN_ANALYSIS"))
     # JSON in UTF-8, so curl and browsers show Chinese rather than \uXXXX escapes.
     app.json.ensure_ascii = False
 
