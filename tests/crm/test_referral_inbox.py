@@ -232,3 +232,49 @@ def test_declining_checks_the_reason_in_the_service(make_user, ambassador, sessi
     with pytest.raises(ValidationError) as error:
         referrals.decline_referral(session, referral, "", make_user("staff"))
     assert "rejected_reason" in error.value.fields
+
+
+# ---- the API ----
+
+
+def test_staff_tokens_accept_and_decline_over_the_api(
+    client, bearer, make_user, ambassador, session, refer
+):
+    first = refer(ambassador, "深圳某新能源科技有限公司", enterprise_uscc=VALID_USCC)
+    second = refer(ambassador, "襄阳某电机有限公司")
+    staff = bearer(make_user("staff"))
+    accepted = client.post(f"/api/v1/referrals/{first.id}/accept", json={}, headers=staff)
+    assert accepted.status_code == 200, accepted.json
+    assert accepted.json["status"] == "accepted"
+    lead = session.scalars(select(Lead)).one()
+    assert lead.source == "ambassador" and lead.referral.id == first.id
+    again = client.post(f"/api/v1/referrals/{first.id}/accept", json={}, headers=staff)
+    assert again.status_code == 422
+
+    url = f"/api/v1/referrals/{second.id}/decline"
+    assert client.post(url, json={}, headers=staff).status_code == 422
+    assert client.post(url, json={"reason": "x", "extra": 1}, headers=staff).status_code == 400
+    assert client.post(url, data={"reason": "x"}, headers=staff).status_code == 415
+    declined = client.post(url, json={"reason": "不在本市产业方向内"}, headers=staff)
+    assert declined.status_code == 200
+    assert declined.json["status"] == "rejected"
+    assert declined.json["rejected_reason"] == "不在本市产业方向内"
+
+
+def test_ambassador_and_official_tokens_cannot_accept(
+    client, bearer, make_user, ambassador, session, refer
+):
+    mine = refer(ambassador)
+    other = refer(make_user("ambassador", "li.dashi"))
+    own = bearer(ambassador)
+    assert (
+        client.post(f"/api/v1/referrals/{mine.id}/accept", json={}, headers=own).status_code == 403
+    )
+    assert (
+        client.post(f"/api/v1/referrals/{other.id}/accept", json={}, headers=own).status_code == 404
+    )
+    official = bearer(make_user("official"))
+    for action, body in (("accept", {}), ("decline", {"reason": "不符合"})):
+        answer = client.post(f"/api/v1/referrals/{mine.id}/{action}", json=body, headers=official)
+        assert answer.status_code == 403
+    assert lead_count(session) == 0
