@@ -330,6 +330,61 @@ def open_lead_of(session: Session, enterprise_id: int) -> Lead | None:
     )
 
 
+@dataclass(frozen=True)
+class Known:
+    """Why a new referral is a duplicate: the enterprise's active lead, or an earlier valid
+    referral of it (which keeps the credit)."""
+
+    lead: Lead | None = None
+    earlier: Referral | None = None
+
+
+def _same_enterprise(one: Referral, other: Referral) -> bool:
+    """By credit code when both have one, else by normalised name."""
+    if one.enterprise_uscc and other.enterprise_uscc:
+        return one.enterprise_uscc == other.enterprise_uscc
+    return normalise_name(one.enterprise_name) == normalise_name(other.enterprise_name)
+
+
+def known_before(session: Session, found: Sequence[Referral]) -> dict[int, Known]:
+    """The duplicates among `found`: each one whose enterprise has an active lead or an earlier
+    referral that was not declined."""
+    if not found:
+        return {}
+    latest = max(referral.submitted_at for referral in found)
+    candidates = list(
+        session.scalars(
+            select(Referral)
+            .where(
+                Referral.deleted_at.is_(None),
+                Referral.status != "rejected",
+                Referral.submitted_at <= latest,
+            )
+            .order_by(Referral.submitted_at, Referral.id)
+        )
+    )
+    known = {}
+    for referral in found:
+        earlier = next(
+            (
+                other
+                for other in candidates
+                if (other.submitted_at, other.id) < (referral.submitted_at, referral.id)
+                and _same_enterprise(referral, other)
+            ),
+            None,
+        )
+        enterprise = find_enterprise(session, referral)
+        lead = None
+        if enterprise is not None:
+            lead = open_lead_of(session, enterprise.id)
+            if lead is not None and lead.status != "active":
+                lead = None
+        if lead is not None or earlier is not None:
+            known[referral.id] = Known(lead, earlier)
+    return known
+
+
 def _project_of(referral: Referral) -> str | None:
     """The intended project the portal wrote into the description (意向项目：…)."""
     for line in (referral.description or "").splitlines():

@@ -18,7 +18,7 @@ from crm.i18n import is_english
 from crm.models import Ambassador
 from crm.permissions import require
 from crm.schemas.ambassadors import AMBASSADORS
-from crm.services import ambassadors, referrals
+from crm.services import ambassadors, leads, referrals
 from crm.services.errors import Forbidden, NotFound, StaleVersion, ValidationError
 from crm.services.references import segment_groups
 from crm.views import blueprint, form_version
@@ -211,13 +211,29 @@ def _messages(error: ValidationError) -> str:
     return " ".join(message for messages in error.fields.values() for message in messages)
 
 
+def _sees_lead(lead_id: int) -> bool:
+    try:
+        leads.get_lead(db.session, lead_id, current_user)
+    except NotFound:
+        return False
+    return True
+
+
 @blueprint.get("/ambassadors/inbox")
 @require(READ)
 def referral_inbox():
     found = referrals.inbox(db.session, current_user)
+    known = referrals.known_before(db.session, found)
     return render_template(
         "crm/ambassador_inbox.html",
         rows=[referrals.inbox_values(referral, current_user) for referral in found],
+        known=known,
+        # Leads outside the reader's scope are named as existing, not shown.
+        visible_leads={
+            duplicate.lead.id
+            for duplicate in known.values()
+            if duplicate.lead is not None and _sees_lead(duplicate.lead.id)
+        },
         inbox_count=referrals.inbox_count(db.session),
         accept_form=AcceptReferralForm(),
         decline_form=DeclineReferralForm(),
@@ -230,6 +246,7 @@ def referral_accept(referral_id: int):
     referral = _referral_or_404(referral_id)
     if not AcceptReferralForm().validate_on_submit():
         abort(400)
+    known = referrals.known_before(db.session, [referral]).get(referral.id)
     try:
         accepted = referrals.accept_referral(db.session, referral, current_user)
     except ValidationError as error:
@@ -245,6 +262,15 @@ def referral_accept(referral_id: int):
         flash(_("已受理，并建立线索“%(lead)s”。", lead=accepted.lead.name), "info")
     else:
         flash(_("已受理，并关联该企业现有的线索“%(lead)s”。", lead=accepted.lead.name), "info")
+    if known is not None and known.earlier is not None:
+        flash(
+            _(
+                "注意：该企业此前已由%(name)s推荐（推荐 #%(id)s），功劳归最先推荐的大使。",
+                name=known.earlier.ambassador.user.label,
+                id=known.earlier.id,
+            ),
+            "error",
+        )
     return redirect(url_for("crm.referral_inbox"))
 
 

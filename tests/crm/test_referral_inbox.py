@@ -278,3 +278,48 @@ def test_ambassador_and_official_tokens_cannot_accept(
         answer = client.post(f"/api/v1/referrals/{mine.id}/{action}", json=body, headers=official)
         assert answer.status_code == 403
     assert lead_count(session) == 0
+
+
+# ---- duplicates ----
+
+
+def test_a_later_referral_of_the_same_enterprise_is_flagged_and_declined_as_known(
+    app, client, login, make_user, ambassador, session, refer
+):
+    second = make_user("ambassador", "li.dashi", display_name="李大使")
+    third = make_user("ambassador", "zhang.dashi", display_name="张大使")
+    refer(ambassador, "深圳某新能源科技有限公司", enterprise_uscc=VALID_USCC)
+    later = refer(second, "深圳某新能源科技有限公司（深圳）", enterprise_uscc=VALID_USCC)
+    latest = refer(third, "深圳某新能源科技有限公司", enterprise_uscc=VALID_USCC)
+    refer(second, "襄阳某电机有限公司")
+    login(make_user("staff"))
+    inbox = client.get("/ambassadors/inbox").text
+    assert inbox.count('data-testid="inbox-known"') == 2
+    assert "重复推荐：王大使" in inbox and "功劳归先推荐者" in inbox
+    reason = "已知：该企业此前已有推荐或已在跟进中，功劳归最先推荐的大使。"
+    assert inbox.count(f">{reason}</textarea>") == 2
+    assert handle(client, later, "decline", rejected_reason=reason).status_code == 200
+    portal = portal_of(app, second).get(f"/portal/referrals/{later.id}").text
+    assert "未受理" in portal and "已知" in portal
+    # Accepting a later one while the earlier waits: staff are told who keeps the credit.
+    answer = handle(client, latest, "accept")
+    assert "已受理" in answer.text and "注意：该企业此前已由王大使推荐" in answer.text
+
+
+def test_a_referral_of_an_enterprise_with_an_active_lead_is_flagged(
+    client, login, make_user, ambassador, session, refer, ctx
+):
+    staff = make_user("staff")
+    enterprise = create_enterprise(session, {"name": "十堰汉江精工有限公司"}, None)
+    leads.create_lead(
+        session,
+        {"name": "汉江精工扩产", "source": "exhibition", "enterprise": enterprise.id},
+        staff,
+    )
+    session.commit()
+    refer(ambassador, "十堰汉江精工 有限公司")
+    refer(ambassador, "襄阳某电机有限公司")
+    login(staff)
+    inbox = client.get("/ambassadors/inbox").text
+    assert inbox.count('data-testid="inbox-known"') == 1
+    assert "该企业已有推进中的线索" in inbox and "汉江精工扩产" in inbox
