@@ -1,10 +1,19 @@
 """Referrals over JSON, on the resource layer: an ambassador's token creates referrals and
 lists and reads only its own (another's id answers 404); the bureau's readers read them all.
-No update or delete here: staff handle referrals in the inbox (not built yet)."""
+No update or delete: staff and administrators accept a new referral (into a lead) or decline
+it with a reason, as in the inbox."""
+
+from flask_babel import gettext as _
 
 from crm.api import blueprint, resource
+from crm.api.auth import api_user, require_right
+from crm.api.body import json_object
+from crm.api.errors import service_errors
+from crm.api.openapi import describe, json_content, ref, responses
+from crm.extensions import db
 from crm.schemas.referrals import REFERRALS, TALENT_REFERRALS
 from crm.services import referrals
+from crm.services.errors import UnknownFields
 
 REFERRAL_RESOURCE = resource.Resource(
     path="referrals",
@@ -39,3 +48,90 @@ TALENT_REFERRAL_RESOURCE = resource.Resource(
     summary_values=lambda referral: referrals.talent_referral_values(None, referral),
 )
 resource.register(blueprint, TALENT_REFERRAL_RESOURCE)
+
+
+def _handled(referral_id: int, allowed: set[str]):
+    """The referral and the body, for a caller who may handle referrals."""
+    actor = api_user()
+    with service_errors():
+        referral = referrals.get_referral(db.session, referral_id, actor)
+    require_right(referrals.HANDLE)
+    body = json_object()
+    unknown = sorted(set(body) - allowed)
+    if unknown:
+        with service_errors():
+            raise UnknownFields({key: [_("未知字段")] for key in unknown})
+    return referral, body, actor
+
+
+@blueprint.post("/referrals/<int:referral_id>/accept")
+def referral_accept(referral_id: int):
+    """Accept a new referral: a lead of source 大使推荐, or the enterprise's open lead."""
+    referral, _body, actor = _handled(referral_id, set())
+    with service_errors():
+        referrals.accept_referral(db.session, referral, actor)
+    db.session.commit()
+    return REFERRAL_RESOURCE.record_json(referral)
+
+
+@blueprint.post("/referrals/<int:referral_id>/decline")
+def referral_decline(referral_id: int):
+    """Decline a new referral with the reason its ambassador reads."""
+    referral, body, actor = _handled(referral_id, {"reason"})
+    reason = body.get("reason")
+    with service_errors():
+        referrals.decline_referral(
+            db.session, referral, reason if isinstance(reason, str) else None, actor
+        )
+    db.session.commit()
+    return REFERRAL_RESOURCE.record_json(referral)
+
+
+_REFERRAL_ID = {
+    "name": "referral_id",
+    "in": "path",
+    "required": True,
+    "schema": {"type": "integer"},
+}
+
+describe(
+    "/referrals/{referral_id}/accept",
+    "post",
+    {
+        "operationId": "acceptReferral",
+        "summary": "Accept a new referral (staff and administrators).",
+        "description": "Links the open lead of the referred enterprise (found by credit code, "
+        "else by normalised name), or creates a lead of source `ambassador` (大使推荐) with the "
+        "enterprise linked or created by the registry's rules and the referral's description "
+        "as its `basis`. The lead's scope rules apply (403 saying why). 422 when the referral "
+        "was handled already, or when the enterprise's open lead carries an earlier referral "
+        "(which keeps the credit). The body is an empty JSON object.",
+        "parameters": [_REFERRAL_ID],
+        "requestBody": {"required": True, "content": {"application/json": {"schema": {
+            "type": "object", "properties": {}, "additionalProperties": False}}}},
+        "responses": responses(
+            {"200": json_content("The referral, accepted.", ref("Referral"))},
+            "400 401 403 404 413 415 422",
+        ),
+    },
+)  # fmt: skip
+
+describe(
+    "/referrals/{referral_id}/decline",
+    "post",
+    {
+        "operationId": "declineReferral",
+        "summary": "Decline a new referral with a reason (staff and administrators).",
+        "description": "The `reason` is required; the ambassador reads it with the status "
+        "未受理 (`rejected`). 422 when the referral was handled already.",
+        "parameters": [_REFERRAL_ID],
+        "requestBody": {"required": True, "content": {"application/json": {"schema": {
+            "type": "object", "required": ["reason"],
+            "properties": {"reason": {"type": "string", "maxLength": 500}},
+            "additionalProperties": False}}}},
+        "responses": responses(
+            {"200": json_content("The referral, declined.", ref("Referral"))},
+            "400 401 403 404 413 415 422",
+        ),
+    },
+)  # fmt: skip

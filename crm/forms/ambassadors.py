@@ -67,3 +67,13 @@ class RevokeForm(MessagesAtFields, FlaskForm):
     fallback = "revocation_reason"
 
     revocation_reason = TextAreaField(_l("撤销原因"))
+
+
+class AcceptReferralForm(FlaskForm):
+    """Accepting a referral in the inbox: the CSRF token alone."""
+
+
+class DeclineReferralForm(MessagesAtFields, FlaskForm):
+    fallback = "rejected_reason"
+
+    rejected_reason = TextAreaField(_l("不予受理的原因"))

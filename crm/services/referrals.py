@@ -10,10 +10,10 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from crm.models import Lead, Park, Project, Referral, TalentReferral
+from crm.models import Enterprise, Lead, Park, Project, Referral, TalentReferral
 from crm.permissions import has_right
 from crm.schemas.referrals import (
     REFERRALS,
@@ -21,15 +21,21 @@ from crm.schemas.referrals import (
     ReferralFilters,
     TalentReferralFilters,
 )
-from crm.services import audit, records
+from crm.services import audit, leads, records
 from crm.services.ambassadors import shown_status
+from crm.services.enterprise_profile import mask
 from crm.services.errors import Forbidden, NotFound, ValidationError
+from crm.services.names import normalise_name
 from crm.vocabulary import PROJECT_STAGE
 
 READ = "referral.read"
 SUBMIT = "portal.use"
 # Who reads every ambassador's referrals: the registry's readers.
 READ_ALL = "ambassador.read"
+# Who accepts and declines referrals in the inbox: staff and administrators.
+HANDLE = "referral.handle"
+UNMASK = "personal_data.unmask"
+MAX_INBOX = 200
 INVESTOR_KINDS = ("investment_ambassador", "honorary_citizen")
 TALENT_KINDS = ("talent_ambassador",)
 LANDED_POOLS = ("construction", "in_effect")
@@ -246,3 +252,225 @@ def talent_referral_values(_session, referral: TalentReferral) -> dict:
         "rejected_reason": referral.rejected_reason if referral.status == "rejected" else None,
         "created_at": referral.created_at,
     }
+
+
+# ---- the staff inbox: accepting into a lead, declining with a reason ----
+
+
+@dataclass(frozen=True)
+class Acceptance:
+    lead: Lead
+    created: bool  # False: an open lead of the enterprise was linked instead
+
+
+def inbox(session: Session, actor, limit: int = MAX_INBOX) -> list[Referral]:
+    """New (submitted) referrals, oldest first: the registry's readers see them."""
+    records.require(actor, READ_ALL)
+    return list(
+        session.scalars(
+            select(Referral)
+            .where(Referral.deleted_at.is_(None), Referral.status == "submitted")
+            .order_by(Referral.submitted_at, Referral.id)
+            .limit(limit)
+        )
+    )
+
+
+def inbox_count(session: Session) -> int:
+    return session.scalar(
+        select(func.count())
+        .select_from(Referral)
+        .where(Referral.deleted_at.is_(None), Referral.status == "submitted")
+    )
+
+
+def inbox_values(referral: Referral, actor) -> dict:
+    """An inbox row; the contact's phone masked for readers without personal_data.unmask."""
+    full = has_right(actor, UNMASK)
+    return {
+        "id": referral.id,
+        "ambassador": referral.ambassador.user.label,
+        "ambassador_id": referral.ambassador_id,
+        "enterprise_name": referral.enterprise_name,
+        "enterprise_uscc": referral.enterprise_uscc,
+        "contact_name": referral.contact_name,
+        "contact_phone": referral.contact_phone if full else mask("phone", referral.contact_phone),
+        "estimated_investment_wan": referral.estimated_investment_wan,
+        "description": referral.description,
+        "submitted_at": referral.submitted_at,
+    }
+
+
+def find_enterprise(session: Session, referral: Referral) -> Enterprise | None:
+    """The live enterprise a referral names: by credit code; else by normalised name, among
+    enterprises without a code (one with another code is another enterprise)."""
+    live = select(Enterprise).where(Enterprise.deleted_at.is_(None))
+    if referral.enterprise_uscc:
+        found = session.scalar(live.where(Enterprise.uscc == referral.enterprise_uscc))
+        if found is not None:
+            return found
+    return session.scalar(
+        live.where(
+            Enterprise.name_normalised == normalise_name(referral.enterprise_name),
+            Enterprise.uscc.is_(None),
+        ).order_by(Enterprise.id)
+    )
+
+
+def open_lead_of(session: Session, enterprise_id: int) -> Lead | None:
+    """The enterprise's oldest live lead that is not lost."""
+    return session.scalar(
+        select(Lead)
+        .where(
+            Lead.enterprise_id == enterprise_id,
+            Lead.deleted_at.is_(None),
+            Lead.status != "lost",
+        )
+        .order_by(Lead.id)
+    )
+
+
+@dataclass(frozen=True)
+class Known:
+    """Why a new referral is a duplicate: the enterprise's active lead, or an earlier valid
+    referral of it (which keeps the credit)."""
+
+    lead: Lead | None = None
+    earlier: Referral | None = None
+
+
+def _same_enterprise(one: Referral, other: Referral) -> bool:
+    """By credit code when both have one, else by normalised name."""
+    if one.enterprise_uscc and other.enterprise_uscc:
+        return one.enterprise_uscc == other.enterprise_uscc
+    return normalise_name(one.enterprise_name) == normalise_name(other.enterprise_name)
+
+
+def known_before(session: Session, found: Sequence[Referral]) -> dict[int, Known]:
+    """The duplicates among `found`: each one whose enterprise has an active lead or an earlier
+    referral that was not declined."""
+    if not found:
+        return {}
+    latest = max(referral.submitted_at for referral in found)
+    candidates = list(
+        session.scalars(
+            select(Referral)
+            .where(
+                Referral.deleted_at.is_(None),
+                Referral.status != "rejected",
+                Referral.submitted_at <= latest,
+            )
+            .order_by(Referral.submitted_at, Referral.id)
+        )
+    )
+    known = {}
+    for referral in found:
+        earlier = next(
+            (
+                other
+                for other in candidates
+                if (other.submitted_at, other.id) < (referral.submitted_at, referral.id)
+                and _same_enterprise(referral, other)
+            ),
+            None,
+        )
+        enterprise = find_enterprise(session, referral)
+        lead = None
+        if enterprise is not None:
+            lead = open_lead_of(session, enterprise.id)
+            if lead is not None and lead.status != "active":
+                lead = None
+        if lead is not None or earlier is not None:
+            known[referral.id] = Known(lead, earlier)
+    return known
+
+
+def _project_of(referral: Referral) -> str | None:
+    """The intended project the portal wrote into the description (意向项目：…)."""
+    for line in (referral.description or "").splitlines():
+        if line.startswith("意向项目："):
+            return line.removeprefix("意向项目：").strip() or None
+    return None
+
+
+def _lead_name(referral: Referral) -> str:
+    limit = Lead.__table__.c.name.type.length
+    project = _project_of(referral)
+    name = f"{referral.enterprise_name} {project}" if project else referral.enterprise_name
+    return name[:limit]
+
+
+def _require_submitted(referral: Referral) -> None:
+    if referral.status != "submitted":
+        raise ValidationError({"status": [_("该推荐已经处理过，不能再次处理。")]})
+
+
+def accept_referral(session: Session, referral: Referral, actor) -> Acceptance:
+    """Accept a new referral: link the open lead of its enterprise, or create a lead (source
+    大使推荐, the enterprise linked or created by the registry's rules, the description as the
+    lead's basis) under create_lead's scope rules. The caller commits; on an error nothing of
+    it stays. An open lead that already carries another referral is not linked twice: the
+    earlier referral keeps the credit, and staff are told so."""
+    records.require(actor, HANDLE)
+    _require_submitted(referral)
+    enterprise = find_enterprise(session, referral)
+    lead = open_lead_of(session, enterprise.id) if enterprise is not None else None
+    created = lead is None
+    if lead is not None:
+        other = session.scalar(select(Referral).where(Referral.lead_id == lead.id))
+        if other is not None:
+            raise ValidationError(
+                {
+                    "lead": [
+                        _(
+                            "该企业已有大使推荐的线索“%(lead)s”（推荐 #%(id)s，先推荐者保留功劳）；"
+                            "本推荐属于重复推荐，请以“已知”为由不予受理。",
+                            lead=lead.name,
+                            id=other.id,
+                        )
+                    ]
+                }
+            )
+        if not leads.may_change(session, lead, actor):
+            raise Forbidden(_("该企业已有线索“%(lead)s”，但不在您的范围内。", lead=lead.name))
+    else:
+        data = {
+            "name": _lead_name(referral),
+            "source": "ambassador",
+            "intended_investment_wan": referral.estimated_investment_wan,
+            "sector": referral.sector,
+            "basis": referral.description,
+        }
+        if enterprise is not None:
+            data["enterprise"] = enterprise.id
+        else:
+            new = {"name": referral.enterprise_name}
+            if referral.enterprise_uscc:
+                new["uscc"] = referral.enterprise_uscc
+            data["new_enterprise"] = new
+        lead = leads.create_lead(session, data, actor)
+    with records.stale_as_conflict():
+        referral.lead_id = lead.id
+        referral.status = "accepted"
+        audit.record_update(session, referral, records.actor_id(actor))
+        session.flush()
+    return Acceptance(lead, created)
+
+
+def decline_referral(session: Session, referral: Referral, reason: str | None, actor) -> None:
+    """Decline a new referral with the reason its ambassador reads on the portal."""
+    records.require(actor, HANDLE)
+    _require_submitted(referral)
+    reason = (reason or "").strip()
+    limit = Referral.__table__.c.rejected_reason.type.length
+    if not reason:
+        raise ValidationError({"rejected_reason": [_("请填写不予受理的原因，大使会看到它。")]})
+    if len(reason) > limit:
+        raise ValidationError(
+            {"rejected_reason": [_("原因不能超过 %(count)d 个字符。", count=limit)]}
+        )
+    with records.stale_as_conflict():
+        referral.status = "rejected"
+        referral.rejected_reason = reason
+        audit.record_update(session, referral, records.actor_id(actor))
+        session.flush()

@@ -8,13 +8,18 @@ from flask_login import current_user
 
 from crm.api.pagination import MAX_PAGE
 from crm.extensions import db
-from crm.forms.ambassadors import AmbassadorForm, RevokeForm
+from crm.forms.ambassadors import (
+    AcceptReferralForm,
+    AmbassadorForm,
+    DeclineReferralForm,
+    RevokeForm,
+)
 from crm.i18n import is_english
 from crm.models import Ambassador
 from crm.permissions import require
 from crm.schemas.ambassadors import AMBASSADORS
-from crm.services import ambassadors
-from crm.services.errors import NotFound, StaleVersion, ValidationError
+from crm.services import ambassadors, leads, referrals
+from crm.services.errors import Forbidden, NotFound, StaleVersion, ValidationError
 from crm.services.references import segment_groups
 from crm.views import blueprint, form_version
 from crm.vocabulary import AMBASSADOR_KIND, AMBASSADOR_STATUS
@@ -67,6 +72,7 @@ def ambassador_list():
         kinds=AMBASSADOR_KIND.keys,
         statuses=AMBASSADOR_STATUS.keys,
         renewal_days=ambassadors.RENEWAL_DAYS,
+        inbox_count=referrals.inbox_count(db.session),
     )
 
 
@@ -189,3 +195,98 @@ def ambassador_invitation(ambassador_id: int):
         return redirect(url_for("crm.ambassador_detail", ambassador_id=ambassador.id))
     db.session.commit()
     return _link_page(ambassador, 201)
+
+
+# ---- the inbox of new referrals ----
+
+
+def _referral_or_404(referral_id: int):
+    try:
+        return referrals.get_referral(db.session, referral_id, current_user)
+    except NotFound:
+        abort(404)
+
+
+def _messages(error: ValidationError) -> str:
+    return " ".join(message for messages in error.fields.values() for message in messages)
+
+
+def _sees_lead(lead_id: int) -> bool:
+    try:
+        leads.get_lead(db.session, lead_id, current_user)
+    except NotFound:
+        return False
+    return True
+
+
+@blueprint.get("/ambassadors/inbox")
+@require(READ)
+def referral_inbox():
+    found = referrals.inbox(db.session, current_user)
+    known = referrals.known_before(db.session, found)
+    return render_template(
+        "crm/ambassador_inbox.html",
+        rows=[referrals.inbox_values(referral, current_user) for referral in found],
+        known=known,
+        # Leads outside the reader's scope are named as existing, not shown.
+        visible_leads={
+            duplicate.lead.id
+            for duplicate in known.values()
+            if duplicate.lead is not None and _sees_lead(duplicate.lead.id)
+        },
+        inbox_count=referrals.inbox_count(db.session),
+        accept_form=AcceptReferralForm(),
+        decline_form=DeclineReferralForm(),
+    )
+
+
+@blueprint.post("/ambassadors/inbox/<int:referral_id>/accept")
+@require(referrals.HANDLE)
+def referral_accept(referral_id: int):
+    referral = _referral_or_404(referral_id)
+    if not AcceptReferralForm().validate_on_submit():
+        abort(400)
+    known = referrals.known_before(db.session, [referral]).get(referral.id)
+    try:
+        accepted = referrals.accept_referral(db.session, referral, current_user)
+    except ValidationError as error:
+        db.session.rollback()
+        flash(_messages(error), "error")
+        return redirect(url_for("crm.referral_inbox"))
+    except Forbidden as error:
+        db.session.rollback()
+        flash(error.message or _("您无权受理该推荐。"), "error")
+        return redirect(url_for("crm.referral_inbox"))
+    db.session.commit()
+    if accepted.created:
+        flash(_("已受理，并建立线索“%(lead)s”。", lead=accepted.lead.name), "info")
+    else:
+        flash(_("已受理，并关联该企业现有的线索“%(lead)s”。", lead=accepted.lead.name), "info")
+    if known is not None and known.earlier is not None:
+        flash(
+            _(
+                "注意：该企业此前已由%(name)s推荐（推荐 #%(id)s），功劳归最先推荐的大使。",
+                name=known.earlier.ambassador.user.label,
+                id=known.earlier.id,
+            ),
+            "error",
+        )
+    return redirect(url_for("crm.referral_inbox"))
+
+
+@blueprint.post("/ambassadors/inbox/<int:referral_id>/decline")
+@require(referrals.HANDLE)
+def referral_decline(referral_id: int):
+    referral = _referral_or_404(referral_id)
+    form = DeclineReferralForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        referrals.decline_referral(db.session, referral, form.rejected_reason.data, current_user)
+    except ValidationError as error:
+        db.session.rollback()
+        flash(_messages(error), "error")
+        return redirect(url_for("crm.referral_inbox"))
+    db.session.commit()
+    flash(_("已不予受理；大使会看到原因。"), "info")
+    return redirect(url_for("crm.referral_inbox"))

@@ -163,6 +163,11 @@ def test_every_operation_documents_its_answers(client):
         ("/referrals", "get"): {"200", "401", "403", "422"},
         ("/referrals", "post"): {"201", "400", "401", "403", "413", "415", "422"},
         ("/referrals/{referral_id}", "get"): {"200", "401", "404"},
+        # Staff accept or decline a new referral.
+        ("/referrals/{referral_id}/accept", "post"): {"200", "400", "401", "403", "404", "413",
+                                                      "415", "422"},
+        ("/referrals/{referral_id}/decline", "post"): {"200", "400", "401", "403", "404", "413",
+                                                       "415", "422"},
         ("/talent-referrals", "get"): {"200", "401", "403", "422"},
         ("/talent-referrals", "post"): {"201", "400", "401", "403", "413", "415", "422"},
         ("/talent-referrals/{talent_referral_id}", "get"): {"200", "401", "404"},
