@@ -10,8 +10,7 @@ from pathlib import Path
 
 from chainmap.definition import ChainDefinition
 from chainmap.facts import AmbassadorNetwork, Firm
-
-REGIONS_FILE = Path(__file__).resolve().parent.parent / "data" / "regions.toml"
+from crm.services.ambassadors import REGIONS_FILE
 
 
 @dataclass(frozen=True)
