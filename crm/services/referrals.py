@@ -81,16 +81,7 @@ def create_referral(session: Session, data: Mapping, actor) -> Referral:
     values, errors = REFERRALS.clean(data)
     if errors:
         raise ValidationError(errors)
-    referral = Referral(
-        ambassador_id=ambassador.id,
-        status="submitted",
-        created_by_id=records.actor_id(actor),
-        **values,
-    )
-    session.add(referral)
-    audit.record_create(session, referral, records.actor_id(actor))
-    session.flush()
-    return referral
+    return _submitted(session, Referral, ambassador, values, actor)
 
 
 def create_talent_referral(session: Session, data: Mapping, actor) -> TalentReferral:
@@ -102,7 +93,12 @@ def create_talent_referral(session: Session, data: Mapping, actor) -> TalentRefe
         errors.setdefault("suggested_park_id", [_("未知园区：%(id)s", id=park_id)])
     if errors:
         raise ValidationError(errors)
-    referral = TalentReferral(
+    return _submitted(session, TalentReferral, ambassador, values, actor)
+
+
+def _submitted(session: Session, model, ambassador, values: dict, actor):
+    """A new referral of either kind, status submitted, recorded in the audit log."""
+    referral = model(
         ambassador_id=ambassador.id,
         status="submitted",
         created_by_id=records.actor_id(actor),
