@@ -1,10 +1,10 @@
 """The home dashboard's figures, computed from the database as of a day."""
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import Select, and_, case, exists, func, select
+from sqlalchemy import Select, and_, func, select
 from sqlalchemy.orm import Session
 
 from crm.models import (
@@ -16,6 +16,7 @@ from crm.models import (
     StageChange,
     enterprise_segments,
 )
+from crm.services.as_of import stage_on
 from crm.services.scope import scoped
 from crm.vocabulary import LEAD_STAGE, PROJECT_POOL, PROJECT_STAGE, SECTOR
 
@@ -67,9 +68,9 @@ def build_dashboard(
     any stage change keeps its stage), and 入库 counts from in_statistics_on."""
     year_start = date(as_of.year, 1, 1)
     historical = today is not None and as_of < today
-    lead_stage = _stage_on(Lead, StageChange.lead_id, as_of) if historical else Lead.stage
+    lead_stage = stage_on(Lead, StageChange.lead_id, as_of) if historical else Lead.stage
     project_stage = (
-        _stage_on(Project, StageChange.project_id, as_of) if historical else Project.stage
+        stage_on(Project, StageChange.project_id, as_of) if historical else Project.stage
     )
     counted = (
         and_(Project.in_statistics, Project.in_statistics_on <= as_of)
@@ -162,20 +163,6 @@ def build_dashboard(
 
     board.enterprises_by_segment = _enterprises_by_segment(session, segment_limit)
     return board
-
-
-def _stage_on(model, subject_column, as_of: date):
-    """The stage a lead or project had at the end of `as_of`, from its stage changes: NULL
-    when it had none yet; its current stage when it has no stage change at all."""
-    end = datetime.combine(as_of + timedelta(days=1), time())
-    reached = (
-        select(StageChange.to_stage)
-        .where(subject_column == model.id, StageChange.changed_at < end)
-        .order_by(StageChange.changed_at.desc(), StageChange.id.desc())
-        .limit(1)
-        .scalar_subquery()
-    )
-    return case((exists().where(subject_column == model.id), reached), else_=model.stage)
 
 
 def _enterprises_by_segment(session: Session, limit: int) -> list[tuple[str, str, str, int]]:
