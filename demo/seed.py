@@ -880,6 +880,7 @@ class DemoCity:
                               "description": f"节点“{milestones[overdue_one]['name']}”已逾期，请说明原因和整改时限",
                               "assignee_id": project["leader_id"],
                               "assignee_unit_id": project["owner_unit_id"],
+                              "opened_on": self.today,
                               "deadline_on": self.today + timedelta(days=rng.randint(3, 15)),
                               "status": rng.choices(("open", "answered"), (70, 30))[0]})  # fmt: skip
         self._details = (members, milestones, progress, funds, problems, items)
