@@ -497,7 +497,7 @@ def may_manage(session: Session, item: SupervisionItem, actor) -> bool:
 # ---- handling ----
 
 
-def answer(session: Session, item: SupervisionItem, text: str | None, version: int, actor):
+def answer(session: Session, item: SupervisionItem, text: str | None, version: int, actor, on=None):
     """The assignee's answer: recorded with its day, the item waits for staff to close it."""
     if not may_answer(item, actor):
         raise Forbidden(_("只有该督办事项的责任领导可以反馈。"))
@@ -509,12 +509,12 @@ def answer(session: Session, item: SupervisionItem, text: str | None, version: i
         item.response = text
         item.responded_at = utcnow()
         item.status = "answered"
-        _event(item, "answered", city_today(), actor, text)
+        _event(item, "answered", on or city_today(), actor, text)
         session.flush()
     return item
 
 
-def close(session: Session, item: SupervisionItem, version: int, actor, reason=None):
+def close(session: Session, item: SupervisionItem, version: int, actor, reason=None, on=None):
     """销号: staff accept the answer (or the matter is settled) and close the item."""
     _require_manage(session, item, actor)
     records.check_version(item, version)
@@ -522,20 +522,21 @@ def close(session: Session, item: SupervisionItem, version: int, actor, reason=N
         raise ValidationError({"status": [_("该事项已销号")]})
     with records.stale_as_conflict():
         item.status = "closed"
-        _event(item, "closed", city_today(), actor, reason)
+        _event(item, "closed", on or city_today(), actor, reason)
         session.flush()
     return item
 
 
-def reopen(session: Session, item: SupervisionItem, deadline_on, version: int, actor, reason):
-    """Re-open an answered or closed item with a new deadline: if that passes unanswered, the
-    item is overdue again and gets a red card."""
+def reopen(
+    session: Session, item: SupervisionItem, deadline_on, version: int, actor, reason, on=None
+):
+    """重新交办: give the item a new deadline (an answer not good enough, a closed matter back,
+    or an overdue item given one more chance): if that passes unanswered, the item is overdue
+    again and gets a red card. `on`: the day it counts on (today in the city)."""
     _require_manage(session, item, actor)
     records.check_version(item, version)
-    today = city_today()
+    today = on or city_today()
     errors = {}
-    if item.status == "open":
-        errors["status"] = [_("该事项尚未反馈或销号，无需重新交办")]
     if deadline_on is None or deadline_on <= today:
         errors["deadline_on"] = [_("请给出今天以后的新期限")]
     if not (reason or "").strip():
@@ -550,7 +551,9 @@ def reopen(session: Session, item: SupervisionItem, deadline_on, version: int, a
     return item
 
 
-def escalate(session: Session, item: SupervisionItem, level: str, version: int, actor, reason):
+def escalate(
+    session: Session, item: SupervisionItem, level: str, version: int, actor, reason, on=None
+):
     """Raise the item to a higher level by hand, saying why."""
     _require_manage(session, item, actor)
     records.check_version(item, version)
@@ -563,7 +566,7 @@ def escalate(session: Session, item: SupervisionItem, level: str, version: int, 
         raise ValidationError(errors)
     with records.stale_as_conflict():
         item.level = level
-        _event(item, "escalated", city_today(), actor, reason.strip())
+        _event(item, "escalated", on or city_today(), actor, reason.strip())
         session.flush()
     return item
 
