@@ -263,7 +263,7 @@ def stalled_projects(session: Session, as_of: date, days: int) -> list[Candidate
         select(Project, *_last_step_on(as_of))
         .where(
             Project.deleted_at.is_(None),
-            or_(stage.is_(None), stage.not_in(IN_EFFECT_STAGES)),
+            stage.not_in(IN_EFFECT_STAGES),  # NULL: the project was not there yet
             Project.signed_on <= cutoff,
         )
         .order_by(Project.id)
@@ -440,7 +440,10 @@ def sweep_cards(session: Session, as_of: date, actor=None) -> int:
         item.card = "red" if again else "yellow"
         item.carded_deadline_on = item.deadline_on
         item.level = _higher(item.level, CARD_LEVEL[item.card])
-        _event(item, "carded", item.deadline_on + timedelta(days=1), actor)
+        # From the day after the deadline, but never before a step already recorded, so the
+        # item's last event stays its state.
+        latest = max((event.happened_on for event in item.events), default=item.opened_on)
+        _event(item, "carded", max(item.deadline_on + timedelta(days=1), latest), actor)
     session.flush()
     return len(items)
 

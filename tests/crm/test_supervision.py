@@ -280,6 +280,17 @@ def test_yellow_then_red_with_the_level(in_app, session, city):
     session.commit()
 
 
+def test_a_late_sweep_keeps_the_last_event_the_state(in_app, session, city):
+    item = _item(session, city)
+    service.escalate(session, item, "city_government", item.version, city["staff"], "多部门",
+                     on=date(2026, 4, 8))  # fmt: skip
+    service.sweep_cards(session, date(2026, 4, 10))  # late: the deadline passed on 2026-04-04
+    assert (item.card, item.level) == ("yellow", "city_government")  # never lowered
+    assert item.events[-1].happened_on == date(2026, 4, 8)
+    state = service.state_on(item, date(2026, 4, 8))
+    assert (state.card, state.level) == ("yellow", "city_government")
+
+
 def test_a_reopened_item_that_is_late_gets_red_at_once(in_app, session, city):
     item = _item(session, city)
     service.answer(session, item, "已协调", item.version, city["wang"], on=date(2026, 3, 22))
