@@ -26,6 +26,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, fields, replace
 from datetime import date, timedelta
 
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import and_, case, exists, func, or_, select
 from sqlalchemy.orm import Session, aliased
@@ -56,6 +57,7 @@ from crm.services.scope import CITY, NONE, scope_of
 from crm.services.service_requests import OPEN_STATUSES as OPEN_REQUEST_STATUSES
 from crm.vocabulary import PROJECT_STAGE, SUPERVISION_LEVEL
 
+CITY_LOCALE = "zh_Hans_CN"
 READ = "project.read"
 ANSWER = "supervision.answer"  # the assignee (an official) answers
 MANAGE = "supervision.manage"  # staff generate, close, re-open and escalate
@@ -392,7 +394,10 @@ def generate(
     settings = settings or SupervisionSettings()
     held = _held_keys(session, as_of)
     created, kept = [], 0
-    for candidate in candidates(session, as_of, settings):
+    # The descriptions are data everyone reads: in the city's language, whoever generates.
+    with force_locale(CITY_LOCALE):
+        found = candidates(session, as_of, settings)
+    for candidate in found:
         if candidate.key in held:
             kept += 1
             continue
