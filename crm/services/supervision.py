@@ -597,7 +597,9 @@ def update_item(session: Session, item: SupervisionItem, data: Mapping, version:
         if set(cleaned) - {"response", "status"}:
             raise ValidationError({"response": [_("反馈时只能填写反馈内容")]})
         return answer(session, item, cleaned.get("response"), version, actor)
-    if level is not None and status is None:
+    if level is not None:
+        if status is not None or "deadline_on" in cleaned:
+            raise ValidationError({"level": [_("升级时只能给出层级和理由")]})
         return escalate(session, item, level, version, actor, reason)
     if status == "closed":
         return close(session, item, version, actor, reason)

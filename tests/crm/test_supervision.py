@@ -392,6 +392,14 @@ def test_the_api_reads_and_answers(in_app, client, session, city, bearer):
     assert client.patch(f"{API}/{item.id}", json=close, headers=bearer(wang)).status_code == 403
     closed = client.patch(f"{API}/{item.id}", json=close, headers=bearer(staff))
     assert closed.status_code == 200 and closed.json["status"] == "closed"
+    # One step at a time; an escalation says why.
+    both = {"status": "open", "level": "city_government", "reason": "x"}
+    mixed = client.patch(f"{API}/{item.id}", json={**both, "version": closed.json["version"]},
+                         headers=bearer(staff))  # fmt: skip
+    assert mixed.status_code == 422 and "level" in mixed.json["error"]["fields"]
+    escalated = client.patch(f"{API}/{item.id}", headers=bearer(staff), json={
+        "level": "joint_meeting", "reason": "跨部门", "version": closed.json["version"]})  # fmt: skip
+    assert escalated.status_code == 200 and escalated.json["level"] == "joint_meeting"
     # No creating or deleting by hand.
     assert client.post(API, json={}, headers=bearer(staff)).status_code == 405
     assert client.delete(f"{API}/{item.id}", headers=bearer(staff)).status_code == 405
