@@ -14,10 +14,15 @@ Where items come from (`generate`, for the day `as_of`):
   `not_completed_days` after starting.
 
 Generation is idempotent: a record with an item not yet closed, or one opened in the same
-month, gets no other. Cards (`sweep_cards`): the first time an open item's deadline passes
-unanswered it gets a yellow card; overdue again (a yellow item's new deadline passes, or a
-re-opened item's) a red one. A card escalates the item with it: yellow to the joint meeting
-(联席会议), red to the city government (市政府); staff may escalate by hand with a reason.
+month, gets no other.
+
+Cards (黄牌, 红牌): an item made because its record is overdue (a milestone, problem or service
+request past its date) is that record's first lapse, and opens with a yellow card; a stalled or
+lagging project's item opens with none. Each time an open item's own deadline passes unanswered
+(`sweep_cards`) it is overdue again: the card goes one step up (none → yellow → red), and a
+re-opened item that passes its new deadline goes to red at once. The card escalates the item
+with it, one level a lapse: unit → joint meeting (联席会议) → city government (市政府); staff may
+also escalate by hand, with a reason.
 
 Every change leaves a SupervisionEvent with the item's state after it and the city's day it
 counts on, so the monthly report reads an item as of any day (`state_on`)."""
@@ -62,7 +67,8 @@ READ = "project.read"
 ANSWER = "supervision.answer"  # the assignee (an official) answers
 MANAGE = "supervision.manage"  # staff generate, close, re-open and escalate
 LEVELS = SUPERVISION_LEVEL.keys
-CARD_LEVEL = {"yellow": "joint_meeting", "red": "city_government"}
+# Their record is already late when the item is made: the item opens with a yellow card.
+OVERDUE_SOURCES = ("overdue_milestone", "problem", "service_request")
 RESERVE_STAGES = tuple(term.key for term in PROJECT_STAGE if term.pool == "reserve")
 BUILDING_STAGES = ("newly_started", "under_construction")
 IN_EFFECT_STAGES = tuple(term.key for term in PROJECT_STAGE if term.pool == "in_effect")
@@ -414,7 +420,7 @@ def generate(
             opened_on=as_of,
             deadline_on=as_of + timedelta(days=settings.deadline_days),
             status="open",
-            card="none",
+            card="yellow" if candidate.source in OVERDUE_SOURCES else "none",
             level="unit",
             created_by_id=records.actor_id(actor),
         )
@@ -427,9 +433,9 @@ def generate(
 
 
 def sweep_cards(session: Session, as_of: date, actor=None) -> int:
-    """Card every open item whose deadline passed before `as_of` and has not been carded yet:
-    yellow the first time, red when overdue again. The card counts from the day after the
-    deadline, whenever the sweep runs."""
+    """Every open item whose deadline passed before `as_of`, not carded for it yet, is overdue
+    again: its card one step up (red at once when it was re-opened) and its level one step up.
+    The card counts from the day after the deadline, whenever the sweep runs."""
     items = session.scalars(
         select(SupervisionItem).where(
             SupervisionItem.status == "open",
@@ -441,20 +447,16 @@ def sweep_cards(session: Session, as_of: date, actor=None) -> int:
         )
     ).all()
     for item in items:
-        again = item.card != "none" or any(event.kind == "reopened" for event in item.events)
-        item.card = "red" if again else "yellow"
+        reopened = any(event.kind == "reopened" for event in item.events)
+        item.card = "red" if item.card != "none" or reopened else "yellow"
         item.carded_deadline_on = item.deadline_on
-        item.level = _higher(item.level, CARD_LEVEL[item.card])
+        item.level = LEVELS[min(LEVELS.index(item.level) + 1, len(LEVELS) - 1)]
         # From the day after the deadline, but never before a step already recorded, so the
         # item's last event stays its state.
         latest = max((event.happened_on for event in item.events), default=item.opened_on)
         _event(item, "carded", max(item.deadline_on + timedelta(days=1), latest), actor)
     session.flush()
     return len(items)
-
-
-def _higher(level: str, other: str) -> str:
-    return max(level, other, key=LEVELS.index)
 
 
 def _event(item: SupervisionItem, kind: str, day: date, actor, text: str | None = None):

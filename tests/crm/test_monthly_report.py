@@ -48,8 +48,8 @@ def test_march_as_it_stood_at_the_end_of_march(session, worked):
         "overdue_milestone": 1, "stalled_project": 1, "problem": 1, "service_request": 2,
         "not_started": 1, "not_building": 1, "not_completed": 1,
     }  # fmt: skip
-    # The cards came on 2026-04-05: at the end of March there were none.
-    assert report.cards == {"none": 8, "yellow": 0, "red": 0}
+    # The four items of overdue records opened yellow; the lapses came on 2026-04-05.
+    assert report.cards == {"none": 4, "yellow": 4, "red": 0}
     assert report.levels == {"unit": 8, "joint_meeting": 0, "city_government": 0}
     assert (report.answered, report.overdue, report.unknown) == (2, 0, 0)
     answered = next(row for row in report.opened if row.source == "overdue_milestone")
@@ -74,9 +74,15 @@ def test_april_carries_the_open_items_with_their_cards(session, worked):
     assert report.opened == []
     # The closed problem is not carried; the answered milestone is (not closed), uncarded.
     assert len(report.carried) == 7
-    cards = sorted(row.card for row in report.carried)
-    assert cards == ["none"] + ["yellow"] * 6
-    assert all(row.overdue for row in report.carried if row.card == "yellow")
+    cards = {row.source: row.card for row in report.carried}
+    assert cards == {
+        "overdue_milestone": "yellow",  # answered in time: no lapse
+        "service_request": "red",  # both: opened yellow, late again
+        "stalled_project": "yellow", "not_started": "yellow", "not_building": "yellow",
+        "not_completed": "yellow",
+    }  # fmt: skip
+    assert sum(1 for row in report.carried if row.card == "red") == 2
+    assert [row.overdue for row in report.carried].count(True) == 6
 
 
 def test_the_past_report_is_unchanged_by_later_handling(session, worked):

@@ -162,7 +162,8 @@ def test_each_source(in_app, session, city):
     assert milestone.assignee_unit_id == city["unit"].id
     assert milestone.opened_on == AS_OF
     assert milestone.deadline_on == date(2026, 4, 4)  # 15 days
-    assert (milestone.status, milestone.card, milestone.level) == ("open", "none", "unit")
+    # Its record is late already: the item opens with a yellow card, at the unit.
+    assert (milestone.status, milestone.card, milestone.level) == ("open", "yellow", "unit")
     assert [event.kind for event in milestone.events] == ["opened"]
     # A problem and a request go to their responsible unit, and the project's leader.
     problem = by_key[("problem", city["pr1"].id)]
@@ -261,8 +262,9 @@ def _item(session, city, source="overdue_milestone"):
     return session.scalar(select(SupervisionItem).where(SupervisionItem.source == source))
 
 
-def test_yellow_then_red_with_the_level(in_app, session, city):
-    item = _item(session, city)
+def test_a_stalled_item_goes_yellow_then_red_with_the_level(in_app, session, city):
+    item = _item(session, city, "stalled_project")
+    assert (item.card, item.level) == ("none", "unit")
     assert service.sweep_cards(session, date(2026, 4, 4)) == 0  # due that day: not yet late
     assert service.sweep_cards(session, date(2026, 4, 5)) == 8
     assert (item.card, item.level) == ("yellow", "joint_meeting")
@@ -271,36 +273,48 @@ def test_yellow_then_red_with_the_level(in_app, session, city):
     assert service.sweep_cards(session, date(2026, 4, 20)) == 0  # one lapse, one card
     # Given one more chance, and late again: red, to the city government.
     today = city_today()
-    service.reopen(
-        session, item, today + timedelta(days=5), item.version, city["staff"], "限期整改"
-    )
+    service.reopen(session, item, today + timedelta(days=5), item.version, city["staff"],
+                   "限期整改")  # fmt: skip
     assert (item.status, item.card) == ("open", "yellow")
     service.sweep_cards(session, today + timedelta(days=6))
     assert (item.card, item.level) == ("red", "city_government")
+    assert service.sweep_cards(session, today + timedelta(days=30)) == 0
     session.commit()
 
 
+def test_an_overdue_records_item_opens_yellow_and_is_red_when_late_again(in_app, session, city):
+    item = _item(session, city)  # the milestone was due on 2026-03-01: its first lapse
+    assert (item.card, item.level) == ("yellow", "unit")
+    assert item.events[0].card == "yellow"
+    service.sweep_cards(session, date(2026, 4, 5))  # its own deadline passed unanswered
+    assert (item.card, item.level) == ("red", "joint_meeting")
+    today = city_today()
+    service.reopen(session, item, today + timedelta(days=5), item.version, city["staff"], "再限")
+    service.sweep_cards(session, today + timedelta(days=6))
+    assert (item.card, item.level) == ("red", "city_government")
+
+
 def test_a_late_sweep_keeps_the_last_event_the_state(in_app, session, city):
-    item = _item(session, city)
+    item = _item(session, city, "stalled_project")
     service.escalate(session, item, "city_government", item.version, city["staff"], "多部门",
                      on=date(2026, 4, 8))  # fmt: skip
     service.sweep_cards(session, date(2026, 4, 10))  # late: the deadline passed on 2026-04-04
-    assert (item.card, item.level) == ("yellow", "city_government")  # never lowered
+    assert (item.card, item.level) == ("yellow", "city_government")  # the top level stays
     assert item.events[-1].happened_on == date(2026, 4, 8)
     state = service.state_on(item, date(2026, 4, 8))
     assert (state.card, state.level) == ("yellow", "city_government")
 
 
 def test_a_reopened_item_that_is_late_gets_red_at_once(in_app, session, city):
-    item = _item(session, city)
-    service.answer(session, item, "已协调", item.version, city["wang"], on=date(2026, 3, 22))
+    item = _item(session, city, "not_completed")
+    service.answer(session, item, "已协调", item.version, city["li"], on=date(2026, 3, 22))
     assert service.sweep_cards(session, date(2026, 4, 10)) == 7  # the answered one is not late
-    assert item.card == "none"
+    assert (item.card, item.level) == ("none", "unit")
     today = city_today()
     service.reopen(session, item, today + timedelta(days=3), item.version, city["staff"],
                    "反馈不实")  # fmt: skip
     service.sweep_cards(session, today + timedelta(days=4))
-    assert (item.card, item.level) == ("red", "city_government")
+    assert (item.card, item.level) == ("red", "joint_meeting")
 
 
 def test_escalating_by_hand_needs_a_reason_and_a_higher_level(in_app, session, city):
@@ -378,7 +392,7 @@ def test_the_api_reads_and_answers(in_app, client, session, city, bearer):
     ]  # fmt: skip
     record = client.get(f"{API}/{item.id}", headers=bearer(wang)).json
     assert (record["source"], record["status"], record["card"]) == ("overdue_milestone", "open",
-                                                                     "none")  # fmt: skip
+                                                                     "yellow")  # fmt: skip
     body = {"response": "已协调解决", "version": record["version"]}
     assert client.patch(f"{API}/{item.id}", json=body, headers=bearer(li)).status_code == 403
     assert client.patch(f"{API}/{item.id}", json=body, headers=bearer(staff)).status_code == 403
