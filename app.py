@@ -123,11 +123,13 @@ def load_config(app: Flask, config: dict | None) -> None:
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _instance_secret(Path(app.instance_path) / "secret_key")
     from chainmap.settings import ChainSettings
+    from crm.services.supervision import SupervisionSettings
     from crm.tiles import base_map
 
-    # A wrong TILE_URL or CHAIN_ANALYSIS stops the start, naming the setting.
+    # A wrong TILE_URL, CHAIN_ANALYSIS or SUPERVISION stops the start, naming the setting.
     base_map(app.config)
     ChainSettings.from_config(app.config.get("CHAIN_ANALYSIS"))
+    SupervisionSettings.from_config(app.config.get("SUPERVISION"))
     # JSON in UTF-8, so curl and browsers show Chinese rather than \uXXXX escapes.
     app.json.ensure_ascii = False
 

@@ -275,6 +275,31 @@ def export_command(kind, file, query):
     click.echo(f"已导出 / exported {count:,} rows to {file}")
 
 
+@click.command("supervise")
+@with_appcontext
+@click.option(
+    "--as-of",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    help="The day to generate for (YYYY-MM-DD); today in the city by default.",
+)
+def supervise_command(as_of):
+    """月督办: generate the month's supervision items and card those overdue (run it daily;
+    running it twice creates no duplicates)."""
+    from crm.clock import city_today
+    from crm.services.supervision import SupervisionSettings, generate
+
+    day = as_of.date() if as_of else city_today()
+    if day > city_today():
+        raise click.ClickException("不能为将来的日期生成督办 / as-of is in the future")
+    settings = SupervisionSettings.from_config(current_app.config.get("SUPERVISION"))
+    result = generate(db.session, day, None, settings)
+    db.session.commit()
+    click.echo(
+        f"{day.isoformat()}: 新督办 / created {len(result.created)}, "
+        f"保留 / kept {result.kept}, 亮牌 / carded {result.carded}"
+    )
+
+
 def _database_shown() -> str:
     return db.engine.url.render_as_string(hide_password=True)
 
@@ -290,4 +315,5 @@ commands = [
     revoke_tokens_command,
     backup_command,
     restore_command,
+    supervise_command,
 ]

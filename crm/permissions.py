@@ -31,6 +31,8 @@ STAFF_WRITE_RIGHTS = {
     "referral.handle",
     "ambassador.write",
     "personal_data.unmask",
+    # 月督办: generate the month's items, close (销号), re-open and escalate them in scope.
+    "supervision.manage",
 }
 ADMIN_RIGHTS = {"user.manage", "unit.manage", "config.manage", "data.purge"}
 # Staff hold these only when their unit is the city bureau (crm.services.scope): a merge joins

@@ -296,6 +296,40 @@ SUPERVISION_SOURCE = Vocabulary(
     Term("overdue_milestone", "节点逾期", "Overdue milestone"),
     Term("stalled_project", "项目停滞", "Stalled project"),
     Term("problem", "项目问题", "Project problem"),
+    Term("service_request", "企业诉求逾期", "Overdue service request"),
+    # 三未: the lag lists.
+    Term("not_started", "立项未开工", "Approved, not started"),
+    Term("not_building", "开工未建设", "Started, not building"),
+    Term("not_completed", "建设未竣工", "Building, not completed"),
+)
+
+# 黄牌 when an item's deadline first passes unanswered, 红牌 when it is overdue again.
+SUPERVISION_CARD = Vocabulary(
+    "supervision_card",
+    Term("none", "无", "None"),
+    Term("yellow", "黄牌", "Yellow card"),
+    Term("red", "红牌", "Red card"),
+)
+
+# Who takes the item up: the owning unit on site, the joint meeting of the responsible units,
+# the city government.
+SUPERVISION_LEVEL = Vocabulary(
+    "supervision_level",
+    Term("unit", "责任单位", "Responsible unit"),
+    Term("joint_meeting", "联席会议", "Joint meeting"),
+    Term("city_government", "市政府", "City government"),
+)
+
+# An item's dated history: each event leaves the item's status, card, level and deadline as
+# they were after it, so the item is read as of any day.
+SUPERVISION_EVENT = Vocabulary(
+    "supervision_event",
+    Term("opened", "立项督办", "Opened"),
+    Term("answered", "反馈", "Answered"),
+    Term("closed", "销号", "Closed"),
+    Term("reopened", "重新交办", "Re-opened"),
+    Term("carded", "亮牌", "Card shown"),
+    Term("escalated", "升级", "Escalated"),
 )
 
 SUPERVISION_STATUS = Vocabulary(

@@ -19,6 +19,7 @@ from crm.api import (  # noqa: E402, F401  (their routes join the blueprint)
     projects,
     referrals,
     service_requests,
+    supervision,
     supply_links,
     users,
 )

@@ -116,3 +116,7 @@ def check_scope(session: Session, actor, scope: ReportScope) -> None:
 
 # Each kind's module adds its KIND here.
 REPORTS: dict[str, ReportKind] = {}
+
+from crm.reports import monthly as _monthly  # noqa: E402
+
+REPORTS[_monthly.KIND.key] = _monthly.KIND

@@ -66,5 +66,6 @@ from crm.views import (  # noqa: E402, F401  (their routes join the blueprint)
     leads,
     projects,
     service_requests,
+    supervision,
     supply_links,
 )

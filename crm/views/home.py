@@ -19,6 +19,7 @@ from crm.services.errors import Forbidden, NotFound, ValidationError
 from crm.services.projects import led_by
 from crm.services.references import segment_groups
 from crm.services.scope import scope_label
+from crm.services.supervision import open_items_of
 from crm.views import blueprint
 
 EARLIEST_AS_OF = date(2000, 1, 1)
@@ -37,12 +38,15 @@ def home():
     board = build_dashboard(db.session, current_user, as_of, today=today)
     # 我牵头的项目: an official's own projects, first thing on the page.
     led = led_by(db.session, current_user, today) if current_user.role == "official" else None
+    # 我的督办: the items the user has to answer, above everything else.
+    my_supervision = open_items_of(db.session, current_user)
     return render_template(
         "crm/home.html",
         board=board,
         is_today=as_of == today,
         scope=scope_label(db.session, current_user),
         led=led,
+        my_supervision=my_supervision,
     )
 
 

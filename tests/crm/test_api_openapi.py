@@ -146,6 +146,11 @@ def test_every_operation_documents_its_answers(client):
         ("/service-requests/{service_request_id}", "patch"): {"200", "400", "401", "403", "404",
                                                               "409", "413", "415", "422"},
         ("/service-requests/{service_request_id}", "delete"): {"204", "400", "401", "403", "404"},
+        # Supervision items are generated, never created or deleted by hand.
+        ("/supervision-items", "get"): {"200", "401", "403", "422"},
+        ("/supervision-items/{supervision_item_id}", "get"): {"200", "401", "404"},
+        ("/supervision-items/{supervision_item_id}", "patch"): {"200", "400", "401", "403",
+                                                                "404", "409", "413", "415", "422"},
         ("/users", "get"): {"200", "401", "403", "422"},
         ("/users", "post"): {"201", "400", "401", "403", "413", "415", "422"},
         ("/users/{user_id}", "get"): {"200", "401", "404"},

@@ -59,6 +59,10 @@ PAGES = {
                                   "ambassador": 403},
     # Aftercare: service requests are read like the enterprises they hang from.
     "/service-requests": {"admin": 200, "staff": 200, "official": 200, "ambassador": 403},
+    # 月督办: read like projects; an item that is not there is not found.
+    "/supervision": {"admin": 200, "staff": 200, "official": 200, "ambassador": 403},
+    "/supervision/<int:item_id>": {"admin": 404, "staff": 404, "official": 404,
+                                   "ambassador": 403},
     "/imports/<kind>": {"admin": 200, "staff": 200, "official": 403, "ambassador": 403},
     # Someone else's upload, or none: not found.
     "/imports/file/<token>": {"admin": 404, "staff": 404, "official": 403, "ambassador": 403},
@@ -98,6 +102,7 @@ def concrete(rule: str, enterprise_id: int, user_id: int = 1, others: dict | Non
         .replace("<int:lead_id>", "1")
         .replace("<int:ambassador_id>", "1")
         .replace("<int:referral_id>", "1")
+        .replace("<int:item_id>", "1")
         .replace("<int:user_id>", str(user_id))
         .replace("<kind>", "enterprises")
         .replace("<token>", "no-such-upload")
