@@ -149,6 +149,12 @@ def attachments_of(session: Session, found: Sequence[Referral]) -> dict[int, lis
     return attachments.of(session, ATTACHMENT_OWNER, [referral.id for referral in found])
 
 
+def attachments_by_id(session: Session, referral_id: int | None) -> list:
+    if referral_id is None:
+        return []
+    return attachments.of(session, ATTACHMENT_OWNER, [referral_id]).get(referral_id, [])
+
+
 def get_attachment(session: Session, referral_id: int, attachment_id: int, actor):
     """A referral's file, for whoever may read the referral (its ambassador, the registry's
     readers); NotFound for everyone else, and for a file of another record."""

@@ -165,12 +165,12 @@ def _investor_data(form) -> tuple[dict, dict]:
 @require("portal.use")
 def portal_referral():
     data, errors = _investor_data(request.form)
-    uploads, problems = referral_attachments.checked_files()
-    if problems:
-        errors["attachments"] = problems
     saved = []
     try:
         referrals.submitter(current_user, referrals.INVESTOR_KINDS)
+        uploads, problems = referral_attachments.checked_files()
+        if problems:
+            errors["attachments"] = problems
         if errors:  # the referral's own fields are checked too, to name every problem at once
             _values, more = referrals.REFERRALS.clean(data)
             raise ValidationError(more | errors)
@@ -229,5 +229,5 @@ def portal_referral_detail(referral_id: int):
         referral=referral,
         progress=progress,
         steps=referrals.steps_of(progress),
-        files=referrals.attachments_of(db.session, [referral]).get(referral.id, []),
+        files=referrals.attachments_by_id(db.session, referral.id),
     )

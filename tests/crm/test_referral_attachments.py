@@ -307,6 +307,18 @@ def test_the_inbox_lists_the_files(client, login, make_user, attached):
     assert "&lt;img src=x onerror=alert(1)&gt;名片.jpg" in page
 
 
+def test_the_lead_an_accepted_referral_became_lists_its_files(
+    client, login, make_user, attached, session
+):
+    referral, file = attached
+    staff = make_user("staff")
+    acceptance = referrals.accept_referral(session, session.get(Referral, referral.id), staff)
+    session.commit()
+    login(staff)
+    page = client.get(f"/leads/{acceptance.lead.id}").text
+    assert f"/referrals/{referral.id}/attachments/{file.id}" in page
+
+
 # ---- over the API ----
 
 
