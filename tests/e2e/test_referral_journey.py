@@ -130,3 +130,27 @@ def test_an_invited_ambassador_refers_with_a_photo_staff_accept_and_no_one_else_
     assert other.request.get(f"{live_server}{file_url}").status == 404
     other_context.close()
     phone_context.close()
+
+
+def test_the_phone_names_a_file_problem_before_sending_anything(browser, live_server):
+    context = browser.new_context(viewport={"width": 360, "height": 740}, locale="zh-CN")
+    phone = context.new_page()
+    log_in(phone, live_server, "chen.ambassador", PASSWORD)
+    form = phone.get_by_test_id("referral-form")
+    form.get_by_label("企业名称").fill("十堰某待补附件的企业")
+    files = form.get_by_label("附件")
+    problem = form.get_by_test_id("attachment-problem")
+    photo = {"name": "名片.jpg", "mimeType": "image/jpeg", "buffer": b"\xff\xd8\xff" + bytes(64)}
+    files.set_input_files(files=[photo | {"name": f"{n}.jpg"} for n in range(4)])
+    expect(problem).to_have_text("最多 3 个附件。")
+    files.set_input_files(files=[photo | {"name": "空.jpg", "buffer": b""}])
+    expect(problem).to_have_text("“空.jpg”是空文件。")
+    requests = []
+    phone.on("request", lambda request: requests.append(request.method))
+    form.get_by_role("button", name="提交推荐").click()
+    expect(problem).to_be_visible()
+    assert "POST" not in requests
+    assert form.get_by_label("企业名称").input_value() == "十堰某待补附件的企业"
+    files.set_input_files(files=[photo])
+    expect(problem).to_be_hidden()
+    context.close()
