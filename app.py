@@ -54,6 +54,10 @@ DEFAULTS = {
     # own (so the page can show progress) or within the request.
     "IMPORT_MAX_BYTES": 20 * 1024 * 1024,
     "IMPORT_IN_BACKGROUND": True,
+    # Referral attachments (a business card's photo, a brochure): each file's largest size,
+    # and how many files one referral may carry. Stored in UPLOAD_FOLDER, outside the web root.
+    "REFERRAL_ATTACHMENT_MAX_BYTES": 10 * 1024 * 1024,
+    "REFERRAL_ATTACHMENT_MAX_COUNT": 3,
 }
 
 # Settings an operator may give as environment variables (INVESTATLAS_<NAME> or the bare name).
@@ -79,6 +83,9 @@ FROM_ENVIRONMENT = (
     "PASSWORD_MIN_LENGTH",
     "PASSWORD_LINK_HOURS",
     "SECURE_COOKIES",
+    "UPLOAD_FOLDER",
+    "REFERRAL_ATTACHMENT_MAX_BYTES",
+    "REFERRAL_ATTACHMENT_MAX_COUNT",
 )
 
 
@@ -117,6 +124,8 @@ def load_config(app: Flask, config: dict | None) -> None:
         "SESSION_IDLE_HOURS",
         "PASSWORD_MIN_LENGTH",
         "PASSWORD_LINK_HOURS",
+        "REFERRAL_ATTACHMENT_MAX_BYTES",
+        "REFERRAL_ATTACHMENT_MAX_COUNT",
     ):
         app.config[name] = int(app.config[name])  # the environment gives text
     app.config.setdefault("REMEMBER_COOKIE_DURATION", timedelta(days=app.config["REMEMBER_DAYS"]))

@@ -21,7 +21,7 @@ from crm.schemas.referrals import (
     ReferralFilters,
     TalentReferralFilters,
 )
-from crm.services import audit, leads, records
+from crm.services import attachments, audit, leads, records
 from crm.services.ambassadors import shown_status
 from crm.services.enterprise_profile import mask
 from crm.services.errors import Forbidden, NotFound, ValidationError
@@ -37,6 +37,8 @@ HANDLE = "referral.handle"
 UNMASK = "personal_data.unmask"
 MAX_INBOX = 200
 INVESTOR_KINDS = ("investment_ambassador", "honorary_citizen")
+# Attachments of a referral (a business card's photo, a brochure): crm.services.attachments.
+ATTACHMENT_OWNER = "referral"
 TALENT_KINDS = ("talent_ambassador",)
 LANDED_POOLS = ("construction", "in_effect")
 
@@ -108,6 +110,69 @@ def _submitted(session: Session, model, ambassador, values: dict, actor):
     audit.record_create(session, referral, records.actor_id(actor))
     session.flush()
     return referral
+
+
+# ---- attachments ----
+
+
+def attachment_limits(config: Mapping) -> attachments.Limits:
+    """Each file's size and a referral's number of files, from the app's configuration."""
+    return attachments.Limits(
+        max_bytes=int(config["REFERRAL_ATTACHMENT_MAX_BYTES"]),
+        max_count=int(config["REFERRAL_ATTACHMENT_MAX_COUNT"]),
+    )
+
+
+def require_attacher(referral: Referral, actor) -> None:
+    """Only the referral's own ambassador adds files to it: another ambassador's referral is
+    not found; staff read the files but do not add them."""
+    ambassador = submitter(actor, INVESTOR_KINDS)
+    if referral.ambassador_id != ambassador.id:
+        raise NotFound
+
+
+def attach_files(
+    session: Session, referral: Referral, uploads: Sequence[attachments.Upload], actor, folder
+) -> list:
+    """Store checked files with the referral (require_attacher's rule)."""
+    require_attacher(referral, actor)
+    return attachments.save(
+        session, folder, ATTACHMENT_OWNER, referral.id, uploads, records.actor_id(actor)
+    )
+
+
+def attachment_count(session: Session, referral: Referral) -> int:
+    return attachments.count_of(session, ATTACHMENT_OWNER, referral.id)
+
+
+def attachments_of(session: Session, found: Sequence[Referral]) -> dict[int, list]:
+    return attachments.of(session, ATTACHMENT_OWNER, [referral.id for referral in found])
+
+
+def attachments_by_id(session: Session, referral_id: int | None) -> list:
+    if referral_id is None:
+        return []
+    return attachments.of(session, ATTACHMENT_OWNER, [referral_id]).get(referral_id, [])
+
+
+def get_attachment(session: Session, referral_id: int, attachment_id: int, actor):
+    """A referral's file, for whoever may read the referral (its ambassador, the registry's
+    readers); NotFound for everyone else, and for a file of another record."""
+    referral = get_referral(session, referral_id, actor)
+    attachment = attachments.one_of(session, ATTACHMENT_OWNER, referral.id, attachment_id)
+    if attachment is None:
+        raise NotFound
+    return attachment
+
+
+def attachment_values(attachment) -> dict:
+    return {
+        "id": attachment.id,
+        "file_name": attachment.file_name,
+        "content_type": attachment.content_type,
+        "size_bytes": attachment.size_bytes,
+        "created_at": attachment.created_at,
+    }
 
 
 # ---- reads ----
@@ -188,6 +253,26 @@ def _progress(referral: Referral, stages: dict, projects: dict) -> Progress:
     return Progress("accepted")
 
 
+# The path an investor referral takes once accepted, as its ambassador sees it.
+PATH = ("submitted", "accepted", "in_talks", "signed", "landed")
+
+
+@dataclass(frozen=True)
+class Step:
+    status: str  # a REFERRAL_STATUS key
+    reached: bool
+    current: bool
+
+
+def steps_of(progress: Progress) -> list[Step]:
+    """The referral's history as derived from its progress: the steps of the path up to where
+    it is and those still ahead; a status off the path (未受理) ends it after 已提交."""
+    if progress.status not in PATH:
+        return [Step("submitted", True, False), Step(progress.status, True, True)]
+    at = PATH.index(progress.status)
+    return [Step(status, index <= at, index == at) for index, status in enumerate(PATH)]
+
+
 def get_referral(session: Session, referral_id: int, actor) -> Referral:
     return _get(session, Referral, referral_id, actor)
 
@@ -219,7 +304,10 @@ def referral_values(referral: Referral, progress: Progress) -> dict:
 
 
 def record_values(session: Session, referral: Referral) -> dict:
-    return referral_values(referral, progress_of(session, [referral])[referral.id])
+    """One referral as read, with its attachments (a list row goes without them)."""
+    values = referral_values(referral, progress_of(session, [referral])[referral.id])
+    files = attachments_of(session, [referral]).get(referral.id, [])
+    return values | {"attachments": [attachment_values(file) for file in files]}
 
 
 def get_talent_referral(session: Session, referral_id: int, actor) -> TalentReferral:

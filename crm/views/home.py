@@ -2,7 +2,7 @@
 
 from datetime import date
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
@@ -12,7 +12,8 @@ from crm.extensions import db
 from crm.i18n import is_english
 from crm.models import ChainSegment, Park
 from crm.permissions import has_right, require
-from crm.services import referrals
+from crm.security import takes_attachments
+from crm.services import attachments, referrals
 from crm.services.ambassadors import shown_status
 from crm.services.dashboard import build_dashboard
 from crm.services.errors import Forbidden, NotFound, ValidationError
@@ -20,7 +21,7 @@ from crm.services.projects import led_by
 from crm.services.references import segment_groups
 from crm.services.scope import scope_label
 from crm.services.supervision import open_items_of
-from crm.views import blueprint
+from crm.views import blueprint, referral_attachments
 
 EARLIEST_AS_OF = date(2000, 1, 1)
 
@@ -101,6 +102,7 @@ def _portal_page(
     talent: dict | None = None,
     errors: dict | None = None,
     status: int = 200,
+    reselect: bool = False,
 ):
     ambassador = current_user.ambassador
     mine = []
@@ -126,6 +128,8 @@ def _portal_page(
         talents=talents,
         segments=segment_groups(db.session, is_english()),
         parks=db.session.execute(select(Park.id, Park.name).order_by(Park.name)).all(),
+        attachment_limits=referrals.attachment_limits(current_app.config),
+        reselect=reselect,
     )
     return page, status
 
@@ -161,15 +165,23 @@ def _investor_data(form) -> tuple[dict, dict]:
 
 
 @blueprint.post("/portal/referrals")
+@takes_attachments
 @require("portal.use")
 def portal_referral():
     data, errors = _investor_data(request.form)
+    saved = []
     try:
         referrals.submitter(current_user, referrals.INVESTOR_KINDS)
+        uploads, problems = referral_attachments.checked_files()
+        if problems:
+            errors["attachments"] = problems
         if errors:  # the referral's own fields are checked too, to name every problem at once
             _values, more = referrals.REFERRALS.clean(data)
             raise ValidationError(more | errors)
-        referrals.create_referral(db.session, data, current_user)
+        referral = referrals.create_referral(db.session, data, current_user)
+        folder = referral_attachments.upload_folder()
+        saved = referrals.attach_files(db.session, referral, uploads, current_user, folder)
+        db.session.commit()
     except Forbidden as refused:
         db.session.rollback()
         flash(refused.message or _("您不能提交推荐。"), "error")
@@ -177,8 +189,14 @@ def portal_referral():
     except ValidationError as invalid:
         db.session.rollback()
         flash(_("请修改标出的内容后再提交。"), "error")
-        return _portal_page(investor=request.form, errors=invalid.fields, status=422)
-    db.session.commit()
+        reselect = referral_attachments.chosen_files()
+        return _portal_page(
+            investor=request.form, errors=invalid.fields, status=422, reselect=reselect
+        )
+    except BaseException:
+        db.session.rollback()
+        attachments.discard(referral_attachments.upload_folder(), saved)
+        raise
     flash(_("推荐已提交，招商局受理后会在这里显示进展。"), "success")
     return redirect(url_for("crm.portal") + "#mine")
 
@@ -210,4 +228,10 @@ def portal_referral_detail(referral_id: int):
     except NotFound:
         abort(404)
     progress = referrals.progress_of(db.session, [referral])[referral.id]
-    return render_template("crm/portal_referral.html", referral=referral, progress=progress)
+    return render_template(
+        "crm/portal_referral.html",
+        referral=referral,
+        progress=progress,
+        steps=referrals.steps_of(progress),
+        files=referrals.attachments_by_id(db.session, referral.id),
+    )

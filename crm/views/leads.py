@@ -25,7 +25,7 @@ from crm.i18n import is_english
 from crm.models import Lead, Unit, User
 from crm.permissions import require
 from crm.schemas.leads import LEADS
-from crm.services import activities, leads, records
+from crm.services import activities, leads, records, referrals
 from crm.services.enterprise_export import XLSX
 from crm.services.errors import Forbidden, NotFound, StaleVersion, ValidationError
 from crm.services.history import history_of
@@ -334,10 +334,13 @@ def lead_detail(lead_id: int, activity_form: ActivityForm | None = None, status:
         activity_form = ActivityForm(formdata=None)
         activity_form.occurred_on.data = _today()
     activity_form.set_choices(_locale())
+    values = leads.lead_values(db.session, lead)
     return render_template(
         "crm/lead_detail.html",
         lead=lead,
-        values=leads.lead_values(db.session, lead),
+        values=values,
+        # The photos and brochures of the referral the lead came from.
+        referral_files=referrals.attachments_by_id(db.session, values["referral"]),
         log=leads.stage_log(db.session, lead),
         timeline=activities.timeline(db.session, lead_id=lead.id),
         activity_form=activity_form,

@@ -173,6 +173,10 @@ def test_every_operation_documents_its_answers(client):
                                                       "415", "422"},
         ("/referrals/{referral_id}/decline", "post"): {"200", "400", "401", "403", "404", "413",
                                                        "415", "422"},
+        # Its ambassador attaches files; whoever reads the referral downloads them.
+        ("/referrals/{referral_id}/attachments", "post"): {"201", "401", "403", "404", "413",
+                                                           "422"},
+        ("/referrals/{referral_id}/attachments/{attachment_id}", "get"): {"200", "401", "404"},
         ("/talent-referrals", "get"): {"200", "401", "403", "422"},
         ("/talent-referrals", "post"): {"201", "400", "401", "403", "413", "415", "422"},
         ("/talent-referrals/{talent_referral_id}", "get"): {"200", "401", "404"},

@@ -34,6 +34,9 @@ PAGES = {
     # Another ambassador's referral: not found for an ambassador; staff read them elsewhere.
     "/portal/referrals/<int:referral_id>": {"admin": 200, "staff": 403, "official": 403,
                                             "ambassador": 404},
+    # A referral's file: for those who read the referral; another ambassador's is not found.
+    "/referrals/<int:referral_id>/attachments/<int:attachment_id>": {
+        "admin": 200, "staff": 200, "official": 200, "ambassador": 404},
     "/enterprises/<int:enterprise_id>": {"admin": 200, "staff": 200, "official": 200,
                                          "ambassador": 403},
     "/enterprises/new": {"admin": 200, "staff": 200, "official": 403, "ambassador": 403},
@@ -103,6 +106,7 @@ def concrete(rule: str, enterprise_id: int, user_id: int = 1, others: dict | Non
         .replace("<int:ambassador_id>", "1")
         .replace("<int:referral_id>", "1")
         .replace("<int:item_id>", "1")
+        .replace("<int:attachment_id>", "1")
         .replace("<int:user_id>", str(user_id))
         .replace("<kind>", "enterprises")
         .replace("<token>", "no-such-upload")
@@ -124,7 +128,7 @@ def test_role_table_on_every_page(client, login, make_user, session, role):
     enterprise = create_enterprise(session, {"name": "十堰汉江精工有限公司"}, None)
     session.commit()
     user = make_user(role)
-    others = _project_and_lead(session, make_user)
+    others = _project_and_lead(session, make_user, client.application.config["UPLOAD_FOLDER"])
     login(user)
     for rule, expected_by_role in PAGES.items():
         expected = expected_by_role[role]
@@ -137,9 +141,10 @@ def test_role_table_on_every_page(client, login, make_user, session, role):
             assert response.status_code == expected, (role, path)
 
 
-def _project_and_lead(session, make_user) -> dict:
-    """A project of the city, a signed lead, an ambassador and their referral, for the pages
-    that show them."""
+def _project_and_lead(session, make_user, upload_folder) -> dict:
+    """A project of the city, a signed lead, an ambassador and their referral with a file, for
+    the pages that show them."""
+    from crm.services.attachments import Upload, save
     from crm.services.projects import create_project
 
     leader = make_user("official")
@@ -152,12 +157,22 @@ def _project_and_lead(session, make_user) -> dict:
     ambassador = make_user("ambassador").ambassador
     referral = Referral(ambassador_id=ambassador.id, enterprise_name="另一位大使推荐的企业")
     session.add(referral)
+    session.flush()
+    [attachment] = save(
+        session,
+        upload_folder,
+        "referral",
+        referral.id,
+        [Upload("名片.pdf", "application/pdf", b"%PDF-1.4")],
+        None,
+    )
     session.commit()
     return {
         "project_id": project.id,
         "lead_id": lead.id,
         "ambassador_id": ambassador.id,
         "referral_id": referral.id,
+        "attachment_id": attachment.id,
     }
 
 
