@@ -65,6 +65,7 @@ from crm.views import (  # noqa: E402, F401  (their routes join the blueprint)
     imports,
     leads,
     projects,
+    rewards,
     service_requests,
     supply_links,
 )
