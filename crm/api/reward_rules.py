@@ -51,7 +51,12 @@ def ambassador_leaderboard_json():
         )
     with service_errors():
         board = ambassador_leaderboard.leaderboard(
-            db.session, current_app.config["CITY"], api_user(), int(year) if year else None, sort
+            db.session,
+            current_app.config["CITY"],
+            api_user(),
+            int(year) if year else None,
+            sort,
+            current_app.config["TIMEZONE"],
         )
     return {
         "year": board.year,

@@ -12,10 +12,11 @@ are the ambassador's share (credit_share) of the funds of credited projects, so 
 counts a shared project once."""
 
 from dataclasses import dataclass, field, fields
-from datetime import date, datetime, time
+from datetime import UTC, date, datetime, time
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import select, true
 from sqlalchemy.orm import Session
 
 from crm.models import Ambassador, Referral, TalentReferral, User
@@ -62,19 +63,31 @@ class Leaderboard:
     kinds: list[Standing] = field(default_factory=list)
 
 
-def _submitted_in(column, year: int | None):
+def _new_year(year: int, zone: ZoneInfo) -> datetime:
+    """The city's 1 January, 00:00, as the stored (naive UTC) times read it."""
+    local = datetime.combine(date(year, 1, 1), time.min, tzinfo=zone)
+    return local.astimezone(UTC).replace(tzinfo=None)
+
+
+def _submitted_in(column, year: int | None, zone: ZoneInfo):
+    """Submitted in the city's calendar year."""
     if year is None:
-        return True
-    return (column >= datetime.combine(date(year, 1, 1), time.min)) & (
-        column < datetime.combine(date(year + 1, 1, 1), time.min)
-    )
+        return true()
+    return (column >= _new_year(year, zone)) & (column < _new_year(year + 1, zone))
 
 
 def leaderboard(
-    session: Session, city: str, actor, year: int | None = None, sort: str = "reward_wan"
+    session: Session,
+    city: str,
+    actor,
+    year: int | None = None,
+    sort: str = "reward_wan",
+    time_zone: str = "Asia/Shanghai",
 ) -> Leaderboard:
-    """Every ambassador's standing, best first by `sort` (a name of SORTS), then by name."""
+    """Every ambassador's standing, best first by `sort` (a name of SORTS), then by name; a year
+    is the city's calendar year in `time_zone`."""
     records.require(actor, READ)
+    zone = ZoneInfo(time_zone)
     sort = sort if sort in SORTS else "reward_wan"
     standings: dict[int, Standing] = {}
     for ambassador, user in session.execute(
@@ -86,7 +99,7 @@ def leaderboard(
     referrals = list(
         session.scalars(
             select(Referral).where(
-                Referral.deleted_at.is_(None), _submitted_in(Referral.submitted_at, year)
+                Referral.deleted_at.is_(None), _submitted_in(Referral.submitted_at, year, zone)
             )
         )
     )
@@ -99,7 +112,8 @@ def leaderboard(
         standing.landed += progress.status == "landed"
     for ambassador_id, status in session.execute(
         select(TalentReferral.ambassador_id, TalentReferral.status).where(
-            TalentReferral.deleted_at.is_(None), _submitted_in(TalentReferral.created_at, year)
+            TalentReferral.deleted_at.is_(None),
+            _submitted_in(TalentReferral.created_at, year, zone),
         )
     ):
         standing = standings[ambassador_id]

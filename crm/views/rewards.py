@@ -262,7 +262,9 @@ def _ambassador_names(ids) -> dict[int, tuple[str, str]]:
 def ambassador_leaderboard_page():
     year = _year(default_today=False)
     sort = request.args.get("sort", "reward_wan")
-    board = ambassador_leaderboard.leaderboard(db.session, _city(), current_user, year, sort)
+    board = ambassador_leaderboard.leaderboard(
+        db.session, _city(), current_user, year, sort, current_app.config["TIMEZONE"]
+    )
     return render_template(
         "crm/ambassador_leaderboard.html",
         board=board,

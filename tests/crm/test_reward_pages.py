@@ -359,3 +359,24 @@ def test_an_administrator_without_an_ambassador_record_finds_no_recognition(
 ):
     login(make_user("admin"))
     assert client.get("/portal/recognition").status_code == 404
+
+
+def test_a_year_on_the_leaderboard_is_the_citys_calendar_year(app, session, make_user):
+    ambassador = make_user("ambassador", "ding", display_name="丁大使")
+    # 2025-12-31 17:00 UTC is 2026-01-01 01:00 in Shiyan.
+    session.add(
+        Referral(
+            ambassador_id=ambassador.ambassador.id,
+            enterprise_name="新年企业",
+            submitted_at=datetime(2025, 12, 31, 17, 0),
+        )
+    )
+    session.commit()
+    staff = make_user("staff")
+
+    def referrals_in(year):
+        with app.test_request_context():
+            board = ambassador_leaderboard.leaderboard(session, CITY, staff, year=year)
+        return next(row.referrals for row in board.rows if row.name == "丁大使")
+
+    assert (referrals_in(2025), referrals_in(2026)) == (0, 1)
