@@ -96,13 +96,12 @@ def leaderboard(
         standings[ambassador.id] = Standing(
             ambassador.id, user.label, ambassador.kind, ambassador.organisation
         )
-    referrals = list(
-        session.scalars(
-            select(Referral).where(
-                Referral.deleted_at.is_(None), _submitted_in(Referral.submitted_at, year, zone)
-            )
+    # The columns progress_of reads, not whole records: there may be tens of thousands.
+    referrals = session.execute(
+        select(Referral.id, Referral.ambassador_id, Referral.lead_id, Referral.status).where(
+            Referral.deleted_at.is_(None), _submitted_in(Referral.submitted_at, year, zone)
         )
-    )
+    ).all()
     owner = {referral.id: referral.ambassador_id for referral in referrals}
     for referral_id, progress in progress_of(session, referrals).items():
         standing = standings[owner[referral_id]]

@@ -33,7 +33,6 @@ from crm.services.reward_rules import Band, Rule, rules_by_year
 from crm.vocabulary import PROJECT_STAGE, PROJECT_TYPE, REFERRAL_STATUS, SECTOR
 
 CENT = Decimal("0.01")
-THOUSAND = Decimal(1000)
 HUNDRED = Decimal(100)
 LANDED_STAGES = tuple(term.key for term in PROJECT_STAGE if term.pool in LANDED_POOLS)
 # Statuses that carry no credit: not yet handled, declined, or (where the inbox records it)
@@ -68,7 +67,8 @@ class BandPart:
 
     @property
     def reward_wan(self) -> Decimal:
-        return self.amount_wan * self.per_mille / THOUSAND
+        # Per mille: an exact shift of three places, cheaper than a division.
+        return (self.amount_wan * self.per_mille).scaleb(-3)
 
 
 def band_parts(rule: Rule, funds_wan: Decimal) -> list[BandPart]:
@@ -310,9 +310,19 @@ class Credit:
 
 def credits(session: Session, ambassador_ids: Sequence[int] | None = None) -> list[Credit]:
     """The credited referrals (of these ambassadors, or all), each with its landed project.
-    Four queries whatever their number."""
+    Three queries whatever their number, of the columns the computation reads."""
     statement = (
-        select(Referral, Project)
+        select(
+            Referral.id,
+            Referral.ambassador_id,
+            Referral.enterprise_name,
+            Referral.credit_share,
+            Project.id.label("project_id"),
+            Project.name.label("project_name"),
+            Project.lead_id,
+            Project.project_type,
+            Project.sector,
+        )
         .join(Lead, Lead.id == Referral.lead_id)
         .join(Project, Project.lead_id == Lead.id)
         .where(
@@ -327,8 +337,8 @@ def credits(session: Session, ambassador_ids: Sequence[int] | None = None) -> li
     if ambassador_ids is not None:
         statement = statement.where(Referral.ambassador_id.in_(ambassador_ids))
     rows = session.execute(statement).all()
-    project_ids = {row.Project.id for row in rows}
-    lead_ids = {row.Project.lead_id for row in rows}
+    project_ids = {row.project_id for row in rows}
+    lead_ids = {row.lead_id for row in rows}
     arrivals: dict[int, list[Arrival]] = defaultdict(list)
     segments: dict[int, set[str]] = defaultdict(set)
     if project_ids:
@@ -346,24 +356,19 @@ def credits(session: Session, ambassador_ids: Sequence[int] | None = None) -> li
             segments[lead_id].add(code)
     facts = {}
     for row in rows:
-        project = row.Project
-        if project.id not in facts:
-            facts[project.id] = ProjectFacts(
-                project.id,
-                project.name,
-                project.lead_id,
-                project.project_type,
-                project.sector,
-                frozenset(segments[project.lead_id]),
-                tuple(arrivals[project.id]),
+        if row.project_id not in facts:
+            facts[row.project_id] = ProjectFacts(
+                row.project_id,
+                row.project_name,
+                row.lead_id,
+                row.project_type,
+                row.sector,
+                frozenset(segments[row.lead_id]),
+                tuple(arrivals[row.project_id]),
             )
     return [
         Credit(
-            row.Referral.id,
-            row.Referral.ambassador_id,
-            row.Referral.enterprise_name,
-            row.Referral.credit_share,
-            facts[row.Project.id],
+            row.id, row.ambassador_id, row.enterprise_name, row.credit_share, facts[row.project_id]
         )
         for row in rows
     ]
