@@ -7,7 +7,7 @@ referrals (one in five credited: accepted into a lead whose project is under con
 with three arrivals over three years), 2,000 talent referrals and rules for those years. It
 measures, as the median of --repeat runs after a warm-up: the leaderboard (service), a year's
 rewards (service), the year's .xlsx export, and the pages /ambassadors/leaderboard (staff) and
-/portal/recognition (the ambassador with the most credited referrals). The floor is a bare
+/portal/recognition (an ambassador with 10 credited projects). The floor is a bare
 sqlite3 connection reading the same rows: referrals, their leads' projects and the arrivals.
 """
 
