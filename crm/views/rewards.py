@@ -143,7 +143,10 @@ def _values_of_rule(record: RewardRule | None) -> dict:
 
 def _rule_form(record, values, errors=None, status=200):
     values = dict(values)
-    values["bands"] = list(values["bands"]) + [
+    bands = list(values["bands"])
+    while bands and not (bands[-1]["up_to_wan"] or bands[-1]["per_mille"]):
+        bands.pop()  # the empty rows offered last time; two are added again below
+    values["bands"] = bands + [
         {"up_to_wan": "", "per_mille": ""} for _row in range(EMPTY_BAND_ROWS)
     ]
     page = render_template(
