@@ -37,7 +37,8 @@ STAFF_WRITE_RIGHTS = {
 ADMIN_RIGHTS = {"user.manage", "unit.manage", "config.manage", "data.purge"}
 # Staff hold these only when their unit is the city bureau (crm.services.scope): a merge joins
 # records across districts, and a deleted enterprise disappears for every district.
-CITY_STAFF_RIGHTS = {"enterprise.merge", "enterprise.delete"}
+# Reward rules are the city's policy: its bureau sets them, not a district's staff.
+CITY_STAFF_RIGHTS = {"enterprise.merge", "enterprise.delete", "reward_rule.write"}
 OFFICIAL_RIGHTS = {"supervision.answer", "project.note"}
 
 ROLE_RIGHTS: dict[str, frozenset[str]] = {

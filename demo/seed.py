@@ -1067,10 +1067,15 @@ class DemoCity:
                                 "year": year, "indicator": indicator,
                                 "value": Decimal(f"{max(1, value):.0f}")})  # fmt: skip
         self.write_with_ids(models.Target.__table__, targets, demo=True)
+        # The practice's rule (crm.services.rewards): the whole amount at its band's rate, +10%
+        # for technical upgrades (技改), a cap of 100万 per project, paid within 30 days.
         rule = {"city": self.vocab["city"], "year": year, "cap_wan": Decimal(100),
-                "bands": [{"up_to_wan": 1000, "per_mille": 3}, {"up_to_wan": 10000, "per_mille": 4},
-                          {"up_to_wan": None, "per_mille": 5}],
-                "extras": {"technology_bonus_pct": 10, "financing_pct": 1.5, "pay_within_days": 30}}  # fmt: skip
+                "bands": [{"up_to_wan": "1000", "per_mille": "3"},
+                          {"up_to_wan": "10000", "per_mille": "4"},
+                          {"up_to_wan": None, "per_mille": "5"}],
+                "extras": {"band_method": "whole", "bonus_pct": "10",
+                           "bonus_project_types": ["upgrade"], "bonus_sectors": [],
+                           "bonus_segments": [], "pay_within_days": 30}}  # fmt: skip
         self.write_with_ids(models.RewardRule.__table__, [rule], demo=True)
 
     def finish(self) -> None:

@@ -66,6 +66,7 @@ from crm.views import (  # noqa: E402, F401  (their routes join the blueprint)
     leads,
     projects,
     referral_attachments,
+    rewards,
     service_requests,
     supervision,
     supply_links,

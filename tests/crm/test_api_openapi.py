@@ -180,6 +180,13 @@ def test_every_operation_documents_its_answers(client):
         ("/talent-referrals", "get"): {"200", "401", "403", "422"},
         ("/talent-referrals", "post"): {"201", "400", "401", "403", "413", "415", "422"},
         ("/talent-referrals/{talent_referral_id}", "get"): {"200", "401", "404"},
+        # Reward rules: no DELETE (a year's figures rest on its rule); the leaderboard.
+        ("/reward-rules", "get"): {"200", "401", "403", "422"},
+        ("/reward-rules", "post"): {"201", "400", "401", "403", "413", "415", "422"},
+        ("/reward-rules/{reward_rule_id}", "get"): {"200", "401", "404"},
+        ("/reward-rules/{reward_rule_id}", "patch"): {"200", "400", "401", "403", "404", "409",
+                                                      "413", "415", "422"},
+        ("/ambassador-leaderboard", "get"): {"200", "401", "403", "422"},
         ("/map/enterprises.geojson", "get"): {"200", "401", "403", "422"},
         ("/map/enterprise-list", "get"): {"200", "401", "403", "422"},
         ("/map/projects.geojson", "get"): {"200", "401", "403", "422"},

@@ -4,7 +4,7 @@ import pytest
 from sqlalchemy import select
 
 from app import create_app
-from crm.models import Lead, Referral
+from crm.models import Lead, Referral, RewardRule
 from crm.permissions import ROLE_RIGHTS, has_right
 from crm.services.enterprises import create_enterprise
 from crm.services.scope import scoped, unit_subtree_ids
@@ -29,6 +29,21 @@ PAGES = {
                                          "ambassador": 403},
     "/ambassadors/<int:ambassador_id>/edit": {"admin": 200, "staff": 200, "official": 403,
                                               "ambassador": 403},
+    # Rewards: the city bureau's staff set the rules, officials read them; export needs
+    # export.run; ambassadors reach none of it, only their own recognition on the portal.
+    "/ambassadors/reward-rules": {"admin": 200, "staff": 200, "official": 200, "ambassador": 403},
+    "/ambassadors/reward-rules/new": {"admin": 200, "staff": 200, "official": 403,
+                                      "ambassador": 403},
+    "/ambassadors/reward-rules/<int:rule_id>/edit": {"admin": 200, "staff": 200, "official": 403,
+                                                     "ambassador": 403},
+    "/ambassadors/rewards": {"admin": 200, "staff": 200, "official": 200, "ambassador": 403},
+    "/ambassadors/rewards/export": {"admin": 200, "staff": 200, "official": 403,
+                                    "ambassador": 403},
+    "/ambassadors/leaderboard": {"admin": 200, "staff": 200, "official": 200, "ambassador": 403},
+    # An administrator has no ambassador record, hence no recognition of their own.
+    "/portal/recognition": {"admin": 404, "staff": 403, "official": 403, "ambassador": 200},
+    "/portal/recognition/certificate": {"admin": 404, "staff": 403, "official": 403,
+                                        "ambassador": 200},
     "/reports": {"admin": 200, "staff": 200, "official": 200, "ambassador": 403},
     "/portal": {"admin": 200, "staff": 403, "official": 403, "ambassador": 200},
     # Another ambassador's referral: not found for an ambassador; staff read them elsewhere.
@@ -107,6 +122,7 @@ def concrete(rule: str, enterprise_id: int, user_id: int = 1, others: dict | Non
         .replace("<int:referral_id>", "1")
         .replace("<int:item_id>", "1")
         .replace("<int:attachment_id>", "1")
+        .replace("<int:rule_id>", "1")
         .replace("<int:user_id>", str(user_id))
         .replace("<kind>", "enterprises")
         .replace("<token>", "no-such-upload")
@@ -166,6 +182,10 @@ def _project_and_lead(session, make_user, upload_folder) -> dict:
         [Upload("名片.pdf", "application/pdf", b"%PDF-1.4")],
         None,
     )
+    rule = RewardRule(
+        city="十堰市", year=2026, bands=[{"up_to_wan": None, "per_mille": "3"}], extras={}
+    )
+    session.add(rule)
     session.commit()
     return {
         "project_id": project.id,
@@ -173,6 +193,7 @@ def _project_and_lead(session, make_user, upload_folder) -> dict:
         "ambassador_id": ambassador.id,
         "referral_id": referral.id,
         "attachment_id": attachment.id,
+        "rule_id": rule.id,
     }
 
 
