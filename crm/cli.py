@@ -299,6 +299,8 @@ def supervise_command(as_of):
         f"{day.isoformat()}: 新督办 / created {len(result.created)}, "
         f"保留 / kept {result.kept}, 亮牌 / carded {result.carded}"
     )
+
+
 @click.command("rewards")
 @with_appcontext
 @click.argument("year", type=click.IntRange(2000, 2100))
