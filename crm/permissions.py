@@ -35,7 +35,8 @@ STAFF_WRITE_RIGHTS = {
 ADMIN_RIGHTS = {"user.manage", "unit.manage", "config.manage", "data.purge"}
 # Staff hold these only when their unit is the city bureau (crm.services.scope): a merge joins
 # records across districts, and a deleted enterprise disappears for every district.
-CITY_STAFF_RIGHTS = {"enterprise.merge", "enterprise.delete"}
+# Annual targets are set by the city for every district and department (crm.services.targets).
+CITY_STAFF_RIGHTS = {"enterprise.merge", "enterprise.delete", "target.write"}
 OFFICIAL_RIGHTS = {"supervision.answer", "project.note"}
 
 ROLE_RIGHTS: dict[str, frozenset[str]] = {

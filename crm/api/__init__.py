@@ -20,5 +20,6 @@ from crm.api import (  # noqa: E402, F401  (their routes join the blueprint)
     referrals,
     service_requests,
     supply_links,
+    targets,
     users,
 )
