@@ -67,4 +67,5 @@ from crm.views import (  # noqa: E402, F401  (their routes join the blueprint)
     projects,
     service_requests,
     supply_links,
+    targets,
 )
