@@ -32,6 +32,7 @@ from crm.services.targets import (
     clean_value,
     grid,
     owners,
+    refusal,
 )
 from crm.spreadsheets import Table, write_xlsx
 from crm.vocabulary import TARGET_INDICATOR
@@ -109,7 +110,7 @@ def import_targets(
     """Check every row, then write every filled cell (or nothing when any is wrong). A row is
     wrong when its year is not a year, its district or department is unknown or ambiguous, a
     value is not a number fitting its indicator, or an earlier row set the same target."""
-    records.require(actor, WRITE)
+    records.require(actor, WRITE, refusal())
     progress = progress or (lambda phase, done, total: None)
     total = table.row_count
     progress("checking", 0, total)

@@ -34,6 +34,10 @@ DISTRICT, UNIT = "district", "unit"
 MAX_VALUE = Decimal(10) ** 14
 
 
+def refusal() -> str:
+    return _("只有市招商局工作人员和管理员可以设定全年目标。")
+
+
 def targets_for(
     session: Session, year: int, district_id: int | None = None, unit_id: int | None = None
 ) -> dict[str, Decimal]:
@@ -137,7 +141,7 @@ def _checked(session: Session, data: Mapping, target: Target | None = None) -> d
 
 
 def create_target(session: Session, data: Mapping, actor) -> Target:
-    records.require(actor, WRITE)
+    records.require(actor, WRITE, refusal())
     target = Target(created_by_id=records.actor_id(actor), **_checked(session, data))
     session.add(target)
     session.flush()
@@ -148,7 +152,7 @@ def create_target(session: Session, data: Mapping, actor) -> Target:
 def update_target(
     session: Session, target: Target, data: Mapping, expected_version: int, actor
 ) -> Target:
-    records.require(actor, WRITE)
+    records.require(actor, WRITE, refusal())
     TARGETS.check_names(data)
     records.check_version(target, expected_version)
     values = _checked(session, data, target)
@@ -162,7 +166,7 @@ def update_target(
 
 def delete_target(session: Session, target: Target, actor) -> None:
     """Gone for good (the audit trail keeps it): a year without the target."""
-    records.require(actor, WRITE)
+    records.require(actor, WRITE, refusal())
     audit.record_event(session, "delete", Target.__tablename__, target.id, records.actor_id(actor))
     session.delete(target)
     session.flush()
@@ -260,7 +264,7 @@ def save_grid(
     `versions` holds the version each existing target had when the page was read; a target
     changed since is a conflict at its cell. ValidationError names every bad cell, and then
     nothing is written. Returns how many targets changed."""
-    records.require(actor, WRITE)
+    records.require(actor, WRITE, refusal())
     _check_year(year)
     existing = grid(session, year, kind)
     rows = {owner.key: owner for owner in owners(session, kind)}

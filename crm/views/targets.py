@@ -69,7 +69,7 @@ def target_grid():
 @require(targets.READ)
 def target_grid_save():
     if not has_right(current_user, targets.WRITE):
-        refuse(_("只有市招商局工作人员和管理员可以设定全年目标。"))
+        refuse(targets.refusal())
     year, kind = _year(), _kind()
     prefix = f"{kind}-"
     cells = {name: value for name, value in request.form.items() if name.startswith(prefix)}
