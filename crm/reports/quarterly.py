@@ -33,14 +33,13 @@ from flask import current_app, has_app_context
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
-from crm.models import District, Milestone, Project, StageChange, Unit, User
+from crm.models import District, Milestone, Project, Unit, User
 from crm.reports import ReportKind, ReportParams, check_scope
 from crm.reports.workbook import add_sheet, new_workbook, rounded, workbook_bytes
-from crm.services.achievement import HUNDRED, RATES, Achievement, Ledger, alive_on, build_ledger
-from crm.services.as_of import stage_on
+from crm.services.achievement import HUNDRED, RATES, Achievement, Ledger, build_ledgers
 from crm.services.scope import CITY_UNIT_KIND, district_subtree_ids, unit_subtree_ids
 from crm.services.targets import DISTRICT, UNIT, Owner, owners
 from crm.vocabulary import TARGET_INDICATOR
@@ -320,8 +319,7 @@ def build_bulletin(
         elapsed=elapsed_share(as_of),
         rules=rules,
     )
-    ledger = build_ledger(session, as_of)
-    earlier = build_ledger(session, previous_day)
+    ledger, earlier = build_ledgers(session, (as_of, previous_day))
     earlier_elapsed = elapsed_share(previous_day)
     groups = _ranked_owners(session)
     for kind, owner_list in groups.items():
@@ -335,7 +333,7 @@ def build_bulletin(
             report.districts = ranked
         else:
             report.units = ranked
-    report.fastest, report.slowest = project_speeds(session, params, rules.projects.listed)
+    report.fastest, report.slowest = project_speeds(session, params, rules.projects.listed, ledger)
     report.notes = _notes(report, ledger)
     return report
 
@@ -375,68 +373,69 @@ def _notes(report: QuarterlyReport, ledger: Ledger) -> list[str]:
 
 
 def project_speeds(
-    session: Session, params: ReportParams, listed: int
+    session: Session, params: ReportParams, listed: int, ledger: Ledger
 ) -> tuple[list[ProjectSpeed], list[ProjectSpeed]]:
-    """The `listed` fastest and slowest projects of the scope, by mean milestone delay."""
+    """The `listed` fastest and slowest projects of the scope, by mean milestone delay; only
+    projects there on the day (the ledger's) count."""
     as_of = params.as_of
     if listed == 0:
         return [], []
-    done = (Milestone.actual_on.is_not(None)) & (Milestone.actual_on <= as_of)
-    stage = stage_on(Project, StageChange.project_id, as_of)
-    statement = (
-        select(
-            Project.id,
-            Project.name,
-            District.name,
-            User.display_name,
-            User.name,
-            Milestone.planned_on,
-            Milestone.actual_on,
-        )
-        .join(Milestone, Milestone.project_id == Project.id)
-        .outerjoin(District, District.id == Project.district_id)
-        .join(User, User.id == Project.leader_id)
-        .where(
-            alive_on(Project, as_of),
-            stage.is_not(None),
-            or_(Milestone.planned_on <= as_of, done),
-        )
+    shown = _projects_in_scope(session, params, ledger)
+    done = Milestone.actual_on.is_not(None) & (Milestone.actual_on <= as_of)
+    statement = select(Milestone.project_id, Milestone.planned_on, Milestone.actual_on).where(
+        or_(Milestone.planned_on <= as_of, done)
     )
-    statement = _project_scope(session, statement, params)
-    by_project: dict[int, list] = {}
-    for project_id, name, district, display, login, planned_on, actual_on in session.execute(
-        statement
-    ):
-        entry = by_project.setdefault(project_id, [name, district, display or login, []])
+    delays: dict[int, list[int]] = {}
+    for project_id, planned_on, actual_on in session.execute(statement):
+        if project_id not in shown:
+            continue
         finished = actual_on if actual_on is not None and actual_on <= as_of else as_of
-        entry[3].append((finished - planned_on).days)
-    speeds = [
-        ProjectSpeed(
-            project_id,
-            name,
-            district,
-            leader,
-            len(delays),
-            sum(1 for delay in delays if delay > 0),
-            Decimal(sum(delays)) / len(delays),
+        delays.setdefault(project_id, []).append((finished - planned_on).days)
+    means = sorted(
+        (Decimal(sum(days)) / len(days), project_id) for project_id, days in delays.items()
+    )
+    fastest_ids = [project_id for _mean, project_id in means[:listed]]
+    slowest_ids = [
+        project_id for _mean, project_id in reversed(means) if project_id not in fastest_ids
+    ][:listed]
+    names = {
+        row.id: row
+        for row in session.execute(
+            select(Project.id, Project.name, District.name.label("district"),
+                   func.coalesce(User.display_name, User.name).label("leader"))
+            .outerjoin(District, District.id == Project.district_id)
+            .join(User, User.id == Project.leader_id)
+            .where(Project.id.in_(fastest_ids + slowest_ids))
         )
-        for project_id, (name, district, leader, delays) in by_project.items()
-    ]
-    speeds.sort(key=lambda speed: (speed.mean_delay_days, speed.project_id))
-    fastest = speeds[:listed]
-    slowest = [speed for speed in reversed(speeds) if speed not in fastest][:listed]
-    return fastest, slowest
+    }  # fmt: skip
+
+    def speed(project_id: int) -> ProjectSpeed:
+        row, days = names[project_id], delays[project_id]
+        return ProjectSpeed(
+            project_id,
+            row.name,
+            row.district,
+            row.leader,
+            len(days),
+            sum(1 for day in days if day > 0),
+            Decimal(sum(days)) / len(days),
+        )
+
+    return [speed(i) for i in fastest_ids], [speed(i) for i in slowest_ids]
 
 
-def _project_scope(session: Session, statement, params: ReportParams):
+def _projects_in_scope(session: Session, params: ReportParams, ledger: Ledger) -> set[int]:
     scope = params.scope
+    projects = ledger.projects.values()
     if scope.kind == "district":
-        return statement.where(Project.district_id.in_(district_subtree_ids(session, scope.id)))
+        districts = district_subtree_ids(session, scope.id)
+        return {p.id for p in projects if p.district_id in districts}
     if scope.kind == "unit":
-        return statement.where(Project.owner_unit_id.in_(unit_subtree_ids(session, scope.id)))
+        units = unit_subtree_ids(session, scope.id)
+        return {p.id for p in projects if p.unit_id in units}
     if scope.kind == "leader":
-        return statement.where(Project.leader_id == scope.id)
-    return statement
+        return {p.id for p in projects if p.leader_id == scope.id}
+    return {p.id for p in projects}
 
 
 def build(session: Session, actor, params: ReportParams) -> QuarterlyReport:

@@ -26,16 +26,14 @@ the leads and projects its unit and the units below it own (owner_unit_id). Reco
 after `as_of` still count for it: they were there on the day."""
 
 from collections import defaultdict
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from crm.models import District, FundsArrival, Lead, Project, ProjectProgress, StageChange, Unit
-from crm.services.as_of import stage_on
 from crm.services.targets import DISTRICT, UNIT, Owner, targets_by_owner
 from crm.vocabulary import PROJECT_POOL, PROJECT_STAGE, TARGET_INDICATOR
 
@@ -55,11 +53,6 @@ CITY = ("city", 0)
 def day_end(day: date) -> datetime:
     """The first instant after `day`, as stage_on reckons it."""
     return datetime.combine(day + timedelta(days=1), time())
-
-
-def alive_on(model, as_of: date):
-    """Not deleted, or deleted only after the day."""
-    return or_(model.deleted_at.is_(None), model.deleted_at >= day_end(as_of))
 
 
 @dataclass
@@ -92,7 +85,7 @@ class Tally:
         if pool != name:
             self.pools[pool] += amount
         elif name == "signed_investments":
-            self.signed_investments.append(amount)
+            self.signed_investments.extend(amount)
         else:
             setattr(self, name, getattr(self, name) + amount)
 
@@ -140,6 +133,7 @@ class Ledger:
     tallies: dict[tuple[str, int], Tally]
     targets: dict[tuple[str, int], dict[str, Decimal]]
     city_unit_ids: frozenset[int] = frozenset()
+    projects: dict = field(default_factory=dict)  # id → ProjectThen, those there on the day
 
     def tally(self, kind: str, owner_id: int | None) -> Tally:
         return self.tallies.get(CITY if kind == "city" else (kind, owner_id), Tally())
@@ -195,32 +189,65 @@ def achievement_of(
 # ---- the ledger: a few grouped queries, then rolled up the district and unit trees ----
 
 
+@dataclass(frozen=True, slots=True)
+class ProjectThen:
+    """A project as it stood at the end of the day."""
+
+    id: int
+    lead_id: int | None
+    district_id: int | None
+    unit_id: int | None
+    leader_id: int
+    stage: str
+    started: bool  # in a started stage
+    counted: bool  # and in the statistics by the day (入库)
+
+
 def build_ledger(session: Session, as_of: date, start_within_days: int | None = None) -> Ledger:
-    """Every owner's tally; with `start_within_days`, also the signed projects that had not
-    started that many days after signing (the deadline falling this year, by `as_of`)."""
-    year_start = date(as_of.year, 1, 1)
-    district_up = _ancestors(session, District)
-    unit_up = _ancestors(session, Unit)
-    tallies: dict[tuple[str, int], Tally] = defaultdict(Tally)
+    """Every owner's tally as of a day; with `start_within_days`, also the signed projects
+    that had not started that many days after signing (the deadline falling this year, by
+    `as_of`)."""
+    return build_ledgers(session, (as_of,), start_within_days)[0]
 
-    def credit(district_id, unit_id, name: str, amount) -> None:
-        if not amount and name != "signed_investments":
-            return
-        tallies[CITY].add(name, amount)
-        for owner_id in district_up.get(district_id, ()):
-            tallies[(DISTRICT, owner_id)].add(name, amount)
-        for owner_id in unit_up.get(unit_id, ()):
-            tallies[(UNIT, owner_id)].add(name, amount)
 
-    projects = _projects_as_of(as_of).subquery()
-    _signed_leads(session, projects, year_start, as_of, credit)
-    _funds(session, projects, year_start, as_of, credit)
-    _project_facts(session, projects, year_start, as_of, credit)
-    _investment(session, projects, year_start, as_of, credit)
-    if start_within_days is not None:
-        _not_started(session, projects, year_start, as_of, start_within_days, credit)
+def build_ledgers(
+    session: Session, days: tuple[date, ...], start_within_days: int | None = None
+) -> list[Ledger]:
+    """The ledgers of several days (the bulletin's day and the previous quarter's end) from
+    one read of each table: the stage logs, projects and signed leads come to Python once,
+    the funds and progress are summed per day in one pass. The sums are made per (district,
+    unit) pair, then rolled up the district and unit trees."""
+    sums = [defaultdict(lambda: defaultdict(int)) for _day in days]
+    projects = _project_facts(session, days, sums)
+    _signed_leads(session, projects, days, start_within_days, sums)
+    _funds(session, projects, days, sums)
+    _investment(session, projects, days, sums)
+    district_up, unit_up = _ancestors(session, District), _ancestors(session, Unit)
     city_units = frozenset(session.scalars(select(Unit.id).where(Unit.kind == "city_bureau")))
-    return Ledger(as_of, dict(tallies), targets_by_owner(session, as_of.year), city_units)
+    targets = {year: targets_by_owner(session, year) for year in {day.year for day in days}}
+    return [
+        Ledger(
+            day,
+            _rolled_up(day_sums, district_up, unit_up),
+            targets[day.year],
+            city_units,
+            day_projects,
+        )
+        for day, day_sums, day_projects in zip(days, sums, projects, strict=True)
+    ]
+
+
+def _rolled_up(sums: dict, district_up: dict, unit_up: dict) -> dict[tuple[str, int], Tally]:
+    tallies: dict[tuple[str, int], Tally] = defaultdict(Tally)
+    for (district_id, unit_id), values in sums.items():
+        owners = [CITY]
+        owners += [(DISTRICT, owner_id) for owner_id in district_up.get(district_id, ())]
+        owners += [(UNIT, owner_id) for owner_id in unit_up.get(unit_id, ())]
+        for owner in owners:
+            tally = tallies[owner]
+            for name, amount in values.items():
+                tally.add(name, amount)
+    return dict(tallies)
 
 
 def _ancestors(session: Session, model) -> dict[int | None, tuple[int, ...]]:
@@ -237,175 +264,119 @@ def _ancestors(session: Session, model) -> dict[int | None, tuple[int, ...]]:
     return chains
 
 
-def _projects_as_of(as_of: date):
-    """Projects as they stood at the end of the day: those the stage log had begun (or with no
-    log at all), not deleted by then, with their stage then and whether they were in the
-    statistics by then."""
-    stage = stage_on(Project, StageChange.project_id, as_of)
-    return select(
+@dataclass
+class _Log:
+    """A project's stage log as of one day: the stage it had reached (the latest change, the
+    later-added on a tie, as crm.services.as_of.stage_on) and when it first showed a started
+    and a completed stage."""
+
+    stage: str | None = None
+    at: tuple = ()
+    started_at: datetime | None = None
+    completed_at: datetime | None = None
+
+
+def _project_logs(session, days) -> tuple[set[int], list[dict[int, _Log]]]:
+    """Which projects have a log at all, and each day's reading of the logs."""
+    ends = [day_end(day) for day in days]
+    logged: set[int] = set()
+    readings: list[dict[int, _Log]] = [defaultdict(_Log) for _day in days]
+    statement = select(
+        StageChange.project_id, StageChange.id, StageChange.to_stage, StageChange.changed_at
+    ).where(StageChange.project_id.is_not(None))
+    for project_id, change_id, stage, changed_at in session.execute(statement):
+        logged.add(project_id)
+        for end, reading in zip(ends, readings, strict=True):
+            if changed_at >= end:
+                continue
+            log = reading[project_id]
+            if (changed_at, change_id) > log.at:
+                log.stage, log.at = stage, (changed_at, change_id)
+            if stage in STARTED_STAGES and (log.started_at is None or changed_at < log.started_at):
+                log.started_at = changed_at
+            if stage in COMPLETED_STAGES and (
+                log.completed_at is None or changed_at < log.completed_at
+            ):
+                log.completed_at = changed_at
+    return logged, readings
+
+
+def _project_facts(session, days, sums) -> list[dict[int, ProjectThen]]:
+    """Pools, starts, completions, sizes and 入库: each project read once, its stage each day
+    from its log."""
+    logged, readings = _project_logs(session, days)
+    statement = select(
         Project.id,
         Project.lead_id,
         Project.district_id,
         Project.owner_unit_id,
+        Project.leader_id,
+        Project.stage,
         Project.total_investment_wan,
-        Project.signed_on,
+        func.coalesce(Project.signed_on, Lead.signed_on),
         Project.started_on,
         Project.completed_on,
+        Project.in_statistics,
         Project.in_statistics_on,
-        stage.label("stage"),
-        and_(Project.in_statistics, Project.in_statistics_on <= as_of).label("in_statistics"),
-    ).where(alive_on(Project, as_of), stage.is_not(None))
-
-
-def _signed_leads(session, projects, year_start, as_of, credit) -> None:
-    """Signed this year: the count and amount, and the three rates' cohort."""
-    lead_stage = stage_on(Lead, StageChange.lead_id, as_of)
-    started = projects.c.stage.in_(STARTED_STAGES)
-    district = func.coalesce(projects.c.district_id, Lead.district_id)
-    statement = (
-        select(
-            district,
-            Lead.owner_unit_id,
-            func.count(Lead.id),
-            func.coalesce(func.sum(Lead.signed_amount_wan), 0),
-            func.count(projects.c.id),
-            func.count(projects.c.id).filter(started),
-            func.count(projects.c.id).filter(started, projects.c.in_statistics),
-        )
-        .outerjoin(projects, projects.c.lead_id == Lead.id)
-        .where(
-            alive_on(Lead, as_of),
-            lead_stage.is_not(None),
-            Lead.signed_on >= year_start,
-            Lead.signed_on <= as_of,
-        )
-        .group_by(district, Lead.owner_unit_id)
-    )
-    for district_id, unit_id, signed, amount, landed, started_, counted in session.execute(
-        statement
-    ):
-        credit(district_id, unit_id, "signed", signed)
-        credit(district_id, unit_id, "signed_amount_wan", Decimal(amount))
-        credit(district_id, unit_id, "landed", landed)
-        credit(district_id, unit_id, "started", started_)
-        credit(district_id, unit_id, "counted", counted)
-
-
-def _funds(session, projects, year_start, as_of, credit) -> None:
-    statement = (
-        select(
-            projects.c.district_id,
-            projects.c.owner_unit_id,
-            FundsArrival.origin,
-            func.sum(FundsArrival.amount_wan),
-        )
-        .join(projects, projects.c.id == FundsArrival.project_id)
-        .where(FundsArrival.arrived_on >= year_start, FundsArrival.arrived_on <= as_of)
-        .group_by(projects.c.district_id, projects.c.owner_unit_id, FundsArrival.origin)
-    )
-    for district_id, unit_id, origin, amount in session.execute(statement):
-        amount = Decimal(amount or 0)
-        credit(district_id, unit_id, "funds_in_place_wan", amount)
-        if origin == "out_of_province":
-            credit(district_id, unit_id, "funds_out_of_province_wan", amount)
-        elif origin == "foreign":
-            credit(district_id, unit_id, "funds_foreign_wan", amount)
-
-
-def _not_started(session, projects, year_start, as_of, days: int, credit) -> None:
-    """Leads signed `days` or more before a day of this year up to `as_of` whose project had
-    not started by `as_of` (or that had no project at all)."""
-    lead_stage = stage_on(Lead, StageChange.lead_id, as_of)
-    district = func.coalesce(projects.c.district_id, Lead.district_id)
-    earliest, latest = year_start - timedelta(days=days), as_of - timedelta(days=days)
-    statement = (
-        select(district, Lead.owner_unit_id, func.count(Lead.id))
-        .outerjoin(projects, projects.c.lead_id == Lead.id)
-        .where(
-            alive_on(Lead, as_of),
-            lead_stage.is_not(None),
-            Lead.signed_on >= earliest,
-            Lead.signed_on <= latest,
-            or_(projects.c.id.is_(None), projects.c.stage.not_in(STARTED_STAGES)),
-        )
-        .group_by(district, Lead.owner_unit_id)
-    )
-    for district_id, unit_id, count in session.execute(statement):
-        credit(district_id, unit_id, "signed_not_started", count)
-
-
-def first_reached(stages: Iterable[str], as_of: date):
-    """Per project, the first day the stage log shows it in one of `stages` (by the day's end)."""
-    return (
-        select(StageChange.project_id, func.min(StageChange.changed_at).label("at"))
-        .where(
-            StageChange.project_id.is_not(None),
-            StageChange.to_stage.in_(tuple(stages)),
-            StageChange.changed_at < day_end(as_of),
-        )
-        .group_by(StageChange.project_id)
-    )
-
-
-def _project_facts(session, projects, year_start, as_of, credit) -> None:
-    """Pools, starts, completions, sizes and 入库, one row per project."""
-    started_log = first_reached(STARTED_STAGES, as_of).subquery()
-    completed_log = first_reached(COMPLETED_STAGES, as_of).subquery()
-    logged = select(StageChange.project_id).where(StageChange.project_id == projects.c.id)
-    statement = (
-        select(
-            projects.c.district_id,
-            projects.c.owner_unit_id,
-            projects.c.stage,
-            projects.c.total_investment_wan,
-            func.coalesce(projects.c.signed_on, Lead.signed_on),
-            projects.c.started_on,
-            projects.c.completed_on,
-            started_log.c.at,
-            completed_log.c.at,
-            projects.c.in_statistics,
-            projects.c.in_statistics_on,
-            logged.exists(),
-        )
-        .select_from(projects)
-        .outerjoin(Lead, Lead.id == projects.c.lead_id)
-        .outerjoin(started_log, started_log.c.project_id == projects.c.id)
-        .outerjoin(completed_log, completed_log.c.project_id == projects.c.id)
-    )
-    for (
-        district_id,
-        unit_id,
-        stage,
-        total,
-        signed_on,
-        started_on,
-        completed_on,
-        started_at,
-        completed_at,
-        in_statistics,
-        in_statistics_on,
-        has_log,
-    ) in session.execute(statement):
-        credit(district_id, unit_id, f"pool:{POOL_OF[stage]}", 1)
-        if stage in STARTED_STAGES:
-            day = _event_day(started_on, started_at, has_log, as_of)
-            if day is None:
-                credit(district_id, unit_id, "undated_starts", 1)
-            elif year_start <= day <= as_of:
-                credit(district_id, unit_id, "projects_started", 1)
-        if stage in COMPLETED_STAGES:
-            day = _event_day(completed_on, completed_at, has_log, as_of)
-            if day is None:
-                credit(district_id, unit_id, "undated_completions", 1)
-            elif year_start <= day <= as_of:
-                credit(district_id, unit_id, "projects_completed", 1)
-        if signed_on is not None and year_start <= signed_on <= as_of:
-            total = Decimal(total or 0)
-            credit(district_id, unit_id, "signed_investments", total)
-            credit(district_id, unit_id, "projects_over_100m", int(total >= OVER_100M_WAN))
-            credit(district_id, unit_id, "projects_over_1b", int(total >= OVER_1B_WAN))
-        if in_statistics and in_statistics_on is not None and in_statistics_on >= year_start:
-            credit(district_id, unit_id, "projects_in_statistics", 1)
+        Project.deleted_at,
+    ).outerjoin(Lead, Lead.id == Project.lead_id)
+    rows = session.execute(statement).all()
+    result = []
+    for as_of, reading, day_sums in zip(days, readings, sums, strict=True):
+        year_start, end = date(as_of.year, 1, 1), day_end(as_of)
+        projects: dict[int, ProjectThen] = {}
+        for (
+            project_id,
+            lead_id,
+            district_id,
+            unit_id,
+            leader_id,
+            current,
+            total,
+            signed_on,
+            started_on,
+            completed_on,
+            in_statistics,
+            in_statistics_on,
+            deleted_at,
+        ) in rows:
+            if deleted_at is not None and deleted_at < end:
+                continue
+            has_log = project_id in logged
+            log = reading.get(project_id) if has_log else None
+            stage = current if not has_log else (log.stage if log else None)
+            if stage is None:  # its log begins after the day: it did not exist yet
+                continue
+            started = stage in STARTED_STAGES
+            counted = bool(in_statistics) and in_statistics_on is not None
+            counted = counted and in_statistics_on <= as_of
+            projects[project_id] = ProjectThen(
+                project_id, lead_id, district_id, unit_id, leader_id, stage, started,
+                started and counted,
+            )  # fmt: skip
+            bucket = day_sums[(district_id, unit_id)]
+            bucket[f"pool:{POOL_OF[stage]}"] += 1
+            if started:
+                when = _event_day(started_on, log and log.started_at, has_log, as_of)
+                if when is None:
+                    bucket["undated_starts"] += 1
+                elif year_start <= when <= as_of:
+                    bucket["projects_started"] += 1
+            if stage in COMPLETED_STAGES:
+                when = _event_day(completed_on, log and log.completed_at, has_log, as_of)
+                if when is None:
+                    bucket["undated_completions"] += 1
+                elif year_start <= when <= as_of:
+                    bucket["projects_completed"] += 1
+            if signed_on is not None and year_start <= signed_on <= as_of:
+                total = Decimal(total or 0)
+                bucket.setdefault("signed_investments", []).append(total)
+                bucket["projects_over_100m"] += total >= OVER_100M_WAN
+                bucket["projects_over_1b"] += total >= OVER_1B_WAN
+            if counted and in_statistics_on >= year_start:
+                bucket["projects_in_statistics"] += 1
+        result.append(projects)
+    return result
 
 
 def _event_day(dated: date | None, logged_at: datetime | None, has_log: bool, as_of: date):
@@ -420,29 +391,126 @@ def _event_day(dated: date | None, logged_at: datetime | None, has_log: bool, as
     return None
 
 
-def _investment(session, projects, year_start, as_of, credit) -> None:
-    """Investment completed this year: each project's monthly entries, else its weekly ones."""
+def _signed_leads(session, projects, days, start_within_days, sums) -> None:
+    """Signed this year: the count and amount, and the three rates' cohort; with
+    `start_within_days`, the leads signed that long before a day of this year up to the day
+    whose project had not started by then (or that never became one)."""
+    wait = timedelta(days=start_within_days or 0)
+    earliest = min(date(day.year, 1, 1) - wait for day in days)
+    begun = (
+        select(StageChange.lead_id, func.min(StageChange.changed_at).label("first_at"))
+        .where(StageChange.lead_id.is_not(None))
+        .group_by(StageChange.lead_id)
+        .subquery()
+    )
     statement = (
         select(
-            projects.c.id,
-            projects.c.district_id,
-            projects.c.owner_unit_id,
-            ProjectProgress.period,
-            func.sum(ProjectProgress.investment_period_wan),
+            Lead.district_id,
+            Lead.owner_unit_id,
+            Lead.signed_on,
+            Lead.signed_amount_wan,
+            Lead.deleted_at,
+            begun.c.first_at,
+            Project.id,
         )
-        .join(projects, projects.c.id == ProjectProgress.project_id)
-        .where(
-            ProjectProgress.period_start_on >= year_start,
-            ProjectProgress.period_start_on <= as_of,
-        )
-        .group_by(
-            projects.c.id, projects.c.district_id, projects.c.owner_unit_id, ProjectProgress.period
-        )
+        .outerjoin(begun, begun.c.lead_id == Lead.id)
+        .outerjoin(Project, Project.lead_id == Lead.id)
+        .where(Lead.signed_on >= earliest, Lead.signed_on <= max(days))
     )
-    sums: dict[int, tuple[int | None, int | None, dict[str, Decimal]]] = {}
-    for project_id, district_id, unit_id, period, amount in session.execute(statement):
-        entry = sums.setdefault(project_id, (district_id, unit_id, {}))
-        entry[2][period] = Decimal(amount or 0)
-    for district_id, unit_id, by_period in sums.values():
-        amount = by_period.get("month", by_period.get("week", Decimal(0)))
-        credit(district_id, unit_id, "investment_completed_wan", amount)
+    rows = session.execute(statement).all()
+    for as_of, day_projects, day_sums in zip(days, projects, sums, strict=True):
+        year_start, end = date(as_of.year, 1, 1), day_end(as_of)
+        overdue_from, overdue_to = year_start - wait, as_of - wait
+        for district_id, unit_id, signed_on, amount, deleted_at, first_at, project_id in rows:
+            if signed_on > as_of or (deleted_at is not None and deleted_at < end):
+                continue
+            if first_at is not None and first_at >= end:  # its log begins after the day
+                continue
+            project = day_projects.get(project_id)
+            if project is not None and project.district_id is not None:
+                district_id = project.district_id  # a lead counts where its project landed
+            started = project is not None and project.started
+            bucket = day_sums[(district_id, unit_id)]
+            if signed_on >= year_start:
+                bucket["signed"] += 1
+                bucket["signed_amount_wan"] += Decimal(amount or 0)
+                if project is not None:
+                    bucket["landed"] += 1
+                    bucket["started"] += started
+                    bucket["counted"] += project.counted
+            if start_within_days is not None and overdue_from <= signed_on <= overdue_to:
+                bucket["signed_not_started"] += not started
+
+
+def _per_day_sums(amount_column, date_column, days):
+    """One SUM per day over the rows dated from that day's 1 January to the day."""
+    return [
+        func.sum(
+            case(
+                (date_column.between(date(day.year, 1, 1), day), amount_column),
+                else_=0,
+            )
+        )
+        for day in days
+    ]
+
+
+def _funds(session, projects, days, sums) -> None:
+    first, last = min(date(day.year, 1, 1) for day in days), max(days)
+    statement = (
+        select(
+            FundsArrival.project_id,
+            FundsArrival.origin,
+            *_per_day_sums(FundsArrival.amount_wan, FundsArrival.arrived_on, days),
+        )
+        .where(FundsArrival.arrived_on >= first, FundsArrival.arrived_on <= last)
+        .group_by(FundsArrival.project_id, FundsArrival.origin)
+    )
+    for project_id, origin, *amounts in session.execute(statement):
+        for day_projects, day_sums, amount in zip(projects, sums, amounts, strict=True):
+            project = day_projects.get(project_id)
+            if project is None or not amount:
+                continue
+            bucket = day_sums[(project.district_id, project.unit_id)]
+            amount = Decimal(amount)
+            bucket["funds_in_place_wan"] += amount
+            if origin == "out_of_province":
+                bucket["funds_out_of_province_wan"] += amount
+            elif origin == "foreign":
+                bucket["funds_foreign_wan"] += amount
+
+
+def _investment(session, projects, days, sums) -> None:
+    """Investment completed this year: each project's monthly entries, else its weekly ones
+    (whichever it has in the day's window)."""
+    first, last = min(date(day.year, 1, 1) for day in days), max(days)
+    counts = [
+        func.count().filter(ProjectProgress.period_start_on.between(date(day.year, 1, 1), day))
+        for day in days
+    ]
+    statement = (
+        select(
+            ProjectProgress.project_id,
+            ProjectProgress.period,
+            *_per_day_sums(
+                ProjectProgress.investment_period_wan, ProjectProgress.period_start_on, days
+            ),
+            *counts,
+        )
+        .where(ProjectProgress.period_start_on >= first, ProjectProgress.period_start_on <= last)
+        .group_by(ProjectProgress.project_id, ProjectProgress.period)
+    )
+    found: list[dict[int, dict[str, Decimal]]] = [defaultdict(dict) for _day in days]
+    width = len(days)
+    for project_id, period, *values in session.execute(statement):
+        amounts, entries = values[:width], values[width:]
+        for by_project, amount, entry_count in zip(found, amounts, entries, strict=True):
+            if entry_count:
+                by_project[project_id][period] = Decimal(amount or 0)
+    for by_project, day_projects, day_sums in zip(found, projects, sums, strict=True):
+        for project_id, by_period in by_project.items():
+            project = day_projects.get(project_id)
+            if project is None:
+                continue
+            amount = by_period.get("month", by_period.get("week", Decimal(0)))
+            day_sums[(project.district_id, project.unit_id)]["investment_completed_wan"] += amount
