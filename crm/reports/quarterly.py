@@ -386,7 +386,7 @@ def project_speeds(
         or_(Milestone.planned_on <= as_of, done)
     )
     delays: dict[int, list[int]] = {}
-    for project_id, planned_on, actual_on in session.execute(statement):
+    for project_id, planned_on, actual_on in session.connection().execute(statement):
         if project_id not in shown:
             continue
         finished = actual_on if actual_on is not None and actual_on <= as_of else as_of
@@ -394,7 +394,8 @@ def project_speeds(
     means = sorted(
         (Decimal(sum(days)) / len(days), project_id) for project_id, days in delays.items()
     )
-    fastest_ids = [project_id for _mean, project_id in means[:listed]]
+    # With fewer than twice `listed` projects, each list takes its half.
+    fastest_ids = [project_id for _mean, project_id in means[: min(listed, (len(means) + 1) // 2)]]
     slowest_ids = [
         project_id for _mean, project_id in reversed(means) if project_id not in fastest_ids
     ][:listed]

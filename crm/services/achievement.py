@@ -40,6 +40,7 @@ from crm.vocabulary import PROJECT_POOL, PROJECT_STAGE, TARGET_INDICATOR
 STARTED_STAGES = tuple(term.key for term in PROJECT_STAGE if term.pool != "reserve")
 COMPLETED_STAGES = tuple(term.key for term in PROJECT_STAGE if term.pool == "in_effect")
 POOL_OF = {term.key: term.pool for term in PROJECT_STAGE}
+POOL_KEY = {stage: f"pool:{pool}" for stage, pool in POOL_OF.items()}
 OVER_100M_WAN, OVER_1B_WAN = Decimal(10_000), Decimal(100_000)
 RATES = {
     "landing_rate": ("landed", "signed"),
@@ -284,7 +285,7 @@ def _project_logs(session, days) -> tuple[set[int], list[dict[int, _Log]]]:
     statement = select(
         StageChange.project_id, StageChange.id, StageChange.to_stage, StageChange.changed_at
     ).where(StageChange.project_id.is_not(None))
-    for project_id, change_id, stage, changed_at in session.execute(statement):
+    for project_id, change_id, stage, changed_at in session.connection().execute(statement):
         logged.add(project_id)
         for end, reading in zip(ends, readings, strict=True):
             if changed_at >= end:
@@ -320,7 +321,7 @@ def _project_facts(session, days, sums) -> list[dict[int, ProjectThen]]:
         Project.in_statistics_on,
         Project.deleted_at,
     ).outerjoin(Lead, Lead.id == Project.lead_id)
-    rows = session.execute(statement).all()
+    rows = session.connection().execute(statement).all()
     result = []
     for as_of, reading, day_sums in zip(days, readings, sums, strict=True):
         year_start, end = date(as_of.year, 1, 1), day_end(as_of)
@@ -355,7 +356,7 @@ def _project_facts(session, days, sums) -> list[dict[int, ProjectThen]]:
                 started and counted,
             )  # fmt: skip
             bucket = day_sums[(district_id, unit_id)]
-            bucket[f"pool:{POOL_OF[stage]}"] += 1
+            bucket[POOL_KEY[stage]] += 1
             if started:
                 when = _event_day(started_on, log and log.started_at, has_log, as_of)
                 if when is None:
@@ -417,7 +418,7 @@ def _signed_leads(session, projects, days, start_within_days, sums) -> None:
         .outerjoin(Project, Project.lead_id == Lead.id)
         .where(Lead.signed_on >= earliest, Lead.signed_on <= max(days))
     )
-    rows = session.execute(statement).all()
+    rows = session.connection().execute(statement).all()
     for as_of, day_projects, day_sums in zip(days, projects, sums, strict=True):
         year_start, end = date(as_of.year, 1, 1), day_end(as_of)
         overdue_from, overdue_to = year_start - wait, as_of - wait
@@ -466,7 +467,7 @@ def _funds(session, projects, days, sums) -> None:
         .where(FundsArrival.arrived_on >= first, FundsArrival.arrived_on <= last)
         .group_by(FundsArrival.project_id, FundsArrival.origin)
     )
-    for project_id, origin, *amounts in session.execute(statement):
+    for project_id, origin, *amounts in session.connection().execute(statement):
         for day_projects, day_sums, amount in zip(projects, sums, amounts, strict=True):
             project = day_projects.get(project_id)
             if project is None or not amount:
@@ -502,7 +503,7 @@ def _investment(session, projects, days, sums) -> None:
     )
     found: list[dict[int, dict[str, Decimal]]] = [defaultdict(dict) for _day in days]
     width = len(days)
-    for project_id, period, *values in session.execute(statement):
+    for project_id, period, *values in session.connection().execute(statement):
         amounts, entries = values[:width], values[width:]
         for by_project, amount, entry_count in zip(found, amounts, entries, strict=True):
             if entry_count:
