@@ -386,7 +386,7 @@ def project_speeds(
         or_(Milestone.planned_on <= as_of, done)
     )
     delays: dict[int, list[int]] = {}
-    for project_id, planned_on, actual_on in session.connection().execute(statement):
+    for project_id, planned_on, actual_on in session.connection().execute(statement).all():
         if project_id not in shown:
             continue
         finished = actual_on if actual_on is not None and actual_on <= as_of else as_of

@@ -285,7 +285,7 @@ def _project_logs(session, days) -> tuple[set[int], list[dict[int, _Log]]]:
     statement = select(
         StageChange.project_id, StageChange.id, StageChange.to_stage, StageChange.changed_at
     ).where(StageChange.project_id.is_not(None))
-    for project_id, change_id, stage, changed_at in session.connection().execute(statement):
+    for project_id, change_id, stage, changed_at in session.connection().execute(statement).all():
         logged.add(project_id)
         for end, reading in zip(ends, readings, strict=True):
             if changed_at >= end:
@@ -467,7 +467,7 @@ def _funds(session, projects, days, sums) -> None:
         .where(FundsArrival.arrived_on >= first, FundsArrival.arrived_on <= last)
         .group_by(FundsArrival.project_id, FundsArrival.origin)
     )
-    for project_id, origin, *amounts in session.connection().execute(statement):
+    for project_id, origin, *amounts in session.connection().execute(statement).all():
         for day_projects, day_sums, amount in zip(projects, sums, amounts, strict=True):
             project = day_projects.get(project_id)
             if project is None or not amount:
@@ -503,7 +503,7 @@ def _investment(session, projects, days, sums) -> None:
     )
     found: list[dict[int, dict[str, Decimal]]] = [defaultdict(dict) for _day in days]
     width = len(days)
-    for project_id, period, *values in session.connection().execute(statement):
+    for project_id, period, *values in session.connection().execute(statement).all():
         amounts, entries = values[:width], values[width:]
         for by_project, amount, entry_count in zip(found, amounts, entries, strict=True):
             if entry_count:

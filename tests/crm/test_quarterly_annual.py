@@ -208,16 +208,26 @@ def test_report_scope_is_checked(app, session, city, make_user, make_unit):
     assert [a.owner.name for a in report.districts] == ["张湾区"]
 
 
-def test_the_pages_render_as_printable_bulletins(app, session, city, make_user):
+def test_the_pages_render_as_printable_bulletins(app, session, city, make_user, make_unit):
     from flask import render_template
 
+    make_unit("<script>alert(1)</script>", kind="task_team", parent=city.city_unit)
+    pages = {}
     for key in ("quarterly", "annual"):
         kind = REPORTS[key]
         with app.test_request_context(f"/reports/{key}"):
             report = kind.build(session, make_user("admin"), ReportParams(AS_OF))
-            page = render_template(kind.template, report=report, params=report.params, kind=kind)
-        assert "茅箭区" in page and "<script>" not in page
-    assert "加权完成率" in page or "计分过程" in page
+            pages[key] = render_template(
+                kind.template, report=report, params=report.params, kind=kind
+            )
+        assert "茅箭区" in pages[key] and "&lt;script&gt;alert(1)&lt;/script&gt;" in pages[key]
+        assert "<script>alert(1)" not in pages[key]
+        assert 'href="/static/css/bulletin.css"' in pages[key]  # its A4 landscape print rules
+    assert "2026年第2季度招商引资工作通报" in pages["quarterly"]
+    assert '<span class="mark mark-red">红</span>' in pages["quarterly"]
+    assert "P2项目" in pages["quarterly"] and "+20.0" in pages["quarterly"]
+    assert "2026年度招商引资考核结果" in pages["annual"]
+    assert "系统中没有此项数据，未扣分（须人工核定）" in pages["annual"]
 
 
 def test_rules_files_are_checked(tmp_path):
