@@ -24,6 +24,9 @@ DEFAULTS = {
     "MAP_AREA_CRS": "EPSG:4546",
     "MAP_PRESETS": "data/geo/threshold-presets.toml",
     "MAP_EVALUATION": "data/geo/mu-evaluation.toml",
+    # The rhythm's reports: the quarterly bulletin's weights and marks, the annual rubric.
+    "REPORT_QUARTERLY": "data/rubrics/quarterly.toml",
+    "REPORT_ANNUAL_RUBRIC": "data/rubrics/annual.toml",
     "BABEL_DEFAULT_LOCALE": "zh_Hans_CN",
     "BABEL_DEFAULT_TIMEZONE": "Asia/Shanghai",
     "LANGUAGES": {"zh_Hans_CN": "中文", "en": "English"},
@@ -74,6 +77,8 @@ FROM_ENVIRONMENT = (
     "MAP_AREA_CRS",
     "MAP_PRESETS",
     "MAP_EVALUATION",
+    "REPORT_QUARTERLY",
+    "REPORT_ANNUAL_RUBRIC",
     "TRUSTED_PROXIES",
     "RATELIMIT_STORAGE_URI",
     "LOGIN_LIMITS",
@@ -139,8 +144,19 @@ def load_config(app: Flask, config: dict | None) -> None:
     base_map(app.config)
     ChainSettings.from_config(app.config.get("CHAIN_ANALYSIS"))
     SupervisionSettings.from_config(app.config.get("SUPERVISION"))
+    check_report_rules(app)
     # JSON in UTF-8, so curl and browsers show Chinese rather than \uXXXX escapes.
     app.json.ensure_ascii = False
+
+
+def check_report_rules(app: Flask) -> None:
+    """A wrong quarterly rules or annual rubric file stops the start, naming the file and key."""
+    from crm.reports.quarterly import load_rules
+    from crm.reports.rubric import load_rubric
+
+    for key, load in (("REPORT_QUARTERLY", load_rules), ("REPORT_ANNUAL_RUBRIC", load_rubric)):
+        path = Path(app.config[key])
+        load(path if path.is_absolute() else Path(app.root_path) / path)
 
 
 def _instance_secret(path: Path) -> str:

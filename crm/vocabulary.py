@@ -282,13 +282,21 @@ TALENT_REFERRAL_STATUS = Vocabulary(
     Term("rejected", "未采纳", "Rejected"),
 )
 
+# 全年目标任务: the counts and amounts run from 1 January; the three rates are in per cent.
 TARGET_INDICATOR = Vocabulary(
     "target_indicator",
     Term("signed_count", "签约项目数", "Signed projects"),
     Term("signed_amount_wan", "签约金额(万元)", "Signed amount (10k yuan)"),
     Term("funds_in_place_wan", "到位资金(万元)", "Funds in place (10k yuan)"),
     Term("projects_started", "新开工项目数", "Projects started"),
+    Term("projects_completed", "竣工项目数", "Projects completed"),
+    Term("projects_over_100m", "亿元以上项目数", "Projects of ¥100 million or more"),
+    Term("projects_over_1b", "10亿元以上项目数", "Projects of ¥1 billion or more"),
+    Term("investment_completed_wan", "完成投资(万元)", "Investment completed (10k yuan)"),
     Term("projects_in_statistics", "入库项目数", "Projects in statistics"),
+    Term("landing_rate", "签约项目落地率(%)", "Landing rate of signed projects (%)"),
+    Term("starting_rate", "落地项目开工率(%)", "Starting rate of landed projects (%)"),
+    Term("in_statistics_rate", "开工项目入库率(%)", "Statistics rate of started projects (%)"),
 )
 
 SUPERVISION_SOURCE = Vocabulary(
@@ -346,6 +354,7 @@ IMPORT_KIND = Vocabulary(
     Term("projects", "项目", "Projects"),
     Term("demo", "示例数据", "Demo data"),
     Term("supply_links", "供应关系", "Supply links"),
+    Term("targets", "全年目标", "Annual targets"),
 )
 
 AUDIT_ACTION = Vocabulary(

@@ -22,5 +22,6 @@ from crm.api import (  # noqa: E402, F401  (their routes join the blueprint)
     service_requests,
     supervision,
     supply_links,
+    targets,
     users,
 )

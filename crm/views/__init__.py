@@ -70,4 +70,5 @@ from crm.views import (  # noqa: E402, F401  (their routes join the blueprint)
     service_requests,
     supervision,
     supply_links,
+    targets,
 )

@@ -68,6 +68,9 @@ PAGES = {
                                      "ambassador": 403},
     "/enterprises/export.xlsx": {"admin": 200, "staff": 200, "official": 403, "ambassador": 403},
     "/supply-links/export.xlsx": {"admin": 200, "staff": 200, "official": 403, "ambassador": 403},
+    # Annual targets: read by all who read reports, set by the city bureau (crm.services.targets).
+    "/targets": {"admin": 200, "staff": 200, "official": 200, "ambassador": 403},
+    "/targets/export.xlsx": {"admin": 200, "staff": 200, "official": 200, "ambassador": 403},
     "/leads/board": {"admin": 200, "staff": 200, "official": 200, "ambassador": 403},
     "/leads/export.xlsx": {"admin": 200, "staff": 200, "official": 403, "ambassador": 403},
     "/leads/mine": {"admin": 200, "staff": 200, "official": 200, "ambassador": 403},
