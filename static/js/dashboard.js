@@ -30,7 +30,10 @@
   function shortName(name) {
     return name.length > 12 ? name.slice(0, 11) + "…" : name;
   }
-  const narrow = () => window.matchMedia("(max-width: 600px)").matches;
+  // Category names under a bar, four characters a line (签约项目\n落地率).
+  function wrap(name) {
+    return name.replace(/(.{4})/g, "$1\n").trim();
+  }
 
   function base() {
     return {
@@ -46,7 +49,8 @@
     const shown = rows.slice().reverse(); // the largest at the top
     return Object.assign(base(), {
       tooltip: { trigger: "item", formatter: (p) => tooltip(tip(shown[p.dataIndex])) },
-      xAxis: { type: "value", name: unit, nameTextStyle: { fontFamily: data.font } },
+      grid: { left: 8, right: 40, top: 8, bottom: 28, containLabel: true },
+      xAxis: { type: "value", name: unit, nameLocation: "middle", nameGap: 24, nameTextStyle: { fontFamily: data.font } },
       yAxis: { type: "category", data: shown.map((row) => shortName(row.name)), axisLabel: { fontFamily: data.font } },
       series: [{ type: "bar", data: shown.map(valueOf), label: { show: true, position: "right", fontFamily: data.font }, cursor: "pointer" }],
     });
@@ -105,7 +109,7 @@
               return tooltip(lines);
             },
           },
-          xAxis: { type: "category", data: categories, axisLabel: { interval: 0, fontFamily: data.font, formatter: (name) => (narrow() ? name.slice(0, 4) : name) } },
+          xAxis: { type: "category", data: categories, axisLabel: { interval: 0, fontFamily: data.font, formatter: wrap } },
           yAxis: { type: "value", name: "%", min: 0 },
           series: [
             { name: words.actual, type: "bar", data: actual, cursor: "pointer", label: { show: true, position: "top", fontFamily: data.font, formatter: (p) => (p.value === null || p.value === undefined ? "" : p.value + "%") } },
