@@ -157,6 +157,7 @@ def build_dashboard(
             Project.id,
             Project.name,
             Project.lead_id,
+            Project.enterprise_id,
             Project.sector,
             Project.district_id,
             Project.started_on,
@@ -214,7 +215,7 @@ def build_dashboard(
         )
     ]
 
-    links = segment_links().subquery()
+    links = segment_links(projects).subquery()
     board.projects_by_segment = [
         Share(code, name, name_en, count, Decimal(amount))
         for code, name, name_en, count, amount in session.execute(

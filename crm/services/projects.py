@@ -545,15 +545,17 @@ def _listed(session: Session, filters: ProjectFilters, actor, today: date) -> Se
 STARTED_STAGES = tuple(term.key for term in PROJECT_STAGE if term.pool != "reserve")
 
 
-def segment_links() -> Select:
+def segment_links(projects=None) -> Select:
     """(project_id, segment_id) for each chain segment of each project: a project is in the
-    segments of the lead it came from and of its enterprise (projects have none of their own)."""
+    segments of the lead it came from and of its enterprise (projects have none of their own).
+    `projects`: a selection of projects (id, lead_id, enterprise_id) to link; all by default."""
+    source = Project.__table__ if projects is None else projects
     return union(
-        select(Project.id.label("project_id"), lead_segments.c.segment_id).join(
-            lead_segments, lead_segments.c.lead_id == Project.lead_id
+        select(source.c.id.label("project_id"), lead_segments.c.segment_id).join(
+            lead_segments, lead_segments.c.lead_id == source.c.lead_id
         ),
-        select(Project.id.label("project_id"), enterprise_segments.c.segment_id).join(
-            enterprise_segments, enterprise_segments.c.enterprise_id == Project.enterprise_id
+        select(source.c.id.label("project_id"), enterprise_segments.c.segment_id).join(
+            enterprise_segments, enterprise_segments.c.enterprise_id == source.c.enterprise_id
         ),
     )
 
