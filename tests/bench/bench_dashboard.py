@@ -47,6 +47,68 @@ def timings(run, repeat: int) -> tuple[float, float]:
     return statistics.median(samples), samples[max(0, round(0.95 * len(samples)) - 1)]
 
 
+def measure(url: str, options) -> None:
+    """Seed or reuse the database at `url`, then print the three cases."""
+    app, _token, counts = seeded(url, options.enterprises)
+    browser = app.test_client()
+    form = browser.get("/login").text
+    csrf = form.split('name="csrf_token"', 1)[1].split('value="', 1)[1].split('"', 1)[0]
+    browser.post("/login", data={"name": BENCH_USER, "password": BENCH_PASSWORD,
+                                 "csrf_token": csrf})  # fmt: skip
+    with app.app_context():
+        engine = db.engine
+        version = db.session.execute(
+            text("SELECT sqlite_version()" if url.startswith("sqlite") else "SHOW server_version")
+        ).scalar()
+        lead_id = db.session.scalar(select(Lead.id).where(Lead.deleted_at.is_(None)).limit(1))
+        db.session.remove()
+
+    def get():
+        started = time.perf_counter()
+        response = browser.get("/")
+        assert response.status_code == 200, response.status_code
+        return time.perf_counter() - started
+
+    def move_a_lead():
+        # A stage written back and forth: the same data, but the figures' version moves.
+        with app.app_context():
+            for stage in ("clue", "negotiation"):
+                db.session.execute(update(Lead).where(Lead.id == lead_id).values(stage=stage))
+            db.session.commit()
+            db.session.remove()
+
+    def after_a_change():
+        move_a_lead()
+        return get()
+
+    def cold():
+        dashboard.forget()
+        return get()
+
+    recorder = Recorder(engine)
+    bare = bare_connection(url, engine.dialect.name)
+    dialect = "SQLite" if url.startswith("sqlite") else "PostgreSQL"
+    held = ", ".join(f"{count:,} {table}" for table, count in counts.items())
+    print(f"\n{dialect} {version}: {options.enterprises:,} enterprises, {held}")
+    print(f"{'case':<14}{'median ms':>10}{'p95 ms':>9}{'bare SQL ms':>13}{'stmts':>7}")
+    for name, run, prepare in (
+        ("warm", get, lambda: None),
+        ("lead changed", after_a_change, move_a_lead),
+        ("cold", cold, dashboard.forget),
+    ):
+        median, p95 = timings(run, options.repeat)
+        prepare()
+        recorder.statements.clear()
+        recorder.on = True
+        get()
+        recorder.on = False
+        statements = list(recorder.statements)
+        floor = statistics.median(replay(bare, statements) * 1000 for _ in range(options.repeat))
+        print(f"{name:<14}{median:>10.2f}{p95:>9.2f}{floor:>13.2f}{len(statements):>7}")
+    bare.close()
+    engine.dispose()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--enterprises", type=int, default=100_000)
@@ -67,66 +129,7 @@ def main() -> None:
         f"under {TARGET_MS} ms"
     )
     for url in databases:
-        app, _token, counts = seeded(url, options.enterprises)
-        browser = app.test_client()
-        form = browser.get("/login").text
-        csrf = form.split('name="csrf_token"', 1)[1].split('value="', 1)[1].split('"', 1)[0]
-        browser.post("/login", data={"name": BENCH_USER, "password": BENCH_PASSWORD,
-                                     "csrf_token": csrf})  # fmt: skip
-        with app.app_context():
-            engine = db.engine
-            version = db.session.execute(
-                text("SELECT sqlite_version()" if url.startswith("sqlite") else "SHOW server_version")
-            ).scalar()
-            lead_id = db.session.scalar(select(Lead.id).where(Lead.deleted_at.is_(None)).limit(1))
-            db.session.remove()
-
-        def get():
-            started = time.perf_counter()
-            response = browser.get("/")
-            assert response.status_code == 200, response.status_code
-            return time.perf_counter() - started
-
-        def move_a_lead():
-            # A stage written back and forth: the same data, but the figures' version moves.
-            with app.app_context():
-                for stage in ("clue", "negotiation"):
-                    db.session.execute(update(Lead).where(Lead.id == lead_id).values(stage=stage))
-                db.session.commit()
-                db.session.remove()
-
-        def after_a_change():
-            move_a_lead()
-            return get()
-
-        def cold():
-            dashboard.forget()
-            return get()
-
-        recorder = Recorder(engine)
-        bare = bare_connection(url, engine.dialect.name)
-        dialect = "SQLite" if url.startswith("sqlite") else "PostgreSQL"
-        held = ", ".join(f"{count:,} {table}" for table, count in counts.items())
-        print(f"\n{dialect} {version}: {options.enterprises:,} enterprises, {held}")
-        print(f"{'case':<14}{'median ms':>10}{'p95 ms':>9}{'bare SQL ms':>13}{'stmts':>7}")
-        for name, run, prepare in (
-            ("warm", get, lambda: None),
-            ("lead changed", after_a_change, move_a_lead),
-            ("cold", cold, dashboard.forget),
-        ):
-            median, p95 = timings(run, options.repeat)
-            prepare()
-            recorder.statements.clear()
-            recorder.on = True
-            get()
-            recorder.on = False
-            statements = list(recorder.statements)
-            floor = statistics.median(
-                replay(bare, statements) * 1000 for _ in range(options.repeat)
-            )
-            print(f"{name:<14}{median:>10.2f}{p95:>9.2f}{floor:>13.2f}{len(statements):>7}")
-        bare.close()
-        engine.dispose()
+        measure(url, options)
 
 
 if __name__ == "__main__":
