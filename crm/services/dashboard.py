@@ -96,6 +96,9 @@ class Dashboard:
     landing: Rate = Rate(0, 0)  # 签约项目落地率: signed this year → a project exists
     starting: Rate = Rate(0, 0)  # 落地项目开工率: landed → construction started
     in_statistics: Rate = Rate(0, 0)  # 开工项目入库率: started → in the official statistics
+    # What callers make of the kept board (the page's rendered figures per language), dropped
+    # with it when the data changes.
+    derived: dict = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def year(self) -> int:

@@ -5,11 +5,12 @@ from datetime import date
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from markupsafe import Markup
 from sqlalchemy import select
 
 from crm.clock import city_today
 from crm.extensions import db
-from crm.i18n import is_english
+from crm.i18n import is_english, locale_key
 from crm.models import ChainSegment, Park
 from crm.permissions import has_right, require
 from crm.services import referrals
@@ -37,18 +38,29 @@ def home():
     today = city_today()
     as_of = _as_of(request.args.get("as_of"), today)
     board = dashboard_for(db.session, current_user, as_of, today)
-    targets = targets_for(db.session, as_of.year)
-    charts = chart_data(board, targets, url_for, _chart_words(), is_english())
+    figures = _figures(board, targets_for(db.session, as_of.year))
     # 我牵头的项目: an official's own projects, first thing on the page.
     led = led_by(db.session, current_user, today) if current_user.role == "official" else None
     return render_template(
         "crm/home.html",
         board=board,
-        charts=charts,
+        figures=figures,
         is_today=as_of == today,
         scope=scope_label(db.session, current_user),
         led=led,
     )
+
+
+def _figures(board, targets) -> Markup:
+    """The cards, charts and tables of a board, rendered once per language and targets while
+    the board is kept (they hold no more of the user than the board's scope)."""
+    key = ("figures", locale_key(), tuple(sorted(targets.items())))
+    figures = board.derived.get(key)
+    if figures is None:
+        charts = chart_data(board, targets, url_for, _chart_words(), is_english())
+        figures = Markup(render_template("crm/_dashboard_figures.html", board=board, charts=charts))
+        board.derived[key] = figures
+    return figures
 
 
 def _chart_words() -> dict[str, str]:
