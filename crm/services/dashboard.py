@@ -123,16 +123,16 @@ def build_dashboard(
     with_enterprises: bool = True,
 ) -> Dashboard:
     """Every figure of the home page, computed now (dashboard_for keeps them) in one pass over
-    the live leads and projects, read once each; leads and projects within the user's scope
-    (all of the city's for admins, officials and the city bureau; none for staff without a
-    unit).
+    the live leads and projects, read once each; leads and
+    projects within the user's scope (all of the city's for admins, officials and the city
+    bureau; none for staff without a unit).
 
     Signing, funds and starts count from 1 January up to `as_of`. Stages and pools are as they
     stand, unless `as_of` is before `today`: then each record's stage is the one its stage
     changes had reached by the end of that day (records created later are left out; a record
     without any stage change keeps its stage), one deleted after that day still counts, and
-    入库 counts from in_statistics_on. Sector, district, segments and the owner unit (scope)
-    are the records' current ones: their history is not dated."""
+    入库 counts from in_statistics_on. Sector, district, segments and the owner unit (scope) are the records'
+    current ones: their history is not dated."""
     scope = scope or scope_of(session, user)
     year_start = date(as_of.year, 1, 1)
     historical = today is not None and as_of < today
