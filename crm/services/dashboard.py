@@ -2,7 +2,7 @@
 process until the data they read changes, and the charts' data made from them."""
 
 import threading
-from collections import Counter, OrderedDict
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
@@ -21,9 +21,9 @@ from crm.models import (
     Project,
     StageChange,
     enterprise_segments,
-    lead_segments,
 )
 from crm.services.as_of import stage_on
+from crm.services.projects import segment_links
 from crm.services.scope import Scope, scope_of, scoped
 from crm.vocabulary import LEAD_STAGE, PROJECT_POOL, PROJECT_STAGE, SECTOR
 
@@ -122,8 +122,7 @@ def build_dashboard(
     top_limit: int = 10,
     with_enterprises: bool = True,
 ) -> Dashboard:
-    """Every figure of the home page, computed now (dashboard_for keeps them) in one pass over
-    the live leads and projects, read once each; leads and
+    """Every figure of the home page, computed now (dashboard_for keeps them); leads and
     projects within the user's scope (all of the city's for admins, officials and the city
     bureau; none for staff without a unit).
 
@@ -149,7 +148,7 @@ def build_dashboard(
     project_alive = _undeleted_on(Project, as_of) if historical else Project.deleted_at.is_(None)
     live_leads = scoped(
         select(Lead.id, Lead.signed_on, Lead.signed_amount_wan, lead_stage.label("stage")).where(
-            lead_alive
+            lead_alive, lead_stage.is_not(None)
         ),
         Lead,
         user,
@@ -168,158 +167,173 @@ def build_dashboard(
             Project.total_investment_wan,
             project_stage.label("stage"),
             counted.label("in_statistics"),
-        ).where(project_alive),
+        ).where(project_alive, project_stage.is_not(None)),
         Project,
         user,
         session,
         scope,
     )
-    # One pass: the live leads and projects are read once each and every figure is counted from
-    # those rows (a dozen aggregates over the same rows cost a dozen scans in SQL).
-    # A NULL stage: not there yet on that day (filtered here, so the stage is worked out once).
-    leads = [lead for lead in session.execute(live_leads) if lead.stage is not None]
-    projects = [project for project in session.execute(live_projects) if project.stage is not None]
+    # Each is read once into a temporary result (a CTE materialised by the database as needed).
+    leads = live_leads.cte("live_leads")
+    projects = live_projects.cte("live_projects")
     board = Dashboard(as_of=as_of)
 
-    def this_year(day: date | None) -> bool:
-        return day is not None and year_start <= day <= as_of
-
-    stage_counts = Counter(lead.stage for lead in leads)
+    stage_counts = dict(
+        session.execute(select(leads.c.stage, func.count()).group_by(leads.c.stage)).all()
+    )
     board.leads_by_stage = [(key, stage_counts.get(key, 0)) for key in LEAD_STAGE.keys]
 
+    # One pass over the projects: by stage and sector at once.
     pool_of = {term.key: term.pool for term in PROJECT_STAGE}
     pools = {key: [0, Decimal(0)] for key in PROJECT_POOL.keys}
     sectors = {key: [0, Decimal(0)] for key in SECTOR.keys}
-    districts: dict[int | None, list] = {}
-    for project in projects:
-        amount = project.total_investment_wan or Decimal(0)
-        for tally in (
-            pools[pool_of[project.stage]],
-            sectors[project.sector],
-            districts.setdefault(project.district_id, [0, Decimal(0)]),
-        ):
-            tally[0] += 1
-            tally[1] += amount
+    for stage, sector, count, amount in session.execute(
+        select(
+            projects.c.stage,
+            projects.c.sector,
+            func.count(),
+            func.coalesce(func.sum(projects.c.total_investment_wan), 0),
+        ).group_by(projects.c.stage, projects.c.sector)
+    ):
+        for tally in (pools[pool_of[stage]], sectors[sector]):
+            tally[0] += count
+            tally[1] += Decimal(amount)
     board.projects_by_pool = [(key, count, amount) for key, (count, amount) in pools.items()]
     board.projects_by_sector = [(key, count, amount) for key, (count, amount) in sectors.items()]
 
-    named = {
-        row.id: row
-        for row in session.execute(
-            select(District.id, District.code, District.name, District.name_en).where(
-                District.id.in_([key for key in districts if key is not None])
+    board.projects_by_district = [
+        Share(code, name, name_en, count, Decimal(amount))
+        for code, name, name_en, count, amount in session.execute(
+            select(
+                District.code,
+                District.name,
+                District.name_en,
+                func.count(),
+                func.coalesce(func.sum(projects.c.total_investment_wan), 0),
             )
+            .select_from(projects)
+            .outerjoin(District, District.id == projects.c.district_id)
+            .group_by(District.code, District.name, District.name_en)
+            .order_by(func.sum(projects.c.total_investment_wan).desc(), District.code)
         )
-    }
+    ]
 
-    def district_share(district_id, count, amount) -> Share:
-        row = named.get(district_id)
-        return Share(*(row[1:] if row else (None, None, None)), count, amount)
-
-    board.projects_by_district = sorted(
-        (district_share(key, count, amount) for key, (count, amount) in districts.items()),
-        key=lambda share: (-share.amount_wan, share.code is None, share.code or ""),
-    )
-
-    by_id = {project.id: project for project in projects}
-    of_lead = {project.lead_id: project for project in projects if project.lead_id is not None}
-    segment_totals: dict[int, list] = {}
-    for project_id, segment_id in _segment_links(session, projects, of_lead):
-        tally = segment_totals.setdefault(segment_id, [0, Decimal(0)])
-        tally[0] += 1
-        tally[1] += by_id[project_id].total_investment_wan or Decimal(0)
-    segments = session.execute(
-        select(ChainSegment.id, ChainSegment.code, ChainSegment.name, ChainSegment.name_en).where(
-            ChainSegment.id.in_(list(segment_totals))
+    links = segment_links(projects).subquery()
+    board.projects_by_segment = [
+        Share(code, name, name_en, count, Decimal(amount))
+        for code, name, name_en, count, amount in session.execute(
+            select(
+                ChainSegment.code,
+                ChainSegment.name,
+                ChainSegment.name_en,
+                func.count(),
+                func.coalesce(func.sum(projects.c.total_investment_wan), 0),
+            )
+            .select_from(projects)
+            .join(links, links.c.project_id == projects.c.id)
+            .join(ChainSegment, ChainSegment.id == links.c.segment_id)
+            .group_by(ChainSegment.code, ChainSegment.name, ChainSegment.name_en)
+            .order_by(func.sum(projects.c.total_investment_wan).desc(), ChainSegment.code)
+            .limit(segment_limit)
         )
-    ).all()
-    board.projects_by_segment = sorted(
-        (Share(code, name, name_en, *segment_totals[id_]) for id_, code, name, name_en in segments),
-        key=lambda share: (-share.amount_wan, share.code),
-    )[:segment_limit]
+    ]
 
-    largest = sorted(projects, key=lambda project: (-project.total_investment_wan, project.id))
     board.top_projects = [
-        TopProject(
-            project.id,
-            project.name,
-            project.stage,
-            project.total_investment_wan,
-            *(named[project.district_id][2:] if project.district_id in named else (None, None)),
-        )
-        for project in largest[:top_limit]
-    ]
-
-    signed = [lead for lead in leads if this_year(lead.signed_on)]
-    board.signed_count = len(signed)
-    board.signed_amount_wan = sum(
-        (lead.signed_amount_wan or Decimal(0) for lead in signed), Decimal(0)
-    )
-    funds = [
-        row
+        TopProject(*row)
         for row in session.execute(
-            select(FundsArrival.project_id, FundsArrival.arrived_on, FundsArrival.amount_wan).where(
-                FundsArrival.arrived_on >= year_start, FundsArrival.arrived_on <= as_of
+            select(
+                projects.c.id,
+                projects.c.name,
+                projects.c.stage,
+                projects.c.total_investment_wan,
+                District.name,
+                District.name_en,
             )
+            .select_from(projects)
+            .outerjoin(District, District.id == projects.c.district_id)
+            .order_by(projects.c.total_investment_wan.desc(), projects.c.id)
+            .limit(top_limit)
         )
-        if row.project_id in by_id
-    ]
-    board.funds_in_place_wan = sum((row.amount_wan for row in funds), Decimal(0))
-    board.funds_projects = len({row.project_id for row in funds})
-
-    months = range(1, as_of.month + 1)
-    signed_in = dict.fromkeys(months, Decimal(0))
-    funds_in = dict.fromkeys(months, Decimal(0))
-    started_in = dict.fromkeys(months, 0)
-    for lead in signed:
-        signed_in[lead.signed_on.month] += lead.signed_amount_wan or Decimal(0)
-    for row in funds:
-        funds_in[row.arrived_on.month] += row.amount_wan
-    for project in projects:
-        if this_year(project.started_on):
-            started_in[project.started_on.month] += 1
-    board.trend = [
-        Month(month, signed_in[month], funds_in[month], started_in[month]) for month in months
     ]
 
-    # The rates' cohort: this year's signed leads, the projects made from them.
-    landed = [of_lead[lead.id] for lead in signed if lead.id in of_lead]
-    started = [project for project in landed if project.stage in STARTED_STAGES]
-    board.landing = Rate(len(landed), len(signed))
-    board.starting = Rate(len(started), len(landed))
-    board.in_statistics = Rate(sum(1 for project in started if project.in_statistics), len(started))
+    signed_this_year = and_(leads.c.signed_on >= year_start, leads.c.signed_on <= as_of)
+    board.signed_count, board.signed_amount_wan = session.execute(
+        select(func.count(), func.coalesce(func.sum(leads.c.signed_amount_wan), 0)).where(
+            signed_this_year
+        )
+    ).one()
+    board.funds_in_place_wan, board.funds_projects = session.execute(
+        select(
+            func.coalesce(func.sum(FundsArrival.amount_wan), 0),
+            func.count(func.distinct(FundsArrival.project_id)),
+        )
+        .join(projects, projects.c.id == FundsArrival.project_id)
+        .where(FundsArrival.arrived_on >= year_start, FundsArrival.arrived_on <= as_of)
+    ).one()
+    board.trend = _trend(session, leads, projects, year_start, as_of)
+
+    cohort = (
+        select(
+            func.count(leads.c.id),
+            func.count(projects.c.id),
+            func.count(projects.c.id).filter(projects.c.stage.in_(STARTED_STAGES)),
+            func.count(projects.c.id).filter(
+                projects.c.stage.in_(STARTED_STAGES), projects.c.in_statistics
+            ),
+        )
+        .select_from(leads)
+        .outerjoin(projects, projects.c.lead_id == leads.c.id)
+        .where(signed_this_year)
+    )
+    signed, landed, started, in_statistics = session.execute(cohort).one()
+    board.landing = Rate(landed, signed)
+    board.starting = Rate(started, landed)
+    board.in_statistics = Rate(in_statistics, started)
 
     if with_enterprises:
         board.enterprises_by_segment = _enterprises_by_segment(session, segment_limit)
     return board
 
 
-def _segment_links(session: Session, projects, of_lead) -> set[tuple[int, int]]:
-    """(project id, segment id) of the given projects' chain segments: a project is in the
-    segments of the lead it came from and of its enterprise (projects have none of their own;
-    /projects?segment= filters by the same rule). Read by the link tables' keys."""
-    of_enterprise: dict[int, list] = {}
-    for project in projects:
-        if project.enterprise_id is not None:
-            of_enterprise.setdefault(project.enterprise_id, []).append(project)
-    links = set()
-    for lead_id, segment_id in session.execute(
-        select(lead_segments.c.lead_id, lead_segments.c.segment_id).where(
-            lead_segments.c.lead_id.in_(select(Project.lead_id).where(Project.lead_id.is_not(None)))
+def _month_of(column):
+    """The month (1-12) of a date column, on SQLite and PostgreSQL alike."""
+    return func.cast(func.extract("month", column), type_=Lead.id.type)
+
+
+def _trend(session: Session, leads, projects, year_start: date, as_of: date) -> list[Month]:
+    """Per month of the year up to `as_of`: the amount signed, the funds that arrived and the
+    projects whose construction started (started_on)."""
+    signed = dict(
+        session.execute(
+            select(_month_of(leads.c.signed_on), func.sum(leads.c.signed_amount_wan))
+            .where(leads.c.signed_on >= year_start, leads.c.signed_on <= as_of)
+            .group_by(_month_of(leads.c.signed_on))
+        ).all()
+    )
+    funds = dict(
+        session.execute(
+            select(_month_of(FundsArrival.arrived_on), func.sum(FundsArrival.amount_wan))
+            .join(projects, projects.c.id == FundsArrival.project_id)
+            .where(FundsArrival.arrived_on >= year_start, FundsArrival.arrived_on <= as_of)
+            .group_by(_month_of(FundsArrival.arrived_on))
+        ).all()
+    )
+    started = dict(
+        session.execute(
+            select(_month_of(projects.c.started_on), func.count())
+            .where(projects.c.started_on >= year_start, projects.c.started_on <= as_of)
+            .group_by(_month_of(projects.c.started_on))
+        ).all()
+    )
+    return [
+        Month(
+            month,
+            Decimal(signed.get(month) or 0),
+            Decimal(funds.get(month) or 0),
+            started.get(month, 0),
         )
-    ):
-        if lead_id in of_lead:
-            links.add((of_lead[lead_id].id, segment_id))
-    for enterprise_id, segment_id in session.execute(
-        select(enterprise_segments.c.enterprise_id, enterprise_segments.c.segment_id).where(
-            enterprise_segments.c.enterprise_id.in_(
-                select(Project.enterprise_id).where(Project.enterprise_id.is_not(None))
-            )
-        )
-    ):
-        for project in of_enterprise.get(enterprise_id, ()):
-            links.add((project.id, segment_id))
-    return links
+        for month in range(1, as_of.month + 1)
+    ]
 
 
 def _enterprises_by_segment(session: Session, limit: int) -> list[tuple[str, str, str, int]]:

@@ -9,7 +9,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from flask_babel import gettext as _
-from sqlalchemy import Select, exists, func, or_, select
+from sqlalchemy import Select, exists, func, or_, select, union
 from sqlalchemy.orm import Session, aliased
 
 from crm.clock import city_today
@@ -545,6 +545,21 @@ def _listed(session: Session, filters: ProjectFilters, actor, today: date) -> Se
 STARTED_STAGES = tuple(term.key for term in PROJECT_STAGE if term.pool != "reserve")
 
 
+def segment_links(projects=None) -> Select:
+    """(project_id, segment_id) for each chain segment of each project: a project is in the
+    segments of the lead it came from and of its enterprise (projects have none of their own).
+    `projects`: a selection of projects (id, lead_id, enterprise_id) to link; all by default."""
+    source = Project.__table__ if projects is None else projects
+    return union(
+        select(source.c.id.label("project_id"), lead_segments.c.segment_id).join(
+            lead_segments, lead_segments.c.lead_id == source.c.lead_id
+        ),
+        select(source.c.id.label("project_id"), enterprise_segments.c.segment_id).join(
+            enterprise_segments, enterprise_segments.c.enterprise_id == source.c.enterprise_id
+        ),
+    )
+
+
 def filtered(session: Session, statement: Select, filters: ProjectFilters, today: date) -> Select:
     """The statement narrowed to what the filters ask for."""
     if filters.q:
@@ -612,8 +627,7 @@ def filtered(session: Session, statement: Select, filters: ProjectFilters, today
             raise ValidationError(
                 {"segment": [_("未知产业链环节代码：%(codes)s", codes=filters.segment)]}
             )
-        # A project is in the segments of the lead it came from and of its enterprise (the
-        # dashboard counts by the same rule).
+        # The same links as segment_links(), read per project off the link tables' keys.
         statement = statement.where(
             or_(
                 exists().where(
