@@ -15,7 +15,8 @@ client, the median and 95th percentile of --repeat runs after a warm-up, in thre
 
 The floor of each case is the same SQL statements the request ran, replayed with their
 parameters on a bare sqlite3 or psycopg connection in the same run; the cold case's floor is
-therefore the bare SQL of every aggregate the dashboard shows.
+therefore the bare SQL of every aggregate the dashboard shows. A last line times a logged-in
+page of the same layout that shows no data (/reports), the framework's own floor.
 """
 
 import argparse
