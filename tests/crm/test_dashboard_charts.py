@@ -24,6 +24,7 @@ from crm.services.dashboard import build_dashboard, dashboard_for, data_tokens
 from crm.services.dashboard_charts import chart_data
 from crm.services.targets import targets_for
 from crm.views.home import _chart_words
+from tests.support import PASSWORD, csrf_token
 
 TODAY = date(2026, 11, 28)
 AS_OF = date(2026, 6, 22)
@@ -295,3 +296,22 @@ def test_an_unwatched_column_leaves_the_version(session, city):
     before = data_tokens(session)
     session.execute(text("UPDATE leads SET next_step = 'call' WHERE name = '丁'"))
     assert data_tokens(session) == before
+
+
+def logged_in(app, user):
+    """A browser of its own, logged in as `user`."""
+    browser = app.test_client()
+    page = browser.get("/login").text
+    browser.post("/login", data={"name": user.name, "password": PASSWORD,
+                                 "csrf_token": csrf_token(page)})  # fmt: skip
+    return browser
+
+
+def test_each_scope_gets_its_own_kept_figures(app, client, make_user, city):
+    admin = logged_in(app, make_user("admin"))
+    staff = logged_in(app, make_user("staff", unit=city["zhangwan"]))
+    assert [row["value"] for row in page_charts(admin)["funnel"]][-1] == 4
+    charts = page_charts(staff)
+    assert [row["value"] for row in charts["funnel"]][-1] == 1  # 戊 only
+    assert [row["name"] for row in charts["top"]] == ["老项目"]
+    assert [row["name"] for row in page_charts(admin)["top"]][:2] == ["甲项目", "乙项目"]
