@@ -8,6 +8,7 @@ from crm.models.chain import Chain, ChainDataVersion, ChainSegment
 from crm.models.contact import Contact
 from crm.models.enterprise import Enterprise, EnterpriseTag, EnterpriseYear, enterprise_segments
 from crm.models.event import Event
+from crm.models.figures_version import FiguresVersion
 from crm.models.import_batch import ImportBatch
 from crm.models.lead import Lead, lead_segments
 from crm.models.place import District, Park
@@ -44,6 +45,7 @@ __all__ = [
     "EnterpriseTag",
     "EnterpriseYear",
     "Event",
+    "FiguresVersion",
     "FundsArrival",
     "ImportBatch",
     "Lead",

@@ -259,6 +259,11 @@ class ProjectFilters(BaseModel):
     owner_unit: QueryNumber = Field(None, description="The owner unit's id (that unit only).")
     project_type: Choice(PROJECT_TYPE) = Field(None, description="A project type.")
     sector: Choice(SECTOR) = Field(None, description="A sector.")
+    segment: Text(20) = Field(
+        None,
+        description="A chain segment code: the segments of the lead the project came from or "
+        "of its enterprise.",
+    )
     tier: Choice(PROJECT_SIZE_TIER) = Field(
         None, description="over_100m: ≥ 10,000 万元 (including over_1b); over_1b: ≥ 100,000 万元."
     )
@@ -275,6 +280,12 @@ class ProjectFilters(BaseModel):
     )
     lead_signed_to: Day(EARLIEST, latest=city_today) = Field(
         None, description="Converted from a lead signed on this day or earlier (YYYY-MM-DD)."
+    )
+    started_from: Day(EARLIEST, latest=city_today) = Field(
+        None, description="Construction started on this day or later (YYYY-MM-DD)."
+    )
+    started_to: Day(EARLIEST, latest=city_today) = Field(
+        None, description="Construction started on this day or earlier (YYYY-MM-DD)."
     )
     funds_from: Day(EARLIEST, latest=city_today) = Field(
         None, description="With funds arriving on this day or later (YYYY-MM-DD)."

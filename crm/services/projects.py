@@ -9,12 +9,13 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from flask_babel import gettext as _
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import Select, exists, func, or_, select, union
 from sqlalchemy.orm import Session, aliased
 
 from crm.clock import city_today
 from crm.models import (
     Activity,
+    ChainSegment,
     District,
     Enterprise,
     FundsArrival,
@@ -28,6 +29,8 @@ from crm.models import (
     StageChange,
     Unit,
     User,
+    enterprise_segments,
+    lead_segments,
 )
 from crm.permissions import has_right
 from crm.schemas.fields import MAX_ID, FieldProblem
@@ -542,6 +545,21 @@ def _listed(session: Session, filters: ProjectFilters, actor, today: date) -> Se
 STARTED_STAGES = tuple(term.key for term in PROJECT_STAGE if term.pool != "reserve")
 
 
+def segment_links(projects=None) -> Select:
+    """(project_id, segment_id) for each chain segment of each project: a project is in the
+    segments of the lead it came from and of its enterprise (projects have none of their own).
+    `projects`: a selection of projects (id, lead_id, enterprise_id) to link; all by default."""
+    source = Project.__table__ if projects is None else projects
+    return union(
+        select(source.c.id.label("project_id"), lead_segments.c.segment_id).join(
+            lead_segments, lead_segments.c.lead_id == source.c.lead_id
+        ),
+        select(source.c.id.label("project_id"), enterprise_segments.c.segment_id).join(
+            enterprise_segments, enterprise_segments.c.enterprise_id == source.c.enterprise_id
+        ),
+    )
+
+
 def filtered(session: Session, statement: Select, filters: ProjectFilters, today: date) -> Select:
     """The statement narrowed to what the filters ask for."""
     if filters.q:
@@ -570,6 +588,10 @@ def filtered(session: Session, statement: Select, filters: ProjectFilters, today
     if filters.started is not None:
         started = Project.stage.in_(STARTED_STAGES)
         statement = statement.where(started if filters.started else ~started)
+    if filters.started_from is not None:
+        statement = statement.where(Project.started_on >= filters.started_from)
+    if filters.started_to is not None:
+        statement = statement.where(Project.started_on <= filters.started_to)
     if filters.lead_signed_from is not None or filters.lead_signed_to is not None:
         signed = select(Lead.id).where(Lead.id == Project.lead_id, Lead.deleted_at.is_(None))
         if filters.lead_signed_from is not None:
@@ -595,6 +617,29 @@ def filtered(session: Session, statement: Select, filters: ProjectFilters, today
             .exists()
         )
         statement = statement.where(has_overdue if filters.overdue else ~has_overdue)
+    if filters.segment:
+        segment_ids = session.scalars(
+            select(ChainSegment.id).where(
+                ChainSegment.code == filters.segment, ChainSegment.level == "segment"
+            )
+        ).all()
+        if not segment_ids:
+            raise ValidationError(
+                {"segment": [_("未知产业链环节代码：%(codes)s", codes=filters.segment)]}
+            )
+        # The same links as segment_links(), read per project off the link tables' keys.
+        statement = statement.where(
+            or_(
+                exists().where(
+                    lead_segments.c.lead_id == Project.lead_id,
+                    lead_segments.c.segment_id.in_(segment_ids),
+                ),
+                exists().where(
+                    enterprise_segments.c.enterprise_id == Project.enterprise_id,
+                    enterprise_segments.c.segment_id.in_(segment_ids),
+                ),
+            )
+        )
     if filters.district:
         try:
             district = _district(session, filters.district)

@@ -5,22 +5,25 @@ from datetime import date
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from markupsafe import Markup
 from sqlalchemy import select
 
 from crm.clock import city_today
 from crm.extensions import db
-from crm.i18n import is_english
+from crm.i18n import is_english, locale_key
 from crm.models import ChainSegment, Park
 from crm.permissions import has_right, require
 from crm.security import takes_attachments
 from crm.services import attachments, referrals
 from crm.services.ambassadors import shown_status
-from crm.services.dashboard import build_dashboard
+from crm.services.dashboard import dashboard_for
+from crm.services.dashboard_charts import chart_data
 from crm.services.errors import Forbidden, NotFound, ValidationError
 from crm.services.projects import led_by
 from crm.services.references import segment_groups
 from crm.services.scope import scope_label
 from crm.services.supervision import open_items_of
+from crm.services.targets import targets_for
 from crm.views import blueprint, referral_attachments
 
 EARLIEST_AS_OF = date(2000, 1, 1)
@@ -36,7 +39,8 @@ def home():
         abort(403)
     today = city_today()
     as_of = _as_of(request.args.get("as_of"), today)
-    board = build_dashboard(db.session, current_user, as_of, today=today)
+    board = dashboard_for(db.session, current_user, as_of, today)
+    figures = _figures(board, targets_for(db.session, as_of.year))
     # 我牵头的项目: an official's own projects, first thing on the page.
     led = led_by(db.session, current_user, today) if current_user.role == "official" else None
     # 我的督办: the items the user has to answer, above everything else.
@@ -44,11 +48,52 @@ def home():
     return render_template(
         "crm/home.html",
         board=board,
+        figures=figures,
         is_today=as_of == today,
         scope=scope_label(db.session, current_user),
         led=led,
         my_supervision=my_supervision,
     )
+
+
+def _figures(board, targets) -> Markup:
+    """The cards, charts and tables of a board, rendered once per language and targets while
+    the board is kept (they hold no more of the user than the board's scope)."""
+    key = ("figures", locale_key(), tuple(sorted(targets.items())))
+    figures = board.derived.get(key)
+    if figures is None:
+        charts = chart_data(board, targets, url_for, _chart_words(), is_english())
+        figures = Markup(render_template("crm/_dashboard_figures.html", board=board, charts=charts))
+        board.derived[key] = figures
+    return figures
+
+
+def _chart_words() -> dict[str, str]:
+    """The words the charts draw (series, units, the three rates); {x} is filled in by JS."""
+    return {
+        "landing": _("签约项目落地率"),
+        "starting": _("落地项目开工率"),
+        "in_statistics": _("开工项目入库率"),
+        "actual": _("实际"),
+        "target": _("目标"),
+        "no_target": _("未设目标"),
+        "leads": _("线索数"),
+        "projects": _("项目数"),
+        "enterprises": _("本地企业数"),
+        "investment": _("总投资"),
+        "signed": _("签约金额"),
+        "funds": _("到位资金"),
+        "started": _("新开工项目"),
+        "count_unit": _("个"),
+        # as crm.templating.money says amounts in each language
+        "money_unit": "million yuan" if is_english() else "亿元",
+        "month": _("{month}月"),
+        "none": _("未填"),
+        "signed_count": _("签约项目数"),
+        "signed_amount": _("签约金额"),
+        "of_target": _("完成目标 {percent}%"),
+        "stage": _("阶段"),
+    }
 
 
 def _as_of(text: str | None, today: date) -> date:
