@@ -211,14 +211,6 @@ def _messages(error: ValidationError) -> str:
     return " ".join(message for messages in error.fields.values() for message in messages)
 
 
-def _sees_lead(lead_id: int) -> bool:
-    try:
-        leads.get_lead(db.session, lead_id, current_user)
-    except NotFound:
-        return False
-    return True
-
-
 @blueprint.get("/ambassadors/inbox")
 @require(READ)
 def referral_inbox():
@@ -229,11 +221,12 @@ def referral_inbox():
         rows=[referrals.inbox_values(referral, current_user) for referral in found],
         known=known,
         # Leads outside the reader's scope are named as existing, not shown.
-        visible_leads={
-            duplicate.lead.id
-            for duplicate in known.values()
-            if duplicate.lead is not None and _sees_lead(duplicate.lead.id)
-        },
+        visible_leads=referrals.visible_lead_ids(
+            db.session,
+            [duplicate.lead for duplicate in known.values() if duplicate.lead is not None],
+            current_user,
+        ),
+        segment_names=_segment_names(),
         inbox_count=referrals.inbox_count(db.session),
         accept_form=AcceptReferralForm(),
         decline_form=DeclineReferralForm(),
@@ -258,11 +251,20 @@ def referral_accept(referral_id: int):
         flash(error.message or _("您无权受理该推荐。"), "error")
         return redirect(url_for("crm.referral_inbox"))
     db.session.commit()
-    if accepted.created:
+    if accepted.co_referral:
+        flash(
+            _(
+                "已作为共同推荐受理，关联到线索“%(lead)s”；未记录分配前，功劳归最先推荐的大使，"
+                "可在线索页分配。",
+                lead=accepted.lead.name,
+            ),
+            "info",
+        )
+    elif accepted.created:
         flash(_("已受理，并建立线索“%(lead)s”。", lead=accepted.lead.name), "info")
     else:
         flash(_("已受理，并关联该企业现有的线索“%(lead)s”。", lead=accepted.lead.name), "info")
-    if known is not None and known.earlier is not None:
+    if known is not None and known.earlier is not None and not accepted.co_referral:
         flash(
             _(
                 "注意：该企业此前已由%(name)s推荐（推荐 #%(id)s），功劳归最先推荐的大使。",
@@ -281,12 +283,58 @@ def referral_decline(referral_id: int):
     form = DeclineReferralForm()
     if not form.validate_on_submit():
         abort(400)
+    known = request.form.get("known") == "1"
     try:
-        referrals.decline_referral(db.session, referral, form.rejected_reason.data, current_user)
+        referrals.decline_referral(
+            db.session, referral, form.rejected_reason.data, current_user, known=known
+        )
     except ValidationError as error:
         db.session.rollback()
         flash(_messages(error), "error")
         return redirect(url_for("crm.referral_inbox"))
     db.session.commit()
-    flash(_("已不予受理；大使会看到原因。"), "info")
+    if known:
+        flash(_("已以“已知”不予受理；大使看到的原因不提及先推荐者。"), "info")
+    else:
+        flash(_("已不予受理；大使会看到原因。"), "info")
     return redirect(url_for("crm.referral_inbox"))
+
+
+def _segment_names() -> dict[str, str]:
+    return {
+        code: name
+        for _group, pairs in segment_groups(db.session, is_english())
+        for code, name in pairs
+    }
+
+
+@blueprint.post("/leads/<int:lead_id>/credit-split")
+@require(referrals.HANDLE)
+def referral_credit_split(lead_id: int):
+    """Staff record how the lead's reward is split between its co-referrers."""
+    from crm.views.leads import lead_detail  # the lead page, shown again with the problems
+
+    try:
+        lead = leads.get_lead(db.session, lead_id, current_user)
+    except NotFound:
+        abort(404)
+    if not AcceptReferralForm().validate_on_submit():
+        abort(400)
+    shares = {
+        key.removeprefix("share_"): value
+        for key, value in request.form.items()
+        if key.startswith("share_")
+    }
+    try:
+        referrals.record_split(db.session, lead, shares, current_user)
+    except ValidationError as error:
+        db.session.rollback()
+        values = {f"share_{key}": value for key, value in shares.items()}
+        return lead_detail(lead_id, status=422, credit={"values": values, "errors": error.fields})
+    except Forbidden as error:
+        db.session.rollback()
+        flash(error.message or _("您无权修改该线索。"), "error")
+        return redirect(url_for("crm.lead_detail", lead_id=lead_id))
+    db.session.commit()
+    flash(_("已保存功劳分配。"), "info")
+    return redirect(url_for("crm.lead_detail", lead_id=lead_id) + "#referral-credit")

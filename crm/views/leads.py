@@ -25,7 +25,7 @@ from crm.i18n import is_english
 from crm.models import Lead, Unit, User
 from crm.permissions import require
 from crm.schemas.leads import LEADS
-from crm.services import activities, leads, records
+from crm.services import activities, leads, records, referrals
 from crm.services.enterprise_export import XLSX
 from crm.services.errors import Forbidden, NotFound, StaleVersion, ValidationError
 from crm.services.history import history_of
@@ -328,7 +328,14 @@ def _labels() -> dict[str, str]:
 
 @blueprint.get("/leads/<int:lead_id>")
 @require("lead.read")
-def lead_detail(lead_id: int, activity_form: ActivityForm | None = None, status: int = 200):
+def lead_detail(
+    lead_id: int,
+    activity_form: ActivityForm | None = None,
+    status: int = 200,
+    credit: dict | None = None,
+):
+    """The lead; `credit` is a credit split form sent back with its problems:
+    {"values": {referral id: text}, "errors": {field: [message]}}."""
     lead = _lead_or_404(lead_id)
     if activity_form is None:
         activity_form = ActivityForm(formdata=None)
@@ -350,6 +357,8 @@ def lead_detail(lead_id: int, activity_form: ActivityForm | None = None, status:
         ),
         district_names=dict(shown_districts()),
         today=_today(),
+        lead_referrals=referrals.lead_referrals(db.session, lead.id),
+        credit=credit or {"values": {}, "errors": {}},
     ), status
 
 
