@@ -207,7 +207,8 @@ def progress_of(session: Session, referrals: Sequence[Referral]) -> dict[int, Pr
 
 
 def _progress(referral: Referral, stages: dict, projects: dict) -> Progress:
-    if referral.status != "accepted" or referral.lead_id is None:
+    # Staff's decision until a lead is linked; from then on the lead and its projects say.
+    if referral.status in ("submitted", "rejected", "known") or referral.lead_id is None:
         return Progress(referral.status)
     if referral.lead_id not in stages:  # the lead is gone altogether
         return Progress("ended")
