@@ -4,7 +4,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, String, Text
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from crm.models.base import (
@@ -73,6 +73,8 @@ class Referral(Record, Versioned, SoftDeleted, DemoMarked, Base):
             "status NOT IN ('rejected', 'known') OR rejected_reason IS NOT NULL",
             name="rejected_has_reason",
         ),
+        # The inbox: the new ones, oldest first, and their count.
+        Index("ix_referrals_status_submitted_at", "status", "deleted_at", "submitted_at", "id"),
     )
 
     ambassador_id: Mapped[int] = mapped_column(

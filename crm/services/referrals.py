@@ -47,7 +47,8 @@ READ_ALL = "ambassador.read"
 # Who accepts and declines referrals in the inbox: staff and administrators.
 HANDLE = "referral.handle"
 UNMASK = "personal_data.unmask"
-MAX_INBOX = 200
+# The inbox a page at a time: each row carries its forms and its duplicate check.
+INBOX_PER_PAGE = 50
 INVESTOR_KINDS = ("investment_ambassador", "honorary_citizen")
 TALENT_KINDS = ("talent_ambassador",)
 LANDED_POOLS = ("construction", "in_effect")
@@ -311,19 +312,23 @@ class Acceptance:
     co_referral: bool = False  # linked to a lead that carries an earlier referral
 
 
-def inbox(session: Session, actor, limit: int = MAX_INBOX) -> list[Referral]:
-    """New (submitted) referrals, oldest first, with their ambassadors: the registry's
-    readers see them."""
+def inbox(
+    session: Session, actor, page: int = 1, per_page: int = INBOX_PER_PAGE
+) -> tuple[list[Referral], bool]:
+    """A page of new (submitted) referrals, oldest first, with their ambassadors, and whether
+    more follow: the registry's readers see them."""
     records.require(actor, READ_ALL)
-    return list(
+    found = list(
         session.scalars(
             select(Referral)
             .options(joinedload(Referral.ambassador).joinedload(Ambassador.user))
             .where(Referral.deleted_at.is_(None), Referral.status == "submitted")
             .order_by(Referral.submitted_at, Referral.id)
-            .limit(limit)
+            .offset((page - 1) * per_page)
+            .limit(per_page + 1)
         )
     )
+    return found[:per_page], len(found) > per_page
 
 
 def inbox_count(session: Session) -> int:
@@ -359,28 +364,27 @@ def _normalised(referral: Referral) -> str:
 
 
 def _enterprises_named(session: Session, found: Sequence[Referral]) -> dict[int, Enterprise]:
-    """The live enterprise each referral names, in one query: by credit code; else by
-    normalised name among enterprises without a code (one with another code is another
-    enterprise), the oldest first."""
+    """The live enterprise each referral names, in two queries (each served by its index): by
+    credit code; else by normalised name among enterprises without a code (one with another
+    code is another enterprise), the oldest first."""
     codes = {referral.enterprise_uscc for referral in found if referral.enterprise_uscc}
     names = {_normalised(referral) for referral in found}
+    # Sorted here, not in SQL: ordering by id would lead SQLite to walk the table in id order.
+    live = select(Enterprise).where(Enterprise.deleted_at.is_(None))
     by_code: dict[str, Enterprise] = {}
     by_name: dict[str, Enterprise] = {}
-    for enterprise in session.scalars(
-        select(Enterprise)
-        .where(
-            Enterprise.deleted_at.is_(None),
-            or_(
-                Enterprise.uscc.in_(codes),
-                Enterprise.uscc.is_(None) & Enterprise.name_normalised.in_(names),
-            ),
-        )
-        .order_by(Enterprise.id)
-    ):
-        if enterprise.uscc:
+    if codes:
+        for enterprise in sorted(
+            session.scalars(live.where(Enterprise.uscc.in_(codes))), key=lambda one: one.id
+        ):
             by_code.setdefault(enterprise.uscc, enterprise)
-        else:
-            by_name.setdefault(enterprise.name_normalised, enterprise)
+    for enterprise in sorted(
+        session.scalars(
+            live.where(Enterprise.name_normalised.in_(names), Enterprise.uscc.is_(None))
+        ),
+        key=lambda one: one.id,
+    ):
+        by_name.setdefault(enterprise.name_normalised, enterprise)
     named = {}
     for referral in found:
         enterprise = by_code.get(referral.enterprise_uscc) if referral.enterprise_uscc else None
@@ -435,8 +439,8 @@ def _same_enterprise(one: Referral, other: Referral) -> bool:
 
 def known_before(session: Session, found: Sequence[Referral]) -> dict[int, Known]:
     """The duplicates among `found`: each one whose enterprise has an active lead or an earlier
-    referral that was not declined. Three queries for any number of referrals: the earlier
-    referrals of the same codes or names, the enterprises named, their open leads."""
+    referral that was not declined. Four queries for any number of referrals: the earlier
+    referrals of the same codes or names, the enterprises named (two), their open leads."""
     if not found:
         return {}
     codes = {referral.enterprise_uscc for referral in found if referral.enterprise_uscc}
@@ -460,16 +464,27 @@ def known_before(session: Session, found: Sequence[Referral]) -> dict[int, Known
     )
     enterprises = _enterprises_named(session, found)
     open_leads = _open_leads(session, {enterprise.id for enterprise in enterprises.values()})
+    # The candidates by credit code and by normalised name, oldest first in each.
+    by_key: dict[str, list[Referral]] = {}
+    for other in candidates:
+        if other.enterprise_uscc:
+            by_key.setdefault(f"code:{other.enterprise_uscc}", []).append(other)
+        by_key.setdefault(f"name:{_normalised(other)}", []).append(other)
     known = {}
     for referral in found:
-        earlier = next(
+        keys = [f"name:{_normalised(referral)}"]
+        if referral.enterprise_uscc:
+            keys.append(f"code:{referral.enterprise_uscc}")
+        earlier = min(
             (
                 other
-                for other in candidates
+                for key in keys
+                for other in by_key.get(key, ())
                 if (other.submitted_at, other.id) < (referral.submitted_at, referral.id)
                 and _same_enterprise(referral, other)
             ),
-            None,
+            key=lambda other: (other.submitted_at, other.id),
+            default=None,
         )
         enterprise = enterprises.get(referral.id)
         lead = open_leads.get(enterprise.id) if enterprise is not None else None

@@ -5,6 +5,7 @@ link, once."""
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from sqlalchemy import select
 
 from crm.api.pagination import MAX_PAGE
 from crm.extensions import db
@@ -15,7 +16,7 @@ from crm.forms.ambassadors import (
     RevokeForm,
 )
 from crm.i18n import is_english
-from crm.models import Ambassador
+from crm.models import Ambassador, ChainSegment
 from crm.permissions import require
 from crm.schemas.ambassadors import AMBASSADORS
 from crm.services import ambassadors, leads, referrals
@@ -214,7 +215,8 @@ def _messages(error: ValidationError) -> str:
 @blueprint.get("/ambassadors/inbox")
 @require(READ)
 def referral_inbox():
-    found = referrals.inbox(db.session, current_user)
+    page = min(max(1, request.args.get("page", 1, type=int) or 1), MAX_PAGE)
+    found, has_next = referrals.inbox(db.session, current_user, page)
     known = referrals.known_before(db.session, found)
     return render_template(
         "crm/ambassador_inbox.html",
@@ -226,7 +228,9 @@ def referral_inbox():
             [duplicate.lead for duplicate in known.values() if duplicate.lead is not None],
             current_user,
         ),
-        segment_names=_segment_names(),
+        segment_names=_segment_names({one.segment_code for one in found if one.segment_code}),
+        page=page,
+        has_next=has_next,
         inbox_count=referrals.inbox_count(db.session),
         accept_form=AcceptReferralForm(),
         decline_form=DeclineReferralForm(),
@@ -300,11 +304,18 @@ def referral_decline(referral_id: int):
     return redirect(url_for("crm.referral_inbox"))
 
 
-def _segment_names() -> dict[str, str]:
+def _segment_names(codes: set[str]) -> dict[str, str]:
+    """The names of the chain segments the inbox's rows name."""
+    if not codes:
+        return {}
+    english = is_english()
     return {
-        code: name
-        for _group, pairs in segment_groups(db.session, is_english())
-        for code, name in pairs
+        code: (name_en if english and name_en else name)
+        for code, name, name_en in db.session.execute(
+            select(ChainSegment.code, ChainSegment.name, ChainSegment.name_en).where(
+                ChainSegment.code.in_(codes), ChainSegment.level == "segment"
+            )
+        )
     }
 
 
