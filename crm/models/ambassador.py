@@ -75,6 +75,8 @@ class Referral(Record, Versioned, SoftDeleted, DemoMarked, Base):
         ),
         # The inbox: the new ones, oldest first, and their count.
         Index("ix_referrals_status_submitted_at", "status", "deleted_at", "submitted_at", "id"),
+        # "My referrals", newest first, a page at a time.
+        Index("ix_referrals_ambassador_submitted_at", "ambassador_id", "submitted_at", "id"),
     )
 
     ambassador_id: Mapped[int] = mapped_column(

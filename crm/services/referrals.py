@@ -48,7 +48,7 @@ READ_ALL = "ambassador.read"
 HANDLE = "referral.handle"
 UNMASK = "personal_data.unmask"
 # The inbox a page at a time: each row carries its forms and its duplicate check.
-INBOX_PER_PAGE = 50
+INBOX_PER_PAGE = 20
 INVESTOR_KINDS = ("investment_ambassador", "honorary_citizen")
 TALENT_KINDS = ("talent_ambassador",)
 LANDED_POOLS = ("construction", "in_effect")

@@ -6,9 +6,10 @@ enterprise was already referred or followed) and "ended" (已终止: derived, ne
 lead lost after acceptance); a known referral carries its reason like a rejected one. The
 investor's intended project, how the ambassador knows them and the chain segment get columns
 of their own (they were written into the description), and the enterprise's normalised name
-and credit code are indexed so that the inbox finds duplicates in one query; (status,
-submitted_at, id) serves the inbox's page and count. referrals carries no triggers, so on
-SQLite batch mode may recreate it.
+and credit code are indexed so that the inbox finds its duplicates at once; (status,
+deleted_at, submitted_at, id) serves the inbox's page and count, (ambassador_id, submitted_at,
+id) an ambassador's "my referrals". referrals carries no triggers, so on SQLite batch mode may
+recreate it.
 
 Revision ID: c7d3e5f1a2b4
 Revises: 4b7e2a91c3d5
@@ -66,6 +67,11 @@ def upgrade():
             ['status', 'deleted_at', 'submitted_at', 'id'],
             unique=False,
         )
+        batch_op.create_index(
+            'ix_referrals_ambassador_submitted_at',
+            ['ambassador_id', 'submitted_at', 'id'],
+            unique=False,
+        )
         batch_op.drop_constraint(batch_op.f('uq_referrals_lead_id'), type_='unique')
         batch_op.create_index(batch_op.f('ix_referrals_lead_id'), ['lead_id'], unique=False)
         batch_op.drop_constraint(batch_op.f('ck_referrals_referral_status'), type_='check')
@@ -105,6 +111,7 @@ def downgrade():
         )
         batch_op.drop_index(batch_op.f('ix_referrals_lead_id'))
         batch_op.create_unique_constraint(batch_op.f('uq_referrals_lead_id'), ['lead_id'])
+        batch_op.drop_index('ix_referrals_ambassador_submitted_at')
         batch_op.drop_index('ix_referrals_status_submitted_at')
         batch_op.drop_index(batch_op.f('ix_referrals_enterprise_uscc'))
         batch_op.drop_index(batch_op.f('ix_referrals_enterprise_name_normalised'))
