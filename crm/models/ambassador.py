@@ -74,7 +74,7 @@ class Referral(Record, Versioned, SoftDeleted, DemoMarked, Base):
             name="rejected_has_reason",
         ),
         # The inbox: the new ones, oldest first, and their count.
-        Index("ix_referrals_status_submitted_at", "status", "deleted_at", "submitted_at", "id"),
+        Index("ix_referrals_status_submitted_at", "status", "submitted_at", "id", "deleted_at"),
         # "My referrals", newest first, a page at a time.
         Index("ix_referrals_ambassador_submitted_at", "ambassador_id", "submitted_at", "id"),
     )

@@ -7,7 +7,7 @@ lead lost after acceptance); a known referral carries its reason like a rejected
 investor's intended project, how the ambassador knows them and the chain segment get columns
 of their own (they were written into the description), and the enterprise's normalised name
 and credit code are indexed so that the inbox finds its duplicates at once; (status,
-deleted_at, submitted_at, id) serves the inbox's page and count, (ambassador_id, submitted_at,
+submitted_at, id, deleted_at) serves the inbox's page (in order) and count, (ambassador_id, submitted_at,
 id) an ambassador's "my referrals". referrals carries no triggers, so on SQLite batch mode may
 recreate it.
 
@@ -64,7 +64,7 @@ def upgrade():
         )
         batch_op.create_index(
             'ix_referrals_status_submitted_at',
-            ['status', 'deleted_at', 'submitted_at', 'id'],
+            ['status', 'submitted_at', 'id', 'deleted_at'],
             unique=False,
         )
         batch_op.create_index(

@@ -1,13 +1,13 @@
 """Benchmark: the ambassadors' portal and the staff inbox at 10,000 referrals, against their bare SQL.
 
     .venv/bin/python tests/bench/bench_portal.py [--referrals 10000] [--heavy 2000]
-        [--repeat 30] [--sqlite PATH] [--postgres URL | --no-postgres]
+        [--repeat 30] [--sqlite PATH | --no-sqlite] [--postgres URL | --no-postgres]
 
 A demo city of 2,000 enterprises (its chain, parks, leads and projects) is seeded into a SQLite
 file and a PostgreSQL database of yours (kept and reused), and --referrals referrals are added:
 --heavy of them by one ambassador (the bench user), the rest by 200 others; a third of them
-accepted onto the city's leads (several to one lead, as co-referrers), a fifth waiting in the
-inbox, some declined or known. The pages an ambassador opens on a phone are asked for with a
+accepted onto the city's leads (several to one lead, as co-referrers), half waiting in the
+inbox, the rest declined or known. The pages an ambassador opens on a phone are asked for with a
 session cookie (the portal with "my referrals", a later page of them, one referral, their API
 list), and the staff inbox (200 new referrals with the duplicate check) by a city-bureau user:
 the median of --repeat requests after a warm-up, with the page's size. Its floor is the same
@@ -208,11 +208,12 @@ def main() -> None:
     parser.add_argument("--sqlite", type=Path)
     parser.add_argument("--postgres", default=POSTGRES)
     parser.add_argument("--no-postgres", action="store_true")
+    parser.add_argument("--no-sqlite", action="store_true")
     options = parser.parse_args()
     sqlite_path = options.sqlite or Path(tempfile.gettempdir()) / (
         f"investatlas-portal-bench-{options.referrals}.db"
     )
-    databases = [f"sqlite:///{sqlite_path}"]
+    databases = [] if options.no_sqlite else [f"sqlite:///{sqlite_path}"]
     if not options.no_postgres:
         databases.append(options.postgres)
     print(
