@@ -37,7 +37,7 @@ from crm.services.ambassadors import shown_status
 from crm.services.enterprise_profile import mask
 from crm.services.errors import Forbidden, NotFound, ValidationError
 from crm.services.names import normalise_name
-from crm.services.scope import scope_of
+from crm.services.scope import NONE, scope_kind, scope_of
 from crm.vocabulary import PROJECT_STAGE
 
 READ = "referral.read"
@@ -602,8 +602,11 @@ def decline_referral(
     session: Session, referral: Referral, reason: str | None, actor, known: bool = False
 ) -> None:
     """Decline a new referral with the reason its ambassador reads on the portal; or, `known`,
-    as already known (已知), which it must be, with the neutral reason (KNOWN_REASON)."""
+    as already known (已知), which it must be, with the neutral reason (KNOWN_REASON). As for
+    accepting, a staff account without a unit (no scope) may not."""
     records.require(actor, HANDLE)
+    if actor is not None and scope_kind(actor) == NONE:
+        raise Forbidden(_("您的账号未设所属单位，不能处理推荐；请联系管理员设置单位。"))
     _require_submitted(referral)
     if known:
         if referral.id not in known_before(session, [referral]):

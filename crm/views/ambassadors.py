@@ -296,6 +296,10 @@ def referral_decline(referral_id: int):
         db.session.rollback()
         flash(_messages(error), "error")
         return redirect(url_for("crm.referral_inbox"))
+    except Forbidden as error:
+        db.session.rollback()
+        flash(error.message or _("您无权处理该推荐。"), "error")
+        return redirect(url_for("crm.referral_inbox"))
     db.session.commit()
     if known:
         flash(_("已以“已知”不予受理；大使看到的原因不提及先推荐者。"), "info")

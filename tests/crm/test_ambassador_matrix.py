@@ -61,7 +61,7 @@ MATRIX = [
     ("POST", "/api/v1/referrals/{fresh}/accept", "empty",
      (401, 200, 403, 200, 200, 403, 403, 404, 401, 404)),
     ("POST", "/api/v1/referrals/{fresh}/decline", "reason",
-     (401, 200, 403, 200, 200, 200, 403, 404, 401, 404)),
+     (401, 200, 403, 200, 200, 403, 403, 404, 401, 404)),
     ("GET", "/api/v1/leads/{lead}/credit-split", None,
      (401, 200, 200, 200, 404, 404, 404, 404, 401, 404)),
     ("PUT", "/api/v1/leads/{lead}/credit-split", "shares",
@@ -85,19 +85,10 @@ MATRIX = [
 # Writes whose effect is checked: who may make them (the rest are refused, whatever the code).
 WRITERS = {
     "/ambassadors/inbox/{fresh}/accept": {"admin", "city_staff", "district_staff"},
-    "/ambassadors/inbox/{fresh}/decline": {
-        "admin",
-        "city_staff",
-        "district_staff",
-        "staff_without_unit",
-    },
+    # A staff account without a unit has no scope: it handles no referral, as it makes no lead.
+    "/ambassadors/inbox/{fresh}/decline": {"admin", "city_staff", "district_staff"},
     "/api/v1/referrals/{fresh}/accept": {"admin", "city_staff", "district_staff"},
-    "/api/v1/referrals/{fresh}/decline": {
-        "admin",
-        "city_staff",
-        "district_staff",
-        "staff_without_unit",
-    },
+    "/api/v1/referrals/{fresh}/decline": {"admin", "city_staff", "district_staff"},
     "/portal/referrals": {"owner", "other_ambassador"},
 }
 
