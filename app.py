@@ -24,6 +24,9 @@ DEFAULTS = {
     "MAP_AREA_CRS": "EPSG:4546",
     "MAP_PRESETS": "data/geo/threshold-presets.toml",
     "MAP_EVALUATION": "data/geo/mu-evaluation.toml",
+    # The rhythm's reports: the quarterly bulletin's weights and marks, the annual rubric.
+    "REPORT_QUARTERLY": "data/rubrics/quarterly.toml",
+    "REPORT_ANNUAL_RUBRIC": "data/rubrics/annual.toml",
     "BABEL_DEFAULT_LOCALE": "zh_Hans_CN",
     "BABEL_DEFAULT_TIMEZONE": "Asia/Shanghai",
     "LANGUAGES": {"zh_Hans_CN": "中文", "en": "English"},
@@ -56,6 +59,10 @@ DEFAULTS = {
     # own (so the page can show progress) or within the request.
     "IMPORT_MAX_BYTES": 20 * 1024 * 1024,
     "IMPORT_IN_BACKGROUND": True,
+    # Referral attachments (a business card's photo, a brochure): each file's largest size,
+    # and how many files one referral may carry. Stored in UPLOAD_FOLDER, outside the web root.
+    "REFERRAL_ATTACHMENT_MAX_BYTES": 10 * 1024 * 1024,
+    "REFERRAL_ATTACHMENT_MAX_COUNT": 3,
 }
 
 # Settings an operator may give as environment variables (INVESTATLAS_<NAME> or the bare name).
@@ -72,6 +79,8 @@ FROM_ENVIRONMENT = (
     "MAP_AREA_CRS",
     "MAP_PRESETS",
     "MAP_EVALUATION",
+    "REPORT_QUARTERLY",
+    "REPORT_ANNUAL_RUBRIC",
     "TRUSTED_PROXIES",
     "RATELIMIT_STORAGE_URI",
     "LOGIN_LIMITS",
@@ -82,6 +91,9 @@ FROM_ENVIRONMENT = (
     "PASSWORD_MIN_LENGTH",
     "PASSWORD_LINK_HOURS",
     "SECURE_COOKIES",
+    "UPLOAD_FOLDER",
+    "REFERRAL_ATTACHMENT_MAX_BYTES",
+    "REFERRAL_ATTACHMENT_MAX_COUNT",
 )
 
 
@@ -120,19 +132,34 @@ def load_config(app: Flask, config: dict | None) -> None:
         "SESSION_IDLE_HOURS",
         "PASSWORD_MIN_LENGTH",
         "PASSWORD_LINK_HOURS",
+        "REFERRAL_ATTACHMENT_MAX_BYTES",
+        "REFERRAL_ATTACHMENT_MAX_COUNT",
     ):
         app.config[name] = int(app.config[name])  # the environment gives text
     app.config.setdefault("REMEMBER_COOKIE_DURATION", timedelta(days=app.config["REMEMBER_DAYS"]))
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _instance_secret(Path(app.instance_path) / "secret_key")
     from chainmap.settings import ChainSettings
+    from crm.services.supervision import SupervisionSettings
     from crm.tiles import base_map
 
-    # A wrong TILE_URL or CHAIN_ANALYSIS stops the start, naming the setting.
+    # A wrong TILE_URL, CHAIN_ANALYSIS or SUPERVISION stops the start, naming the setting.
     base_map(app.config)
     ChainSettings.from_config(app.config.get("CHAIN_ANALYSIS"))
+    SupervisionSettings.from_config(app.config.get("SUPERVISION"))
+    check_report_rules(app)
     # JSON in UTF-8, so curl and browsers show Chinese rather than \uXXXX escapes.
     app.json.ensure_ascii = False
+
+
+def check_report_rules(app: Flask) -> None:
+    """A wrong quarterly rules or annual rubric file stops the start, naming the file and key."""
+    from crm.reports.quarterly import load_rules
+    from crm.reports.rubric import load_rubric
+
+    for key, load in (("REPORT_QUARTERLY", load_rules), ("REPORT_ANNUAL_RUBRIC", load_rubric)):
+        path = Path(app.config[key])
+        load(path if path.is_absolute() else Path(app.root_path) / path)
 
 
 def _instance_secret(path: Path) -> str:

@@ -1,5 +1,5 @@
-"""Command-line tools under `flask --app app`: init-db, users, tokens, import and export, backup
-and restore."""
+"""Command-line tools under `flask --app app`: init-db, users, tokens, import and export, the
+ambassadors' rewards, backup and restore."""
 
 import sys
 from pathlib import Path
@@ -19,6 +19,7 @@ from crm.services.backup import BackupError, backup_database, restore_database, 
 from crm.services.enterprise_export import export_enterprises
 from crm.services.errors import ValidationError
 from crm.services.import_kinds import KINDS
+from crm.services.reward_export import export_year
 from crm.services.supply_link_export import export_supply_links
 from crm.services.users import (
     UserError,
@@ -275,6 +276,41 @@ def export_command(kind, file, query):
     click.echo(f"已导出 / exported {count:,} rows to {file}")
 
 
+@click.command("supervise")
+@with_appcontext
+@click.option(
+    "--as-of",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    help="The day to generate for (YYYY-MM-DD); today in the city by default.",
+)
+def supervise_command(as_of):
+    """月督办: generate the month's supervision items and card those overdue (run it daily;
+    running it twice creates no duplicates)."""
+    from crm.clock import city_today
+    from crm.services.supervision import SupervisionSettings, generate
+
+    day = as_of.date() if as_of else city_today()
+    if day > city_today():
+        raise click.ClickException("不能为将来的日期生成督办 / as-of is in the future")
+    settings = SupervisionSettings.from_config(current_app.config.get("SUPERVISION"))
+    result = generate(db.session, day, None, settings)
+    db.session.commit()
+    click.echo(
+        f"{day.isoformat()}: 新督办 / created {len(result.created)}, "
+        f"保留 / kept {result.kept}, 亮牌 / carded {result.carded}"
+    )
+
+
+@click.command("rewards")
+@with_appcontext
+@click.argument("year", type=click.IntRange(2000, 2100))
+@click.option("--out", "file", required=True, type=click.Path(dir_okay=False), help="The .xlsx.")
+def rewards_command(year, file):
+    """Export a year's ambassador rewards (summary, detail, rule) to .xlsx for approval."""
+    count = export_year(db.session, current_app.config["CITY"], year, None, file)
+    click.echo(f"已导出 / exported {year}: {count:,} ambassadors to {file}")
+
+
 def _database_shown() -> str:
     return db.engine.url.render_as_string(hide_password=True)
 
@@ -282,6 +318,7 @@ def _database_shown() -> str:
 commands = [
     import_command,
     export_command,
+    rewards_command,
     init_db,
     create_user_command,
     set_password_command,
@@ -290,4 +327,5 @@ commands = [
     revoke_tokens_command,
     backup_command,
     restore_command,
+    supervise_command,
 ]

@@ -31,11 +31,15 @@ STAFF_WRITE_RIGHTS = {
     "referral.handle",
     "ambassador.write",
     "personal_data.unmask",
+    # 月督办: generate the month's items, close (销号), re-open and escalate them in scope.
+    "supervision.manage",
 }
 ADMIN_RIGHTS = {"user.manage", "unit.manage", "config.manage", "data.purge"}
 # Staff hold these only when their unit is the city bureau (crm.services.scope): a merge joins
 # records across districts, and a deleted enterprise disappears for every district.
-CITY_STAFF_RIGHTS = {"enterprise.merge", "enterprise.delete"}
+# Reward rules are the city's policy and annual targets are set by the city for every district
+# and department: its bureau sets them, not a district's staff.
+CITY_STAFF_RIGHTS = {"enterprise.merge", "enterprise.delete", "reward_rule.write", "target.write"}
 OFFICIAL_RIGHTS = {"supervision.answer", "project.note"}
 
 ROLE_RIGHTS: dict[str, frozenset[str]] = {

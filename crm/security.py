@@ -100,25 +100,49 @@ def _secure(cookie: str) -> str:
 def takes_upload(view):
     """Mark a view that takes a spreadsheet: its request may be as large as IMPORT_MAX_BYTES,
     where JSON and other forms stop at MAX_CONTENT_LENGTH."""
-    view.takes_upload = True
+    view.upload_kind = "import"
     return view
 
 
-def _view_takes_upload() -> bool:
+def takes_attachments(view):
+    """Mark a view that takes a referral's attachments: its request may hold as many files of
+    REFERRAL_ATTACHMENT_MAX_BYTES as a referral may carry. A single file over the limit then
+    still reaches the view, which names it at the field and keeps the other fields."""
+    view.upload_kind = "attachments"
+    return view
+
+
+def _upload_kind() -> str | None:
     view = current_app.view_functions.get(request.endpoint)
-    return getattr(view, "takes_upload", False)
+    return getattr(view, "upload_kind", None)
+
+
+def _upload_limit(kind: str) -> int:
+    config = current_app.config
+    if kind == "attachments":
+        return config["REFERRAL_ATTACHMENT_MAX_BYTES"] * config["REFERRAL_ATTACHMENT_MAX_COUNT"]
+    return config["IMPORT_MAX_BYTES"]
 
 
 def raise_upload_limit() -> None:
     """Before anything reads the body: Flask-WTF's CSRF check reads the form, and with the
     general limit it would refuse the file before the view could raise the limit itself."""
-    if _view_takes_upload():
-        request.max_content_length = current_app.config["IMPORT_MAX_BYTES"] + UPLOAD_ENVELOPE_BYTES
+    kind = _upload_kind()
+    if kind is not None:
+        request.max_content_length = _upload_limit(kind) + UPLOAD_ENVELOPE_BYTES
 
 
 def too_large_message() -> str:
     """What 413 says: the limit that applied, so the sender knows what would be taken."""
-    if _view_takes_upload():
+    kind = _upload_kind()
+    if kind == "attachments":
+        config = current_app.config
+        return _(
+            "附件太大：每个文件不超过 %(limit)s MB，最多 %(count)d 个。",
+            limit=megabytes(config["REFERRAL_ATTACHMENT_MAX_BYTES"]),
+            count=config["REFERRAL_ATTACHMENT_MAX_COUNT"],
+        )
+    if kind == "import":
         return _(
             "文件超过 %(limit)s MB 的上限，请拆分后分批导入。",
             limit=megabytes(current_app.config["IMPORT_MAX_BYTES"]),

@@ -286,13 +286,21 @@ TALENT_REFERRAL_STATUS = Vocabulary(
     Term("rejected", "未采纳", "Rejected"),
 )
 
+# 全年目标任务: the counts and amounts run from 1 January; the three rates are in per cent.
 TARGET_INDICATOR = Vocabulary(
     "target_indicator",
     Term("signed_count", "签约项目数", "Signed projects"),
     Term("signed_amount_wan", "签约金额(万元)", "Signed amount (10k yuan)"),
     Term("funds_in_place_wan", "到位资金(万元)", "Funds in place (10k yuan)"),
     Term("projects_started", "新开工项目数", "Projects started"),
+    Term("projects_completed", "竣工项目数", "Projects completed"),
+    Term("projects_over_100m", "亿元以上项目数", "Projects of ¥100 million or more"),
+    Term("projects_over_1b", "10亿元以上项目数", "Projects of ¥1 billion or more"),
+    Term("investment_completed_wan", "完成投资(万元)", "Investment completed (10k yuan)"),
     Term("projects_in_statistics", "入库项目数", "Projects in statistics"),
+    Term("landing_rate", "签约项目落地率(%)", "Landing rate of signed projects (%)"),
+    Term("starting_rate", "落地项目开工率(%)", "Starting rate of landed projects (%)"),
+    Term("in_statistics_rate", "开工项目入库率(%)", "Statistics rate of started projects (%)"),
 )
 
 SUPERVISION_SOURCE = Vocabulary(
@@ -300,6 +308,40 @@ SUPERVISION_SOURCE = Vocabulary(
     Term("overdue_milestone", "节点逾期", "Overdue milestone"),
     Term("stalled_project", "项目停滞", "Stalled project"),
     Term("problem", "项目问题", "Project problem"),
+    Term("service_request", "企业诉求逾期", "Overdue service request"),
+    # 三未: the lag lists.
+    Term("not_started", "立项未开工", "Approved, not started"),
+    Term("not_building", "开工未建设", "Started, not building"),
+    Term("not_completed", "建设未竣工", "Building, not completed"),
+)
+
+# 黄牌 when an item's deadline first passes unanswered, 红牌 when it is overdue again.
+SUPERVISION_CARD = Vocabulary(
+    "supervision_card",
+    Term("none", "无", "None"),
+    Term("yellow", "黄牌", "Yellow card"),
+    Term("red", "红牌", "Red card"),
+)
+
+# Who takes the item up: the owning unit on site, the joint meeting of the responsible units,
+# the city government.
+SUPERVISION_LEVEL = Vocabulary(
+    "supervision_level",
+    Term("unit", "责任单位", "Responsible unit"),
+    Term("joint_meeting", "联席会议", "Joint meeting"),
+    Term("city_government", "市政府", "City government"),
+)
+
+# An item's dated history: each event leaves the item's status, card, level and deadline as
+# they were after it, so the item is read as of any day.
+SUPERVISION_EVENT = Vocabulary(
+    "supervision_event",
+    Term("opened", "立项督办", "Opened"),
+    Term("answered", "反馈", "Answered"),
+    Term("closed", "销号", "Closed"),
+    Term("reopened", "重新交办", "Re-opened"),
+    Term("carded", "亮牌", "Card shown"),
+    Term("escalated", "升级", "Escalated"),
 )
 
 SUPERVISION_STATUS = Vocabulary(
@@ -316,6 +358,7 @@ IMPORT_KIND = Vocabulary(
     Term("projects", "项目", "Projects"),
     Term("demo", "示例数据", "Demo data"),
     Term("supply_links", "供应关系", "Supply links"),
+    Term("targets", "全年目标", "Annual targets"),
 )
 
 AUDIT_ACTION = Vocabulary(

@@ -880,6 +880,7 @@ class DemoCity:
                               "description": f"节点“{milestones[overdue_one]['name']}”已逾期，请说明原因和整改时限",
                               "assignee_id": project["leader_id"],
                               "assignee_unit_id": project["owner_unit_id"],
+                              "opened_on": self.today,
                               "deadline_on": self.today + timedelta(days=rng.randint(3, 15)),
                               "status": rng.choices(("open", "answered"), (70, 30))[0]})  # fmt: skip
         self._details = (members, milestones, progress, funds, problems, items)
@@ -911,10 +912,24 @@ class DemoCity:
             item["response"] = (
                 "已召开专题协调会，预计两周内完成。" if item["status"] == "answered" else None
             )
+            item["responded_at"] = self.now if item["status"] == "answered" else None
         self.write_with_ids(models.ProjectProgress.__table__, progress)
         self.write_with_ids(models.FundsArrival.__table__, funds)
         self.write_with_ids(models.ProjectProblem.__table__, problems)
         self.write_with_ids(models.SupervisionItem.__table__, items)
+        # Each item's history starts on the day it was opened (an answer, when it has one, the
+        # same day), so the monthly report reads the demo's items as of any day.
+        events = []
+        for item in items:
+            steps = [("opened", "open", None)]
+            if item["status"] == "answered":
+                steps.append(("answered", "answered", item["response"]))
+            for kind, status, said in steps:
+                events.append({"item_id": item["id"], "kind": kind, "at": self.now,
+                               "happened_on": item["opened_on"], "text": said, "status": status,
+                               "card": "none", "level": "unit",
+                               "deadline_on": item["deadline_on"]})  # fmt: skip
+        self.write_with_ids(models.SupervisionEvent.__table__, events)
 
     def make_activities(self) -> None:
         """Visits, calls and talks within each subject's life: a lead's from its creation to a
@@ -1054,10 +1069,15 @@ class DemoCity:
                                 "year": year, "indicator": indicator,
                                 "value": Decimal(f"{max(1, value):.0f}")})  # fmt: skip
         self.write_with_ids(models.Target.__table__, targets, demo=True)
+        # The practice's rule (crm.services.rewards): the whole amount at its band's rate, +10%
+        # for technical upgrades (技改), a cap of 100万 per project, paid within 30 days.
         rule = {"city": self.vocab["city"], "year": year, "cap_wan": Decimal(100),
-                "bands": [{"up_to_wan": 1000, "per_mille": 3}, {"up_to_wan": 10000, "per_mille": 4},
-                          {"up_to_wan": None, "per_mille": 5}],
-                "extras": {"technology_bonus_pct": 10, "financing_pct": 1.5, "pay_within_days": 30}}  # fmt: skip
+                "bands": [{"up_to_wan": "1000", "per_mille": "3"},
+                          {"up_to_wan": "10000", "per_mille": "4"},
+                          {"up_to_wan": None, "per_mille": "5"}],
+                "extras": {"band_method": "whole", "bonus_pct": "10",
+                           "bonus_project_types": ["upgrade"], "bonus_sectors": [],
+                           "bonus_segments": [], "pay_within_days": 30}}  # fmt: skip
         self.write_with_ids(models.RewardRule.__table__, [rule], demo=True)
 
     def finish(self) -> None:

@@ -18,7 +18,10 @@ from crm.api import (  # noqa: E402, F401  (their routes join the blueprint)
     openapi,
     projects,
     referrals,
+    reward_rules,
     service_requests,
+    supervision,
     supply_links,
+    targets,
     users,
 )

@@ -184,6 +184,8 @@ def _resource_paths(resource: Resource) -> dict:
             },
         },
     }
+    if resource.create is None:
+        del paths[collection]["post"]
     if resource.delete is None:
         del paths[f"/{resource.path}/{{{resource.id_name}}}"]["delete"]
     if resource.update is None:

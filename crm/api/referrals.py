@@ -11,12 +11,14 @@ from crm import referral_limits
 from crm.api import blueprint, resource
 from crm.api.auth import api_user, require_right
 from crm.api.body import json_object
-from crm.api.errors import ApiError, service_errors
+from crm.api.errors import ApiError, invalid, service_errors
 from crm.api.openapi import describe, json_content, ref, responses
 from crm.extensions import db
 from crm.schemas.referrals import REFERRALS, TALENT_REFERRALS
-from crm.services import leads, referrals
+from crm.security import takes_attachments
+from crm.services import attachments, leads, referrals
 from crm.services.errors import UnknownFields, ValidationError
+from crm.views import referral_attachments
 
 
 def _limited(create):
@@ -156,6 +158,42 @@ def _shares(linked) -> list[dict]:
     ]
 
 
+@blueprint.post("/referrals/<int:referral_id>/attachments")
+@takes_attachments
+def referral_attachments_add(referral_id: int):
+    """The referral's own ambassador adds files (multipart `attachments`), checked by content."""
+    actor = api_user()
+    with service_errors():
+        referral = referrals.get_referral(db.session, referral_id, actor)
+        referrals.require_attacher(referral, actor)
+    already = referrals.attachment_count(db.session, referral)
+    uploads, problems = referral_attachments.checked_files(already)
+    if not uploads and not problems:
+        problems = [_("请上传文件（multipart/form-data 的 attachments 字段）")]
+    if problems:
+        raise invalid({referral_attachments.FIELD: problems})
+    folder = referral_attachments.upload_folder()
+    saved = []
+    try:
+        with service_errors():
+            saved = referrals.attach_files(db.session, referral, uploads, actor, folder)
+        db.session.commit()
+    except BaseException:
+        db.session.rollback()
+        attachments.discard(folder, saved)
+        raise
+    return REFERRAL_RESOURCE.record_json(referral), 201
+
+
+@blueprint.get("/referrals/<int:referral_id>/attachments/<int:attachment_id>")
+def referral_attachment_download(referral_id: int, attachment_id: int):
+    """A referral's file, as a download, for whoever may read the referral."""
+    actor = api_user()
+    with service_errors():
+        attachment = referrals.get_attachment(db.session, referral_id, attachment_id, actor)
+    return referral_attachments.served(attachment)
+
+
 _REFERRAL_ID = {
     "name": "referral_id",
     "in": "path",
@@ -208,6 +246,51 @@ describe(
         "responses": responses(
             {"200": json_content("The referral, declined.", ref("Referral"))},
             "400 401 403 404 413 415 422",
+        ),
+    },
+)  # fmt: skip
+
+describe(
+    "/referrals/{referral_id}/attachments",
+    "post",
+    {
+        "operationId": "addReferralAttachments",
+        "summary": "Attach files to a referral (its own ambassador's token).",
+        "description": "Business-card photos or brochures as multipart `attachments` (one or "
+        "more parts). The type is told by the file's content, never by its name: JPEG, PNG, "
+        "WebP, HEIC/HEIF or PDF. Each file at most REFERRAL_ATTACHMENT_MAX_BYTES (10 MB by "
+        "default), a referral at most REFERRAL_ATTACHMENT_MAX_COUNT files (3); an empty file, "
+        "another type, or one too many is refused whole with 422 at `attachments`. Another "
+        "ambassador's referral answers 404; staff tokens 403 (they read files, not add them).",
+        "parameters": [_REFERRAL_ID],
+        "requestBody": {"required": True, "content": {"multipart/form-data": {"schema": {
+            "type": "object", "required": ["attachments"],
+            "properties": {"attachments": {"type": "array",
+                                           "items": {"type": "string", "format": "binary"}}}}}}},
+        "responses": responses(
+            {"201": json_content("The referral, with its attachments.", ref("Referral"))},
+            "401 403 404 413 422",
+        ),
+    },
+)  # fmt: skip
+
+describe(
+    "/referrals/{referral_id}/attachments/{attachment_id}",
+    "get",
+    {
+        "operationId": "getReferralAttachment",
+        "summary": "Download a referral's file.",
+        "description": "For the referral's ambassador and the bureau's readers; 404 for "
+        "everyone else. Always `Content-Disposition: attachment`, the type the file was "
+        "checked as, and `X-Content-Type-Options: nosniff`.",
+        "parameters": [_REFERRAL_ID, {"name": "attachment_id", "in": "path", "required": True,
+                                      "schema": {"type": "integer"}}],
+        "responses": responses(
+            {"200": {"description": "The file.", "content": {
+                mime: {"schema": {"type": "string", "format": "binary"}}
+                for mime in ("image/jpeg", "image/png", "image/webp", "image/heic",
+                             "image/heif", "application/pdf")}}},
+            "401 404",
         ),
     },
 )  # fmt: skip

@@ -10,9 +10,10 @@ from flask_babel import gettext as _
 
 from crm.api.auth import api_user, require_right
 from crm.api.body import json_object
-from crm.api.errors import CONFLICT, ApiError, invalid, service_errors
+from crm.api.errors import CONFLICT, ApiError, forbidden, invalid, service_errors
 from crm.api.pagination import page_arguments, page_body
 from crm.extensions import db
+from crm.permissions import has_right
 from crm.schemas.declaration import Declaration
 from crm.services.errors import StaleVersion
 
@@ -39,11 +40,11 @@ class Resource:
     singular: str  # names the endpoints and the id: "enterprise", enterprise_id
     title: str  # names the OpenAPI schemas: "Enterprise", EnterpriseInput …
     read_right: str
-    write_right: str
+    write_right: str | tuple[str, ...]  # several: any one of them lets the caller write
     declaration: Declaration
     search: Callable  # (session, filters, actor, page, per_page) -> (rows, has_next)
     get: Callable  # (session, id, actor) -> record, or NotFound
-    create: Callable  # (session, data, actor) -> record
+    create: Callable | None  # (session, data, actor) -> record; None: no POST
     update: Callable | None  # (session, record, data, version, actor) -> record; None: no PATCH
     delete: Callable | None  # (session, record, actor) -> None; None: no DELETE route
     record_values: Callable  # (session, record) -> the declaration's record values
@@ -97,7 +98,7 @@ def register(blueprint: Blueprint, resource: Resource) -> None:
         return resource.record_json(record)
 
     def create(**ids):
-        require_right(resource.write_right)
+        _require_write(resource)
         data = json_object()
         with service_errors():
             record = resource.create(db.session, data, api_user(), **parent_of(ids))
@@ -109,7 +110,7 @@ def register(blueprint: Blueprint, resource: Resource) -> None:
         record_id = ids[resource.id_name]
         with service_errors():
             record = resource.get(db.session, record_id, api_user())
-        require_right(resource.write_right)
+        _require_write(resource)
         data = json_object()
         version = _version(data)
         try:
@@ -128,7 +129,7 @@ def register(blueprint: Blueprint, resource: Resource) -> None:
     def delete(**ids):
         with service_errors():
             record = resource.get(db.session, ids[resource.id_name], api_user())
-        require_right(resource.write_right)
+        _require_write(resource)
         with service_errors():
             resource.delete(db.session, record, api_user())
         db.session.commit()
@@ -141,11 +142,23 @@ def register(blueprint: Blueprint, resource: Resource) -> None:
         (item, "update", update, ["PATCH"]),
         (item, "delete", delete, ["DELETE"]),
     ):
+        if name == "create" and resource.create is None:
+            continue
         if name == "delete" and resource.delete is None:
             continue
         if name == "update" and resource.update is None:
             continue
         blueprint.add_url_rule(rule, f"{resource.singular}_{name}", view, methods=methods)
+
+
+def _require_write(resource: Resource) -> None:
+    rights = resource.write_right
+    if isinstance(rights, str):
+        require_right(rights)
+        return
+    user = api_user()
+    if not any(has_right(user, right) for right in rights):
+        raise forbidden()
 
 
 def _version(data: dict) -> int:

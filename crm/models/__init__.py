@@ -23,7 +23,7 @@ from crm.models.reward_rule import RewardRule
 from crm.models.saved_filter import SavedFilter
 from crm.models.service_request import ServiceRequest
 from crm.models.stage_change import StageChange
-from crm.models.supervision import SupervisionItem
+from crm.models.supervision import SupervisionEvent, SupervisionItem
 from crm.models.supply import SupplyLink
 from crm.models.target import Target
 from crm.models.unit import Unit
@@ -59,6 +59,7 @@ __all__ = [
     "SavedFilter",
     "ServiceRequest",
     "StageChange",
+    "SupervisionEvent",
     "SupervisionItem",
     "SupplyLink",
     "TalentReferral",

@@ -116,3 +116,13 @@ def check_scope(session: Session, actor, scope: ReportScope) -> None:
 
 # Each kind's module adds its KIND here.
 REPORTS: dict[str, ReportKind] = {}
+
+from crm.reports import monthly as _monthly  # noqa: E402
+
+REPORTS[_monthly.KIND.key] = _monthly.KIND
+from crm.reports import quarterly as _quarterly  # noqa: E402
+
+REPORTS[_quarterly.KIND.key] = _quarterly.KIND
+from crm.reports import annual as _annual  # noqa: E402
+
+REPORTS[_annual.KIND.key] = _annual.KIND

@@ -2,7 +2,16 @@
 招才大使 refers. Ambassadors write them; what a record and a list row show, and the filters.
 Field names are the data model's."""
 
-from pydantic import BaseModel, ConfigDict, Field
+from typing import Annotated
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    PlainValidator,
+    WithJsonSchema,
+)
 
 from crm.models import Project, Referral, TalentReferral
 from crm.schemas.declaration import Declaration, pick
@@ -16,6 +25,7 @@ from crm.schemas.fields import (
     Text,
     Timestamp,
 )
+from crm.schemas.formats import datetime_text
 from crm.vocabulary import REFERRAL_STATUS, SECTOR, TALENT_REFERRAL_STATUS
 
 MAX_TEXT = 2000
@@ -58,6 +68,41 @@ class ReferralInput(BaseModel):
     ) = Field(None, title="预计投资（万元）")
 
 
+def _attachment_dicts(files) -> list[dict]:
+    return [file | {"created_at": datetime_text(file["created_at"])} for file in files]
+
+
+# A list of plain dicts, written out as such: pydantic's own serializer for a list of models
+# given dicts warns on each one.
+Attachments = Annotated[
+    list[dict],
+    PlainValidator(lambda value: value),
+    PlainSerializer(_attachment_dicts),
+    WithJsonSchema(
+        {
+            "type": "array",
+            "description": "Business-card photos, brochures; each downloaded at "
+            "/api/v1/referrals/{referral_id}/attachments/{id}. Read one record to see them.",
+            "items": {
+                "type": "object",
+                "properties": {
+                    "id": {"type": "integer"},
+                    "file_name": {"type": "string", "description": "As the sender named it."},
+                    "content_type": {
+                        "type": "string",
+                        "description": "Told by the content: JPEG, PNG, WebP, HEIC/HEIF or PDF.",
+                    },
+                    "size_bytes": {"type": "integer"},
+                    "created_at": {"type": "string", "format": "date-time"},
+                },
+                "required": ["id", "file_name", "content_type", "size_bytes", "created_at"],
+                "additionalProperties": False,
+            },
+        }
+    ),
+]
+
+
 class ReferralRecord(ReferralInput):
     """A referral as read: what the ambassador wrote and how far it has come."""
 
@@ -87,6 +132,7 @@ class ReferralRecord(ReferralInput):
         description="This referral's share of its lead's reward (the shares of one lead sum to "
         "1); shown to the bureau's readers only.",
     )
+    attachments: Attachments = Field(title="附件")
 
 
 ReferralSummary = pick(

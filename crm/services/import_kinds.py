@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from flask_babel import lazy_gettext as _l
 
 from crm.schemas.sheets import SheetColumn
-from crm.services import enterprise_import, supply_link_import
+from crm.services import enterprise_import, supply_link_import, target_sheet
 
 
 @dataclass(frozen=True)
@@ -46,6 +46,17 @@ KINDS = {
             supply_link_import.map_columns,
             supply_link_import.mapping_problems,
             supply_link_import.import_supply_links,
+        ),
+        ImportKind(
+            "targets",
+            _l("导入全年目标"),
+            _l(
+                "第一行为表头；每行为一个区县或部门一个年度的目标：“年度”和“区县或部门”（区县名称或代码，或部门名称）必填，其后每个指标一列（列名同导出文件，如“签约项目数”“到位资金(万元)”“签约项目落地率(%)”）。项目数为整数，比率为 0 到 100 的百分数。填了的格设定该项目标，空格不改动已有目标。整个文件逐行检查，有任何错误则一行都不导入。"
+            ),
+            target_sheet.COLUMNS,
+            target_sheet.map_columns,
+            target_sheet.mapping_problems,
+            target_sheet.import_targets,
         ),
     )
 }

@@ -32,7 +32,7 @@ from crm.schemas.referrals import (
     ReferralFilters,
     TalentReferralFilters,
 )
-from crm.services import audit, leads, records
+from crm.services import attachments, audit, leads, records
 from crm.services.ambassadors import shown_status
 from crm.services.enterprise_profile import mask
 from crm.services.errors import Forbidden, NotFound, ValidationError
@@ -50,6 +50,8 @@ UNMASK = "personal_data.unmask"
 # The inbox a page at a time: each row carries its forms and its duplicate check.
 INBOX_PER_PAGE = 20
 INVESTOR_KINDS = ("investment_ambassador", "honorary_citizen")
+# Attachments of a referral (a business card's photo, a brochure): crm.services.attachments.
+ATTACHMENT_OWNER = "referral"
 TALENT_KINDS = ("talent_ambassador",)
 LANDED_POOLS = ("construction", "in_effect")
 # What the ambassador of a referral declined as known reads: neutral, never naming who
@@ -96,14 +98,25 @@ def may_refer_talent(ambassador) -> bool:
 def create_referral(session: Session, data: Mapping, actor) -> Referral:
     """A referral of the actor's, status submitted."""
     ambassador = submitter(actor, INVESTOR_KINDS)
-    values, errors = REFERRALS.clean(data)
-    code = values.get("segment_code")
-    if code is not None and not segment_exists(session, code):
-        errors.setdefault("segment_code", [_("未知的产业链环节代码：%(codes)s", codes=code)])
+    values, errors = _checked(session, data)
     if errors:
         raise ValidationError(errors)
     values["enterprise_name_normalised"] = normalise_name(values["enterprise_name"])
     return _submitted(session, Referral, ambassador, values, actor)
+
+
+def _checked(session: Session, data: Mapping) -> tuple[dict, dict]:
+    values, errors = REFERRALS.clean(data)
+    code = values.get("segment_code")
+    if code is not None and not segment_exists(session, code):
+        errors.setdefault("segment_code", [_("未知的产业链环节代码：%(codes)s", codes=code)])
+    return values, errors
+
+
+def referral_problems(session: Session, data: Mapping) -> dict[str, list[str]]:
+    """What is wrong with a referral's fields, without making it: a form with another problem
+    (a file) names every one at once."""
+    return _checked(session, data)[1]
 
 
 def segment_exists(session: Session, code: str) -> bool:
@@ -138,6 +151,69 @@ def _submitted(session: Session, model, ambassador, values: dict, actor):
     audit.record_create(session, referral, records.actor_id(actor))
     session.flush()
     return referral
+
+
+# ---- attachments ----
+
+
+def attachment_limits(config: Mapping) -> attachments.Limits:
+    """Each file's size and a referral's number of files, from the app's configuration."""
+    return attachments.Limits(
+        max_bytes=int(config["REFERRAL_ATTACHMENT_MAX_BYTES"]),
+        max_count=int(config["REFERRAL_ATTACHMENT_MAX_COUNT"]),
+    )
+
+
+def require_attacher(referral: Referral, actor) -> None:
+    """Only the referral's own ambassador adds files to it: another ambassador's referral is
+    not found; staff read the files but do not add them."""
+    ambassador = submitter(actor, INVESTOR_KINDS)
+    if referral.ambassador_id != ambassador.id:
+        raise NotFound
+
+
+def attach_files(
+    session: Session, referral: Referral, uploads: Sequence[attachments.Upload], actor, folder
+) -> list:
+    """Store checked files with the referral (require_attacher's rule)."""
+    require_attacher(referral, actor)
+    return attachments.save(
+        session, folder, ATTACHMENT_OWNER, referral.id, uploads, records.actor_id(actor)
+    )
+
+
+def attachment_count(session: Session, referral: Referral) -> int:
+    return attachments.count_of(session, ATTACHMENT_OWNER, referral.id)
+
+
+def attachments_of(session: Session, found: Sequence[Referral]) -> dict[int, list]:
+    return attachments.of(session, ATTACHMENT_OWNER, [referral.id for referral in found])
+
+
+def attachments_by_id(session: Session, referral_id: int | None) -> list:
+    if referral_id is None:
+        return []
+    return attachments.of(session, ATTACHMENT_OWNER, [referral_id]).get(referral_id, [])
+
+
+def get_attachment(session: Session, referral_id: int, attachment_id: int, actor):
+    """A referral's file, for whoever may read the referral (its ambassador, the registry's
+    readers); NotFound for everyone else, and for a file of another record."""
+    referral = get_referral(session, referral_id, actor)
+    attachment = attachments.one_of(session, ATTACHMENT_OWNER, referral.id, attachment_id)
+    if attachment is None:
+        raise NotFound
+    return attachment
+
+
+def attachment_values(attachment) -> dict:
+    return {
+        "id": attachment.id,
+        "file_name": attachment.file_name,
+        "content_type": attachment.content_type,
+        "size_bytes": attachment.size_bytes,
+        "created_at": attachment.created_at,
+    }
 
 
 # ---- reads ----
@@ -227,6 +303,26 @@ def _progress(referral: Referral, stages: dict, projects: dict) -> Progress:
     return Progress("accepted")
 
 
+# The path an investor referral takes once accepted, as its ambassador sees it.
+PATH = ("submitted", "accepted", "in_talks", "signed", "landed")
+
+
+@dataclass(frozen=True)
+class Step:
+    status: str  # a REFERRAL_STATUS key
+    reached: bool
+    current: bool
+
+
+def steps_of(progress: Progress) -> list[Step]:
+    """The referral's history as derived from its progress: the steps of the path up to where
+    it is and those still ahead; a status off the path (未受理) ends it after 已提交."""
+    if progress.status not in PATH:
+        return [Step("submitted", True, False), Step(progress.status, True, True)]
+    at = PATH.index(progress.status)
+    return [Step(status, index <= at, index == at) for index, status in enumerate(PATH)]
+
+
 def get_referral(session: Session, referral_id: int, actor) -> Referral:
     return _get(session, Referral, referral_id, actor)
 
@@ -271,7 +367,10 @@ def referral_values(referral: Referral, progress: Progress, actor=None) -> dict:
 
 
 def record_values(session: Session, referral: Referral, actor=None) -> dict:
-    return referral_values(referral, progress_of(session, [referral])[referral.id], actor)
+    """One referral as read, with its attachments (a list row goes without them)."""
+    values = referral_values(referral, progress_of(session, [referral])[referral.id], actor)
+    files = attachments_of(session, [referral]).get(referral.id, [])
+    return values | {"attachments": [attachment_values(file) for file in files]}
 
 
 def get_talent_referral(session: Session, referral_id: int, actor) -> TalentReferral:

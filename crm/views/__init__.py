@@ -65,6 +65,10 @@ from crm.views import (  # noqa: E402, F401  (their routes join the blueprint)
     imports,
     leads,
     projects,
+    referral_attachments,
+    rewards,
     service_requests,
+    supervision,
     supply_links,
+    targets,
 )

@@ -222,6 +222,7 @@ def referral_inbox():
         "crm/ambassador_inbox.html",
         rows=[referrals.inbox_values(referral, current_user) for referral in found],
         known=known,
+        files_of=referrals.attachments_of(db.session, found),
         # Leads outside the reader's scope are named as existing, not shown.
         visible_leads=referrals.visible_lead_ids(
             db.session,

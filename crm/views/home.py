@@ -2,7 +2,7 @@
 
 from datetime import date
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
@@ -14,14 +14,16 @@ from crm.extensions import db
 from crm.i18n import is_english
 from crm.models import ChainSegment, Park
 from crm.permissions import has_right, require
-from crm.services import referrals
+from crm.security import takes_attachments
+from crm.services import attachments, referrals
 from crm.services.ambassadors import shown_status
 from crm.services.dashboard import build_dashboard
 from crm.services.errors import Forbidden, NotFound, ValidationError
 from crm.services.projects import led_by
 from crm.services.references import segment_groups
 from crm.services.scope import scope_label
-from crm.views import blueprint
+from crm.services.supervision import open_items_of
+from crm.views import blueprint, referral_attachments
 
 EARLIEST_AS_OF = date(2000, 1, 1)
 
@@ -39,12 +41,15 @@ def home():
     board = build_dashboard(db.session, current_user, as_of, today=today)
     # 我牵头的项目: an official's own projects, first thing on the page.
     led = led_by(db.session, current_user, today) if current_user.role == "official" else None
+    # 我的督办: the items the user has to answer, above everything else.
+    my_supervision = open_items_of(db.session, current_user)
     return render_template(
         "crm/home.html",
         board=board,
         is_today=as_of == today,
         scope=scope_label(db.session, current_user),
         led=led,
+        my_supervision=my_supervision,
     )
 
 
@@ -104,6 +109,7 @@ def _portal_page(
     talent: dict | None = None,
     errors: dict | None = None,
     status: int = 200,
+    reselect: bool = False,
 ):
     ambassador = current_user.ambassador
     page = _page_number()
@@ -143,6 +149,8 @@ def _portal_page(
             if may_talent and shown == "active"
             else []
         ),
+        attachment_limits=referrals.attachment_limits(current_app.config),
+        reselect=reselect,
     )
     return body, status
 
@@ -159,15 +167,25 @@ def _throttled(form_values: dict, which: str):
 
 
 @blueprint.post("/portal/referrals")
+@takes_attachments
 @require("portal.use")
 def portal_referral():
     data = {name: request.form.get(name, "").strip() or None for name in INVESTOR_FIELDS}
+    saved = []
     try:
         referrals.submitter(current_user, referrals.INVESTOR_KINDS)
         throttled = _throttled(request.form, "investor")
         if throttled is not None:
             return throttled
-        referrals.create_referral(db.session, data, current_user)
+        uploads, problems = referral_attachments.checked_files()
+        if problems:  # the referral's own fields are checked too, to name every problem at once
+            raise ValidationError(
+                referrals.referral_problems(db.session, data) | {"attachments": problems}
+            )
+        referral = referrals.create_referral(db.session, data, current_user)
+        folder = referral_attachments.upload_folder()
+        saved = referrals.attach_files(db.session, referral, uploads, current_user, folder)
+        db.session.commit()
     except Forbidden as refused:
         db.session.rollback()
         flash(refused.message or _("您不能提交推荐。"), "error")
@@ -175,8 +193,14 @@ def portal_referral():
     except ValidationError as invalid:
         db.session.rollback()
         flash(_("请修改标出的内容后再提交。"), "error")
-        return _portal_page(investor=request.form, errors=invalid.fields, status=422)
-    db.session.commit()
+        reselect = referral_attachments.chosen_files()
+        return _portal_page(
+            investor=request.form, errors=invalid.fields, status=422, reselect=reselect
+        )
+    except BaseException:
+        db.session.rollback()
+        attachments.discard(referral_attachments.upload_folder(), saved)
+        raise
     referral_limits.counted(current_user.ambassador.id)
     flash(_("推荐已提交，招商局受理后会在这里显示进展。"), "success")
     return redirect(url_for("crm.portal") + "#mine")
@@ -229,4 +253,6 @@ def portal_referral_detail(referral_id: int):
         progress=progress,
         reason=referrals.shown_reason(referral, progress.status),
         segment_name=segment,
+        steps=referrals.steps_of(progress),
+        files=referrals.attachments_by_id(db.session, referral.id),
     )

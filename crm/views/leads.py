@@ -341,10 +341,16 @@ def lead_detail(
         activity_form = ActivityForm(formdata=None)
         activity_form.occurred_on.data = _today()
     activity_form.set_choices(_locale())
+    values = leads.lead_values(db.session, lead)
     return render_template(
         "crm/lead_detail.html",
         lead=lead,
-        values=leads.lead_values(db.session, lead),
+        values=values,
+        # The photos and brochures of the referrals the lead came from, by referral.
+        referral_files={
+            referral_id: referrals.attachments_by_id(db.session, referral_id)
+            for referral_id in values["referrals"]
+        },
         log=leads.stage_log(db.session, lead),
         timeline=activities.timeline(db.session, lead_id=lead.id),
         activity_form=activity_form,

@@ -4,7 +4,7 @@ import pytest
 from sqlalchemy import select
 
 from app import create_app
-from crm.models import Lead, Referral
+from crm.models import Lead, Referral, RewardRule
 from crm.permissions import ROLE_RIGHTS, has_right
 from crm.services.enterprises import create_enterprise
 from crm.services.scope import scoped, unit_subtree_ids
@@ -29,11 +29,29 @@ PAGES = {
                                          "ambassador": 403},
     "/ambassadors/<int:ambassador_id>/edit": {"admin": 200, "staff": 200, "official": 403,
                                               "ambassador": 403},
+    # Rewards: the city bureau's staff set the rules, officials read them; export needs
+    # export.run; ambassadors reach none of it, only their own recognition on the portal.
+    "/ambassadors/reward-rules": {"admin": 200, "staff": 200, "official": 200, "ambassador": 403},
+    "/ambassadors/reward-rules/new": {"admin": 200, "staff": 200, "official": 403,
+                                      "ambassador": 403},
+    "/ambassadors/reward-rules/<int:rule_id>/edit": {"admin": 200, "staff": 200, "official": 403,
+                                                     "ambassador": 403},
+    "/ambassadors/rewards": {"admin": 200, "staff": 200, "official": 200, "ambassador": 403},
+    "/ambassadors/rewards/export": {"admin": 200, "staff": 200, "official": 403,
+                                    "ambassador": 403},
+    "/ambassadors/leaderboard": {"admin": 200, "staff": 200, "official": 200, "ambassador": 403},
+    # An administrator has no ambassador record, hence no recognition of their own.
+    "/portal/recognition": {"admin": 404, "staff": 403, "official": 403, "ambassador": 200},
+    "/portal/recognition/certificate": {"admin": 404, "staff": 403, "official": 403,
+                                        "ambassador": 200},
     "/reports": {"admin": 200, "staff": 200, "official": 200, "ambassador": 403},
     "/portal": {"admin": 200, "staff": 403, "official": 403, "ambassador": 200},
     # Another ambassador's referral: not found for an ambassador; staff read them elsewhere.
     "/portal/referrals/<int:referral_id>": {"admin": 200, "staff": 403, "official": 403,
                                             "ambassador": 404},
+    # A referral's file: for those who read the referral; another ambassador's is not found.
+    "/referrals/<int:referral_id>/attachments/<int:attachment_id>": {
+        "admin": 200, "staff": 200, "official": 200, "ambassador": 404},
     "/enterprises/<int:enterprise_id>": {"admin": 200, "staff": 200, "official": 200,
                                          "ambassador": 403},
     "/enterprises/new": {"admin": 200, "staff": 200, "official": 403, "ambassador": 403},
@@ -50,6 +68,9 @@ PAGES = {
                                      "ambassador": 403},
     "/enterprises/export.xlsx": {"admin": 200, "staff": 200, "official": 403, "ambassador": 403},
     "/supply-links/export.xlsx": {"admin": 200, "staff": 200, "official": 403, "ambassador": 403},
+    # Annual targets: read by all who read reports, set by the city bureau (crm.services.targets).
+    "/targets": {"admin": 200, "staff": 200, "official": 200, "ambassador": 403},
+    "/targets/export.xlsx": {"admin": 200, "staff": 200, "official": 200, "ambassador": 403},
     "/leads/board": {"admin": 200, "staff": 200, "official": 200, "ambassador": 403},
     "/leads/export.xlsx": {"admin": 200, "staff": 200, "official": 403, "ambassador": 403},
     "/leads/mine": {"admin": 200, "staff": 200, "official": 200, "ambassador": 403},
@@ -59,6 +80,10 @@ PAGES = {
                                   "ambassador": 403},
     # Aftercare: service requests are read like the enterprises they hang from.
     "/service-requests": {"admin": 200, "staff": 200, "official": 200, "ambassador": 403},
+    # 月督办: read like projects; an item that is not there is not found.
+    "/supervision": {"admin": 200, "staff": 200, "official": 200, "ambassador": 403},
+    "/supervision/<int:item_id>": {"admin": 404, "staff": 404, "official": 404,
+                                   "ambassador": 403},
     "/imports/<kind>": {"admin": 200, "staff": 200, "official": 403, "ambassador": 403},
     # Someone else's upload, or none: not found.
     "/imports/file/<token>": {"admin": 404, "staff": 404, "official": 403, "ambassador": 403},
@@ -98,6 +123,9 @@ def concrete(rule: str, enterprise_id: int, user_id: int = 1, others: dict | Non
         .replace("<int:lead_id>", "1")
         .replace("<int:ambassador_id>", "1")
         .replace("<int:referral_id>", "1")
+        .replace("<int:item_id>", "1")
+        .replace("<int:attachment_id>", "1")
+        .replace("<int:rule_id>", "1")
         .replace("<int:user_id>", str(user_id))
         .replace("<kind>", "enterprises")
         .replace("<token>", "no-such-upload")
@@ -119,7 +147,7 @@ def test_role_table_on_every_page(client, login, make_user, session, role):
     enterprise = create_enterprise(session, {"name": "十堰汉江精工有限公司"}, None)
     session.commit()
     user = make_user(role)
-    others = _project_and_lead(session, make_user)
+    others = _project_and_lead(session, make_user, client.application.config["UPLOAD_FOLDER"])
     login(user)
     for rule, expected_by_role in PAGES.items():
         expected = expected_by_role[role]
@@ -132,9 +160,10 @@ def test_role_table_on_every_page(client, login, make_user, session, role):
             assert response.status_code == expected, (role, path)
 
 
-def _project_and_lead(session, make_user) -> dict:
-    """A project of the city, a signed lead, an ambassador and their referral, for the pages
-    that show them."""
+def _project_and_lead(session, make_user, upload_folder) -> dict:
+    """A project of the city, a signed lead, an ambassador and their referral with a file, for
+    the pages that show them."""
+    from crm.services.attachments import Upload, save
     from crm.services.projects import create_project
 
     leader = make_user("official")
@@ -147,12 +176,27 @@ def _project_and_lead(session, make_user) -> dict:
     ambassador = make_user("ambassador").ambassador
     referral = Referral(ambassador_id=ambassador.id, enterprise_name="另一位大使推荐的企业")
     session.add(referral)
+    session.flush()
+    [attachment] = save(
+        session,
+        upload_folder,
+        "referral",
+        referral.id,
+        [Upload("名片.pdf", "application/pdf", b"%PDF-1.4")],
+        None,
+    )
+    rule = RewardRule(
+        city="十堰市", year=2026, bands=[{"up_to_wan": None, "per_mille": "3"}], extras={}
+    )
+    session.add(rule)
     session.commit()
     return {
         "project_id": project.id,
         "lead_id": lead.id,
         "ambassador_id": ambassador.id,
         "referral_id": referral.id,
+        "attachment_id": attachment.id,
+        "rule_id": rule.id,
     }
 
 

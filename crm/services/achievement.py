@@ -1,0 +1,517 @@
+"""How far each district and department has come towards its annual targets, as of a day.
+
+Every figure runs from 1 January to the end of `as_of` and is read from dated history, so a
+past day's figures do not move when the data is edited later:
+
+- signed projects (count, amount): leads by signed_on, if the lead existed by then (its stage
+  log had begun, crm.services.as_of.stage_on);
+- funds in place: funds_arrivals by arrived_on;
+- projects started / completed: a project counts when the stage log has it in a started
+  (completed) stage at the end of `as_of` and it got there this year, on its started_on
+  (completed_on) when that is set, else on the day the log first shows the stage; a project
+  without any stage change is counted on its dates alone;
+- projects of ≥ 1亿 / ≥ 10亿: projects signed this year (the project's signed_on, else its
+  lead's) by total investment (its current value: the history keeps no earlier one, and the
+  report says so);
+- investment completed: project_progress by period_start_on (a project's monthly entries when
+  it has any this year, else its weekly ones, never both);
+- projects in statistics (入库): in_statistics_on;
+- the three rates, as the dashboard computes them (crm.services.dashboard): of the leads signed
+  this year, those with a project (落地), of those the started ones (开工), of those the ones
+  in the statistics (入库).
+
+A district's figures are those of the projects in it and its functional zones; a lead counts
+for the district its project is in, else the one it names. A department's figures are those of
+the leads and projects its unit and the units below it own (owner_unit_id). Records deleted
+after `as_of` still count for it: they were there on the day."""
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+
+from sqlalchemy import case, func, select
+from sqlalchemy.orm import Session
+
+from crm.models import District, FundsArrival, Lead, Project, ProjectProgress, StageChange, Unit
+from crm.services.targets import DISTRICT, UNIT, Owner, targets_by_owner
+from crm.vocabulary import PROJECT_POOL, PROJECT_STAGE, TARGET_INDICATOR
+
+STARTED_STAGES = tuple(term.key for term in PROJECT_STAGE if term.pool != "reserve")
+COMPLETED_STAGES = tuple(term.key for term in PROJECT_STAGE if term.pool == "in_effect")
+POOL_OF = {term.key: term.pool for term in PROJECT_STAGE}
+POOL_KEY = {stage: f"pool:{pool}" for stage, pool in POOL_OF.items()}
+OVER_100M_WAN, OVER_1B_WAN = Decimal(10_000), Decimal(100_000)
+RATES = {
+    "landing_rate": ("landed", "signed"),
+    "starting_rate": ("started", "landed"),
+    "in_statistics_rate": ("counted", "started"),
+}
+HUNDRED = Decimal(100)
+CITY = ("city", 0)
+
+
+def day_end(day: date) -> datetime:
+    """The first instant after `day`, as stage_on reckons it."""
+    return datetime.combine(day + timedelta(days=1), time())
+
+
+@dataclass
+class Tally:
+    """The raw sums of one district, department or the city."""
+
+    signed: int = 0
+    signed_amount_wan: Decimal = Decimal(0)
+    landed: int = 0
+    started: int = 0  # of the landed ones
+    counted: int = 0  # of the started ones
+    funds_in_place_wan: Decimal = Decimal(0)
+    funds_out_of_province_wan: Decimal = Decimal(0)  # of which from out of the province
+    funds_foreign_wan: Decimal = Decimal(0)  # of which from abroad
+    projects_started: int = 0
+    projects_completed: int = 0
+    projects_over_100m: int = 0
+    projects_over_1b: int = 0
+    investment_completed_wan: Decimal = Decimal(0)
+    projects_in_statistics: int = 0
+    pools: dict[str, int] = field(default_factory=lambda: dict.fromkeys(PROJECT_POOL.keys, 0))
+    undated_starts: int = 0  # started by the log's account, with no date to place the start
+    undated_completions: int = 0
+    # Total investment of each project signed this year (the annual rubric's size bands).
+    signed_investments: list[Decimal] = field(default_factory=list)
+    signed_not_started: int = 0  # only when the ledger is built with start_within_days
+
+    def add(self, name: str, amount) -> None:
+        pool = name.removeprefix("pool:")
+        if pool != name:
+            self.pools[pool] += amount
+        elif name == "signed_investments":
+            self.signed_investments.extend(amount)
+        else:
+            setattr(self, name, getattr(self, name) + amount)
+
+    def actual(self, indicator: str) -> Decimal | None:
+        if indicator in RATES:
+            numerator, denominator = RATES[indicator]
+            below = getattr(self, denominator)
+            return None if below == 0 else HUNDRED * getattr(self, numerator) / below
+        if indicator == "signed_count":
+            return Decimal(self.signed)
+        return Decimal(getattr(self, indicator))
+
+
+@dataclass(frozen=True)
+class Figure:
+    """One indicator: what was achieved, the target, and the completion in per cent (None
+    when there is no target, or nothing to divide for a rate)."""
+
+    indicator: str
+    actual: Decimal | None
+    target: Decimal | None
+    note: str | None = None  # what the history could not say
+
+    @property
+    def completion(self) -> Decimal | None:
+        if self.actual is None or not self.target:
+            return None
+        return HUNDRED * self.actual / self.target
+
+
+@dataclass(frozen=True)
+class Achievement:
+    owner: Owner | None  # None: the city
+    as_of: date
+    figures: dict[str, Figure]
+    tally: Tally
+
+
+@dataclass
+class Ledger:
+    """Every district's, department's and the city's tally as of a day, and the year's
+    targets; read an owner's figures with `achievement`."""
+
+    as_of: date
+    tallies: dict[tuple[str, int], Tally]
+    targets: dict[tuple[str, int], dict[str, Decimal]]
+    city_unit_ids: frozenset[int] = frozenset()
+    projects: dict = field(default_factory=dict)  # id → ProjectThen, those there on the day
+
+    def tally(self, kind: str, owner_id: int | None) -> Tally:
+        return self.tallies.get(CITY if kind == "city" else (kind, owner_id), Tally())
+
+    def achievement(self, owner: Owner | None) -> Achievement:
+        if owner is None:
+            tally = self.tallies.get(CITY, Tally())
+            targets: dict[str, Decimal] = {}
+            for unit_id in self.city_unit_ids:
+                targets.update(self.targets.get((UNIT, unit_id), {}))
+        else:
+            tally = self.tally(owner.kind, owner.id)
+            targets = self.targets.get((owner.kind, owner.id), {})
+        figures = {
+            key: Figure(key, tally.actual(key), targets.get(key), _note(key, tally))
+            for key in TARGET_INDICATOR.keys
+        }
+        return Achievement(owner, self.as_of, figures, tally)
+
+
+def _note(indicator: str, tally: Tally) -> str | None:
+    from flask_babel import gettext as _
+
+    if indicator == "projects_started" and tally.undated_starts:
+        return _(
+            "另有 %(count)d 个项目已开工但无开工日期、也无阶段记录，未计入",
+            count=tally.undated_starts,
+        )
+    if indicator == "projects_completed" and tally.undated_completions:
+        return _(
+            "另有 %(count)d 个项目已竣工但无竣工日期、也无阶段记录，未计入",
+            count=tally.undated_completions,
+        )
+    if indicator in ("projects_over_100m", "projects_over_1b"):
+        return _("按项目当前总投资额计（历史中无此前的总投资额）")
+    if indicator in RATES and tally.actual(indicator) is None:
+        return _("无可计算的基数")
+    return None
+
+
+def achievement_of(
+    session: Session, as_of: date, district_id: int | None = None, unit_id: int | None = None
+) -> Achievement:
+    """One district's, one department's or (neither given) the city's figures as of a day."""
+    ledger = build_ledger(session, as_of)
+    if district_id is not None:
+        return ledger.achievement(Owner(DISTRICT, district_id, ""))
+    if unit_id is not None:
+        return ledger.achievement(Owner(UNIT, unit_id, ""))
+    return ledger.achievement(None)
+
+
+# ---- the ledger: a few grouped queries, then rolled up the district and unit trees ----
+
+
+@dataclass(frozen=True, slots=True)
+class ProjectThen:
+    """A project as it stood at the end of the day."""
+
+    id: int
+    lead_id: int | None
+    district_id: int | None
+    unit_id: int | None
+    leader_id: int
+    stage: str
+    started: bool  # in a started stage
+    counted: bool  # and in the statistics by the day (入库)
+
+
+def build_ledger(session: Session, as_of: date, start_within_days: int | None = None) -> Ledger:
+    """Every owner's tally as of a day; with `start_within_days`, also the signed projects
+    that had not started that many days after signing (the deadline falling this year, by
+    `as_of`)."""
+    return build_ledgers(session, (as_of,), start_within_days)[0]
+
+
+def build_ledgers(
+    session: Session, days: tuple[date, ...], start_within_days: int | None = None
+) -> list[Ledger]:
+    """The ledgers of several days (the bulletin's day and the previous quarter's end) from
+    one read of each table: the stage logs, projects and signed leads come to Python once,
+    the funds and progress are summed per day in one pass. The sums are made per (district,
+    unit) pair, then rolled up the district and unit trees."""
+    sums = [defaultdict(lambda: defaultdict(int)) for _day in days]
+    projects = _project_facts(session, days, sums)
+    _signed_leads(session, projects, days, start_within_days, sums)
+    _funds(session, projects, days, sums)
+    _investment(session, projects, days, sums)
+    district_up, unit_up = _ancestors(session, District), _ancestors(session, Unit)
+    city_units = frozenset(session.scalars(select(Unit.id).where(Unit.kind == "city_bureau")))
+    targets = {year: targets_by_owner(session, year) for year in {day.year for day in days}}
+    return [
+        Ledger(
+            day,
+            _rolled_up(day_sums, district_up, unit_up),
+            targets[day.year],
+            city_units,
+            day_projects,
+        )
+        for day, day_sums, day_projects in zip(days, sums, projects, strict=True)
+    ]
+
+
+def _rolled_up(sums: dict, district_up: dict, unit_up: dict) -> dict[tuple[str, int], Tally]:
+    tallies: dict[tuple[str, int], Tally] = defaultdict(Tally)
+    for (district_id, unit_id), values in sums.items():
+        owners = [CITY]
+        owners += [(DISTRICT, owner_id) for owner_id in district_up.get(district_id, ())]
+        owners += [(UNIT, owner_id) for owner_id in unit_up.get(unit_id, ())]
+        for owner in owners:
+            tally = tallies[owner]
+            for name, amount in values.items():
+                tally.add(name, amount)
+    return dict(tallies)
+
+
+def _ancestors(session: Session, model) -> dict[int | None, tuple[int, ...]]:
+    """Each row's id with those above it: a zone counts for its county too."""
+    parents = dict(session.execute(select(model.id, model.parent_id)).all())
+    chains: dict[int | None, tuple[int, ...]] = {}
+    for start in parents:
+        chain, node, seen = [], start, set()
+        while node is not None and node not in seen:
+            seen.add(node)
+            chain.append(node)
+            node = parents.get(node)
+        chains[start] = tuple(chain)
+    return chains
+
+
+@dataclass
+class _Log:
+    """A project's stage log as of one day: the stage it had reached (the latest change, the
+    later-added on a tie, as crm.services.as_of.stage_on) and when it first showed a started
+    and a completed stage."""
+
+    stage: str | None = None
+    at: tuple = ()
+    started_at: datetime | None = None
+    completed_at: datetime | None = None
+
+
+def _project_logs(session, days) -> tuple[set[int], list[dict[int, _Log]]]:
+    """Which projects have a log at all, and each day's reading of the logs."""
+    ends = [day_end(day) for day in days]
+    logged: set[int] = set()
+    readings: list[dict[int, _Log]] = [defaultdict(_Log) for _day in days]
+    statement = select(
+        StageChange.project_id, StageChange.id, StageChange.to_stage, StageChange.changed_at
+    ).where(StageChange.project_id.is_not(None))
+    for project_id, change_id, stage, changed_at in session.connection().execute(statement).all():
+        logged.add(project_id)
+        for end, reading in zip(ends, readings, strict=True):
+            if changed_at >= end:
+                continue
+            log = reading[project_id]
+            if (changed_at, change_id) > log.at:
+                log.stage, log.at = stage, (changed_at, change_id)
+            if stage in STARTED_STAGES and (log.started_at is None or changed_at < log.started_at):
+                log.started_at = changed_at
+            if stage in COMPLETED_STAGES and (
+                log.completed_at is None or changed_at < log.completed_at
+            ):
+                log.completed_at = changed_at
+    return logged, readings
+
+
+def _project_facts(session, days, sums) -> list[dict[int, ProjectThen]]:
+    """Pools, starts, completions, sizes and 入库: each project read once, its stage each day
+    from its log."""
+    logged, readings = _project_logs(session, days)
+    statement = select(
+        Project.id,
+        Project.lead_id,
+        Project.district_id,
+        Project.owner_unit_id,
+        Project.leader_id,
+        Project.stage,
+        Project.total_investment_wan,
+        func.coalesce(Project.signed_on, Lead.signed_on),
+        Project.started_on,
+        Project.completed_on,
+        Project.in_statistics,
+        Project.in_statistics_on,
+        Project.deleted_at,
+    ).outerjoin(Lead, Lead.id == Project.lead_id)
+    rows = session.connection().execute(statement).all()
+    result = []
+    for as_of, reading, day_sums in zip(days, readings, sums, strict=True):
+        year_start, end = date(as_of.year, 1, 1), day_end(as_of)
+        projects: dict[int, ProjectThen] = {}
+        for (
+            project_id,
+            lead_id,
+            district_id,
+            unit_id,
+            leader_id,
+            current,
+            total,
+            signed_on,
+            started_on,
+            completed_on,
+            in_statistics,
+            in_statistics_on,
+            deleted_at,
+        ) in rows:
+            if deleted_at is not None and deleted_at < end:
+                continue
+            has_log = project_id in logged
+            log = reading.get(project_id) if has_log else None
+            stage = current if not has_log else (log.stage if log else None)
+            if stage is None:  # its log begins after the day: it did not exist yet
+                continue
+            started = stage in STARTED_STAGES
+            counted = bool(in_statistics) and in_statistics_on is not None
+            counted = counted and in_statistics_on <= as_of
+            projects[project_id] = ProjectThen(
+                project_id, lead_id, district_id, unit_id, leader_id, stage, started,
+                started and counted,
+            )  # fmt: skip
+            bucket = day_sums[(district_id, unit_id)]
+            bucket[POOL_KEY[stage]] += 1
+            if started:
+                when = _event_day(started_on, log and log.started_at, has_log, as_of)
+                if when is None:
+                    bucket["undated_starts"] += 1
+                elif year_start <= when <= as_of:
+                    bucket["projects_started"] += 1
+            if stage in COMPLETED_STAGES:
+                when = _event_day(completed_on, log and log.completed_at, has_log, as_of)
+                if when is None:
+                    bucket["undated_completions"] += 1
+                elif year_start <= when <= as_of:
+                    bucket["projects_completed"] += 1
+            if signed_on is not None and year_start <= signed_on <= as_of:
+                total = Decimal(total or 0)
+                bucket.setdefault("signed_investments", []).append(total)
+                bucket["projects_over_100m"] += total >= OVER_100M_WAN
+                bucket["projects_over_1b"] += total >= OVER_1B_WAN
+            if counted and in_statistics_on >= year_start:
+                bucket["projects_in_statistics"] += 1
+        result.append(projects)
+    return result
+
+
+def _event_day(dated: date | None, logged_at: datetime | None, has_log: bool, as_of: date):
+    """When a project reached a stage the log has it in: its own date if the record gives one
+    (by the day), else the day the log first shows it; None when neither can say."""
+    if dated is not None and dated <= as_of:
+        return dated
+    if logged_at is not None:
+        return logged_at.date()
+    if not has_log and dated is not None:
+        return dated
+    return None
+
+
+def _signed_leads(session, projects, days, start_within_days, sums) -> None:
+    """Signed this year: the count and amount, and the three rates' cohort; with
+    `start_within_days`, the leads signed that long before a day of this year up to the day
+    whose project had not started by then (or that never became one)."""
+    wait = timedelta(days=start_within_days or 0)
+    earliest = min(date(day.year, 1, 1) - wait for day in days)
+    begun = (
+        select(StageChange.lead_id, func.min(StageChange.changed_at).label("first_at"))
+        .where(StageChange.lead_id.is_not(None))
+        .group_by(StageChange.lead_id)
+        .subquery()
+    )
+    statement = (
+        select(
+            Lead.district_id,
+            Lead.owner_unit_id,
+            Lead.signed_on,
+            Lead.signed_amount_wan,
+            Lead.deleted_at,
+            begun.c.first_at,
+            Project.id,
+        )
+        .outerjoin(begun, begun.c.lead_id == Lead.id)
+        .outerjoin(Project, Project.lead_id == Lead.id)
+        .where(Lead.signed_on >= earliest, Lead.signed_on <= max(days))
+    )
+    rows = session.connection().execute(statement).all()
+    for as_of, day_projects, day_sums in zip(days, projects, sums, strict=True):
+        year_start, end = date(as_of.year, 1, 1), day_end(as_of)
+        overdue_from, overdue_to = year_start - wait, as_of - wait
+        for district_id, unit_id, signed_on, amount, deleted_at, first_at, project_id in rows:
+            if signed_on > as_of or (deleted_at is not None and deleted_at < end):
+                continue
+            if first_at is not None and first_at >= end:  # its log begins after the day
+                continue
+            project = day_projects.get(project_id)
+            if project is not None and project.district_id is not None:
+                district_id = project.district_id  # a lead counts where its project landed
+            started = project is not None and project.started
+            bucket = day_sums[(district_id, unit_id)]
+            if signed_on >= year_start:
+                bucket["signed"] += 1
+                bucket["signed_amount_wan"] += Decimal(amount or 0)
+                if project is not None:
+                    bucket["landed"] += 1
+                    bucket["started"] += started
+                    bucket["counted"] += project.counted
+            if start_within_days is not None and overdue_from <= signed_on <= overdue_to:
+                bucket["signed_not_started"] += not started
+
+
+def _per_day_sums(amount_column, date_column, days):
+    """One SUM per day over the rows dated from that day's 1 January to the day."""
+    return [
+        func.sum(
+            case(
+                (date_column.between(date(day.year, 1, 1), day), amount_column),
+                else_=0,
+            )
+        )
+        for day in days
+    ]
+
+
+def _funds(session, projects, days, sums) -> None:
+    first, last = min(date(day.year, 1, 1) for day in days), max(days)
+    statement = (
+        select(
+            FundsArrival.project_id,
+            FundsArrival.origin,
+            *_per_day_sums(FundsArrival.amount_wan, FundsArrival.arrived_on, days),
+        )
+        .where(FundsArrival.arrived_on >= first, FundsArrival.arrived_on <= last)
+        .group_by(FundsArrival.project_id, FundsArrival.origin)
+    )
+    for project_id, origin, *amounts in session.connection().execute(statement).all():
+        for day_projects, day_sums, amount in zip(projects, sums, amounts, strict=True):
+            project = day_projects.get(project_id)
+            if project is None or not amount:
+                continue
+            bucket = day_sums[(project.district_id, project.unit_id)]
+            amount = Decimal(amount)
+            bucket["funds_in_place_wan"] += amount
+            if origin == "out_of_province":
+                bucket["funds_out_of_province_wan"] += amount
+            elif origin == "foreign":
+                bucket["funds_foreign_wan"] += amount
+
+
+def _investment(session, projects, days, sums) -> None:
+    """Investment completed this year: each project's monthly entries, else its weekly ones
+    (whichever it has in the day's window)."""
+    first, last = min(date(day.year, 1, 1) for day in days), max(days)
+    counts = [
+        func.count().filter(ProjectProgress.period_start_on.between(date(day.year, 1, 1), day))
+        for day in days
+    ]
+    statement = (
+        select(
+            ProjectProgress.project_id,
+            ProjectProgress.period,
+            *_per_day_sums(
+                ProjectProgress.investment_period_wan, ProjectProgress.period_start_on, days
+            ),
+            *counts,
+        )
+        .where(ProjectProgress.period_start_on >= first, ProjectProgress.period_start_on <= last)
+        .group_by(ProjectProgress.project_id, ProjectProgress.period)
+    )
+    found: list[dict[int, dict[str, Decimal]]] = [defaultdict(dict) for _day in days]
+    width = len(days)
+    for project_id, period, *values in session.connection().execute(statement).all():
+        amounts, entries = values[:width], values[width:]
+        for by_project, amount, entry_count in zip(found, amounts, entries, strict=True):
+            if entry_count:
+                by_project[project_id][period] = Decimal(amount or 0)
+    for by_project, day_projects, day_sums in zip(found, projects, sums, strict=True):
+        for project_id, by_period in by_project.items():
+            project = day_projects.get(project_id)
+            if project is None:
+                continue
+            amount = by_period.get("month", by_period.get("week", Decimal(0)))
+            day_sums[(project.district_id, project.unit_id)]["investment_completed_wan"] += amount
