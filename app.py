@@ -45,6 +45,8 @@ DEFAULTS = {
     # behind one NAT address shares it).
     "LOGIN_LIMITS": "10 per minute;50 per hour",
     "LOGIN_ADDRESS_LIMITS": "100 per minute;500 per hour",
+    # Referrals an ambassador may submit (investor and talent, portal and API together).
+    "REFERRAL_LIMITS": "20 per hour",
     "RATELIMIT_STORAGE_URI": "memory://",
     "RATELIMIT_HEADERS_ENABLED": True,
     # The largest request body: JSON and forms. Only the views that take a file accept up to
@@ -83,6 +85,7 @@ FROM_ENVIRONMENT = (
     "RATELIMIT_STORAGE_URI",
     "LOGIN_LIMITS",
     "LOGIN_ADDRESS_LIMITS",
+    "REFERRAL_LIMITS",
     "REMEMBER_DAYS",
     "SESSION_IDLE_HOURS",
     "PASSWORD_MIN_LENGTH",

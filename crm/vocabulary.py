@@ -270,7 +270,11 @@ REFERRAL_STATUS = Vocabulary(
     Term("in_talks", "洽谈中", "In talks"),
     Term("signed", "已签约", "Signed"),
     Term("landed", "已落地", "Landed"),
+    # Derived: the lead was lost or removed after acceptance, with nothing landed.
+    Term("ended", "已终止", "Ended"),
     Term("rejected", "未受理", "Not accepted"),
+    # Declined because the enterprise was already referred or followed: said neutrally.
+    Term("known", "已知", "Already known"),
 )
 
 TALENT_REFERRAL_STATUS = Vocabulary(

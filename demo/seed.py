@@ -1037,6 +1037,8 @@ class DemoCity:
                 outside = rng.choice(self.outside or self.local)
                 referrals.append({"ambassador_id": ambassador_id,
                                   "enterprise_name": self.enterprise_name[outside],
+                                  "enterprise_name_normalised": normalise_name(
+                                      self.enterprise_name[outside]),
                                   "contact_name": self.person(), "sector": "industry",
                                   "description": "企业有意在中西部布局新的生产基地",
                                   "estimated_investment_wan": Decimal(f"{self.lognormal(20000, 1):.0f}"),

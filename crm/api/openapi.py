@@ -21,6 +21,7 @@ STATUS_RESPONSES = {
     "413": "TooLarge",
     "415": "UnsupportedMediaType",
     "422": "Invalid",
+    "429": "TooManyRequests",
 }
 
 
@@ -68,6 +69,10 @@ ERRORS = {
         "The body is not sent as Content-Type: application/json (unsupported_media_type)."
     ),
     "Invalid": _error("Invalid values; `fields` names each one (invalid)."),
+    "TooManyRequests": _error(
+        "Too many submissions in the window (too_many_requests); the Retry-After header says "
+        "how many seconds to wait."
+    ),
 }
 
 
@@ -152,7 +157,7 @@ def _resource_paths(resource: Resource) -> dict:
                             },
                         }
                     },
-                    "400 401 403 413 415 422",
+                    " ".join(["400 401 403 413 415 422", resource.create_errors]).strip(),
                 ),
             },
         },

@@ -1,21 +1,48 @@
 """Referrals over JSON, on the resource layer: an ambassador's token creates referrals and
 lists and reads only its own (another's id answers 404); the bureau's readers read them all.
-No update or delete: staff and administrators accept a new referral (into a lead) or decline
-it with a reason, as in the inbox."""
+No update or delete: staff and administrators accept a new referral (into a lead, or as a
+co-referral of a lead that has one), decline it with a reason or as already known, and record
+how a lead's reward is split between its co-referrers, as in the inbox and on the lead page.
+Submissions are limited per ambassador (REFERRAL_LIMITS, shared with the portal)."""
 
 from flask_babel import gettext as _
 
+from crm import referral_limits
 from crm.api import blueprint, resource
 from crm.api.auth import api_user, require_right
 from crm.api.body import json_object
-from crm.api.errors import invalid, service_errors
+from crm.api.errors import ApiError, invalid, service_errors
 from crm.api.openapi import describe, json_content, ref, responses
 from crm.extensions import db
 from crm.schemas.referrals import REFERRALS, TALENT_REFERRALS
 from crm.security import takes_attachments
-from crm.services import attachments, referrals
-from crm.services.errors import UnknownFields
+from crm.services import attachments, leads, referrals
+from crm.services.errors import UnknownFields, ValidationError
 from crm.views import referral_attachments
+
+
+def _limited(create):
+    """`create`, refused with 429 once the ambassador has submitted REFERRAL_LIMITS' worth;
+    only a recorded submission counts."""
+
+    def limited_create(session, data, actor):
+        ambassador = getattr(actor, "ambassador", None)
+        wait = referral_limits.wait_seconds(ambassador.id) if ambassador is not None else None
+        if wait is not None:
+            # Who may not submit at all is told so first (403), not to wait.
+            referrals.submitter(actor, referrals.INVESTOR_KINDS + referrals.TALENT_KINDS)
+            raise ApiError(
+                429,
+                "too_many_requests",
+                referral_limits.message(wait),
+                extra={"retry_after": wait},
+            )
+        record = create(session, data, actor)
+        referral_limits.counted(record.ambassador_id)
+        return record
+
+    return limited_create
+
 
 REFERRAL_RESOURCE = resource.Resource(
     path="referrals",
@@ -26,11 +53,12 @@ REFERRAL_RESOURCE = resource.Resource(
     declaration=REFERRALS,
     search=referrals.list_referrals,
     get=referrals.get_referral,
-    create=referrals.create_referral,
+    create=_limited(referrals.create_referral),
     update=None,
     delete=None,
-    record_values=referrals.record_values,
-    summary_values=lambda row: referrals.referral_values(*row),
+    record_values=lambda session, referral: referrals.record_values(session, referral, api_user()),
+    summary_values=lambda row: referrals.referral_values(*row, api_user()),
+    create_errors="429",
 )
 resource.register(blueprint, REFERRAL_RESOURCE)
 
@@ -43,11 +71,12 @@ TALENT_REFERRAL_RESOURCE = resource.Resource(
     declaration=TALENT_REFERRALS,
     search=referrals.list_talent_referrals,
     get=referrals.get_talent_referral,
-    create=referrals.create_talent_referral,
+    create=_limited(referrals.create_talent_referral),
     update=None,
     delete=None,
     record_values=referrals.talent_referral_values,
     summary_values=lambda referral: referrals.talent_referral_values(None, referral),
+    create_errors="429",
 )
 resource.register(blueprint, TALENT_REFERRAL_RESOURCE)
 
@@ -78,15 +107,55 @@ def referral_accept(referral_id: int):
 
 @blueprint.post("/referrals/<int:referral_id>/decline")
 def referral_decline(referral_id: int):
-    """Decline a new referral with the reason its ambassador reads."""
-    referral, body, actor = _handled(referral_id, {"reason"})
-    reason = body.get("reason")
+    """Decline a new referral with the reason its ambassador reads, or as already known."""
+    referral, body, actor = _handled(referral_id, {"reason", "known"})
+    reason, known = body.get("reason"), body.get("known", False)
     with service_errors():
+        if not isinstance(known, bool):
+            raise ValidationError({"known": [_("应为 true 或 false")]})
         referrals.decline_referral(
-            db.session, referral, reason if isinstance(reason, str) else None, actor
+            db.session, referral, reason if isinstance(reason, str) else None, actor, known=known
         )
     db.session.commit()
     return REFERRAL_RESOURCE.record_json(referral)
+
+
+@blueprint.put("/leads/<int:lead_id>/credit-split")
+def referral_credit_split(lead_id: int):
+    """Record how a lead's reward is split between the referrals linked to it."""
+    actor = api_user()
+    with service_errors():
+        lead = leads.get_lead(db.session, lead_id, actor)
+    require_right(referrals.HANDLE)
+    body = json_object()
+    unknown = sorted(set(body) - {"shares"})
+    with service_errors():
+        if unknown:
+            raise UnknownFields({key: [_("未知字段")] for key in unknown})
+        linked = referrals.record_split(db.session, lead, body.get("shares"), actor)
+    db.session.commit()
+    return {"lead_id": lead.id, "shares": _shares(linked)}
+
+
+@blueprint.get("/leads/<int:lead_id>/credit-split")
+def referral_credit_split_read(lead_id: int):
+    """The split of a lead's reward as it stands."""
+    actor = api_user()
+    with service_errors():
+        lead = leads.get_lead(db.session, lead_id, actor)
+    require_right(referrals.READ_ALL)
+    return {"lead_id": lead.id, "shares": _shares(referrals.lead_referrals(db.session, lead.id))}
+
+
+def _shares(linked) -> list[dict]:
+    return [
+        {
+            "referral_id": referral.id,
+            "ambassador_id": referral.ambassador_id,
+            "credit_share": format(referral.credit_share.normalize(), "f"),
+        }
+        for referral in linked
+    ]
 
 
 @blueprint.post("/referrals/<int:referral_id>/attachments")
@@ -140,10 +209,13 @@ describe(
         "summary": "Accept a new referral (staff and administrators).",
         "description": "Links the open lead of the referred enterprise (found by credit code, "
         "else by normalised name), or creates a lead of source `ambassador` (大使推荐) with the "
-        "enterprise linked or created by the registry's rules and the referral's description "
-        "as its `basis`. The lead's scope rules apply (403 saying why). 422 when the referral "
-        "was handled already, or when the enterprise's open lead carries an earlier referral "
-        "(which keeps the credit). The body is an empty JSON object.",
+        "enterprise linked or created by the registry's rules, the referral's `segment_code` as "
+        "its segment and the intended project, how the ambassador knows the investor and the "
+        "description as its `basis`. When the open lead carries an earlier referral, this one "
+        "joins it as a co-referral: the first referral keeps the whole credit (`credit_share` "
+        "1, the others 0) until a split is recorded (PUT /leads/{lead_id}/credit-split). The "
+        "lead's scope rules apply (403 saying why). 422 when the referral was handled already. "
+        "The body is an empty JSON object.",
         "parameters": [_REFERRAL_ID],
         "requestBody": {"required": True, "content": {"application/json": {"schema": {
             "type": "object", "properties": {}, "additionalProperties": False}}}},
@@ -161,11 +233,15 @@ describe(
         "operationId": "declineReferral",
         "summary": "Decline a new referral with a reason (staff and administrators).",
         "description": "The `reason` is required; the ambassador reads it with the status "
-        "未受理 (`rejected`). 422 when the referral was handled already.",
+        "未受理 (`rejected`). With `known: true` the referral is declined as already known "
+        "(`known`, 已知): it must be a duplicate (its enterprise has an active lead or an "
+        "earlier referral), no reason is taken, and the ambassador reads a neutral one that "
+        "never names who referred first. 422 when the referral was handled already.",
         "parameters": [_REFERRAL_ID],
         "requestBody": {"required": True, "content": {"application/json": {"schema": {
-            "type": "object", "required": ["reason"],
-            "properties": {"reason": {"type": "string", "maxLength": 500}},
+            "type": "object",
+            "properties": {"reason": {"type": "string", "maxLength": 500},
+                           "known": {"type": "boolean", "default": False}},
             "additionalProperties": False}}}},
         "responses": responses(
             {"200": json_content("The referral, declined.", ref("Referral"))},
@@ -215,6 +291,62 @@ describe(
                 for mime in ("image/jpeg", "image/png", "image/webp", "image/heic",
                              "image/heif", "application/pdf")}}},
             "401 404",
+        ),
+    },
+)  # fmt: skip
+
+_LEAD_ID = {"name": "lead_id", "in": "path", "required": True, "schema": {"type": "integer"}}
+_SPLIT = {
+    "type": "object",
+    "properties": {
+        "lead_id": {"type": "integer"},
+        "shares": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "properties": {
+                    "referral_id": {"type": "integer"},
+                    "ambassador_id": {"type": "integer"},
+                    "credit_share": {"type": "string", "pattern": r"^\d+(\.\d+)?$"},
+                },
+            },
+        },
+    },
+}
+
+describe(
+    "/leads/{lead_id}/credit-split",
+    "put",
+    {
+        "operationId": "splitReferralCredit",
+        "summary": "Record how a lead's reward is split between its co-referrers (staff and "
+        "administrators whose scope holds the lead).",
+        "description": "`shares` maps the id of every referral linked to the lead to its share, "
+        "a decimal from 0 to 1 with at most 4 decimals (as a string or a number); the shares "
+        "must sum to exactly 1. 422 names the field (`share_<id>`, or `shares` for the sum and "
+        "unknown referrals).",
+        "parameters": [_LEAD_ID],
+        "requestBody": {"required": True, "content": {"application/json": {"schema": {
+            "type": "object", "required": ["shares"],
+            "properties": {"shares": {"type": "object", "additionalProperties": {
+                "type": ["string", "number"]}}},
+            "additionalProperties": False}}}},
+        "responses": responses(
+            {"200": json_content("The split as recorded.", _SPLIT)},
+            "400 401 403 404 413 415 422",
+        ),
+    },
+)  # fmt: skip
+
+describe(
+    "/leads/{lead_id}/credit-split",
+    "get",
+    {
+        "operationId": "readReferralCredit",
+        "summary": "The split of a lead's reward between its referrals (the bureau's readers).",
+        "parameters": [_LEAD_ID],
+        "responses": responses(
+            {"200": json_content("The split.", _SPLIT)}, "401 403 404"
         ),
     },
 )  # fmt: skip

@@ -50,6 +50,7 @@ class Resource:
     record_values: Callable  # (session, record) -> the declaration's record values
     summary_values: Callable  # (row) -> the declaration's summary values
     parent: Parent | None = None  # a collection under another record
+    create_errors: str = ""  # error statuses create may answer beyond the usual ("429")
 
     @property
     def collection_rule(self) -> str:

@@ -4,7 +4,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, String, Text
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from crm.models.base import (
@@ -70,31 +70,47 @@ class Referral(Record, Versioned, SoftDeleted, DemoMarked, Base):
         *non_negative("estimated_investment_wan"),
         CheckConstraint("credit_share >= 0 AND credit_share <= 1", name="credit_share_range"),
         CheckConstraint(
-            "status <> 'rejected' OR rejected_reason IS NOT NULL", name="rejected_has_reason"
+            "status NOT IN ('rejected', 'known') OR rejected_reason IS NOT NULL",
+            name="rejected_has_reason",
         ),
+        # The inbox: the new ones, oldest first, and their count.
+        Index("ix_referrals_status_submitted_at", "status", "submitted_at", "id", "deleted_at"),
+        # "My referrals", newest first, a page at a time.
+        Index("ix_referrals_ambassador_submitted_at", "ambassador_id", "submitted_at", "id"),
     )
 
     ambassador_id: Mapped[int] = mapped_column(
         ForeignKey("ambassadors.id", ondelete="RESTRICT"), index=True
     )
     enterprise_name: Mapped[str] = mapped_column(String(200))
-    enterprise_uscc: Mapped[str | None] = mapped_column(String(18))
+    # crm.services.names.normalise_name of it: duplicates are found by it in one query.
+    enterprise_name_normalised: Mapped[str | None] = mapped_column(String(200), index=True)
+    enterprise_uscc: Mapped[str | None] = mapped_column(String(18), index=True)
     contact_name: Mapped[str | None] = mapped_column(String(80))
     contact_phone: Mapped[str | None] = mapped_column(String(40))
     sector: Mapped[str | None] = enum_column(SECTOR, nullable=True)
+    # What the ambassador says of it: the project the investor has in mind, how the
+    # ambassador knows them, the chain segment (a ChainSegment code, checked on entry), and
+    # anything else in the description.
+    intended_project: Mapped[str | None] = mapped_column(String(200))
+    how_known: Mapped[str | None] = mapped_column(String(500))
+    segment_code: Mapped[str | None] = mapped_column(String(20))
     description: Mapped[str | None] = mapped_column(Text)
     estimated_investment_wan: Mapped[Decimal | None]
     status: Mapped[str] = enum_column(REFERRAL_STATUS, default="submitted")
     rejected_reason: Mapped[str | None] = mapped_column(String(500))
+    # Co-referrers of one enterprise are linked to the same lead.
     lead_id: Mapped[int | None] = mapped_column(
-        ForeignKey("leads.id", ondelete="SET NULL"), unique=True
+        ForeignKey("leads.id", ondelete="SET NULL"), index=True
     )
-    # Co-referrers split one reward; this is this referral's share of it.
+    # Co-referrers split one reward; this is this referral's share of it. The shares of one
+    # lead's referrals sum to 1 (crm.services.referrals.record_split): until staff record a
+    # split, the first referral keeps 1 and a co-referral linked later 0.
     credit_share: Mapped[Decimal] = mapped_column(default=Decimal(1))
     submitted_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     ambassador: Mapped["Ambassador"] = relationship(Ambassador)
-    lead: Mapped["Lead | None"] = relationship("Lead", back_populates="referral")
+    lead: Mapped["Lead | None"] = relationship("Lead", back_populates="referrals")
 
 
 class TalentReferral(Record, Versioned, SoftDeleted, DemoMarked, Base):

@@ -95,6 +95,6 @@ class Lead(Record, Versioned, SoftDeleted, DemoMarked, Base):
     owner: Mapped["User | None"] = relationship("User", foreign_keys=[owner_id])
     segments: Mapped[list["ChainSegment"]] = relationship("ChainSegment", secondary=lead_segments)
     event: Mapped["Event | None"] = relationship("Event")
-    referral: Mapped["Referral | None"] = relationship(
-        "Referral", back_populates="lead", uselist=False
+    referrals: Mapped[list["Referral"]] = relationship(
+        "Referral", back_populates="lead", order_by="Referral.submitted_at, Referral.id"
     )

@@ -122,7 +122,11 @@ class LeadRecord(_LeadFields):
     enterprise_name: str | None = Field(title="企业名称")
     owner_name: str | None = Field(title="负责人姓名")
     owner_unit_name: str | None = Field(title="责任单位名称")
-    referral: int | None = Field(title="推荐", description="The ambassador referral's id, if any.")
+    referrals: list[int] = Field(
+        title="推荐",
+        description="The ids of the ambassador referrals linked to the lead (co-referrers of "
+        "one enterprise share it), first submitted first.",
+    )
     created_at: Timestamp = Field(title="创建时间")
     updated_at: Timestamp = Field(title="更新时间")
 

@@ -49,10 +49,19 @@ class ReferralInput(BaseModel):
     contact_name: Text(_length(Referral, "contact_name"), name=True) = Field(None, title="联系人")
     contact_phone: Text(_length(Referral, "contact_phone")) = Field(None, title="联系电话")
     sector: Choice(SECTOR) = Field(None, title="行业")
-    description: Text(MAX_TEXT, multiline=True) = Field(
+    intended_project: Text(_length(Referral, "intended_project")) = Field(
+        None, title="意向项目", description="The project the investor has in mind."
+    )
+    how_known: Text(_length(Referral, "how_known"), multiline=True) = Field(
+        None, title="如何认识", description="How the ambassador knows the investor."
+    )
+    segment_code: Text(_length(Referral, "segment_code")) = Field(
         None,
-        title="项目说明",
-        description="The intended project, how the ambassador knows the investor, the segment.",
+        title="产业链环节",
+        description="A chain segment's code (level segment, e.g. M501); unknown codes are refused.",
+    )
+    description: Text(MAX_TEXT, multiline=True) = Field(
+        None, title="补充说明", description="Anything else the ambassador wants staff to know."
     )
     estimated_investment_wan: Amount(
         Referral.__table__.c.estimated_investment_wan.type, "Estimated investment in 万元"
@@ -104,15 +113,25 @@ class ReferralRecord(ReferralInput):
     ambassador_id: int = Field(title="大使")
     status: Choice(REFERRAL_STATUS, nullable=False) = Field(
         title="进展",
-        description="submitted, accepted or rejected (with rejected_reason) as staff handled "
-        "it; once a lead is linked, derived from it and its projects: in_talks (the lead in "
-        "negotiation), signed, landed (a project under construction or beyond).",
+        description="submitted, accepted, rejected (with rejected_reason) or known (declined "
+        "because the enterprise was already referred or followed; the reason is neutral) as "
+        "staff handled it; once a lead is linked, derived from it and its projects: in_talks "
+        "(the lead in negotiation), signed, landed (a project under construction or beyond), "
+        "ended (the lead lost or removed with nothing landed).",
     )
     rejected_reason: str | None = Field(title="未受理原因")
     funds_in_place_wan: Amount(
         Project.__table__.c.funds_in_place_wan.type, "Funds in place in 万元"
     ) = Field(title="到位资金（万元）", description="Of the landed projects; null before.")
     submitted_at: Timestamp = Field(title="提交时间")
+    lead_id: int | None = Field(
+        title="线索", description="The linked lead's id; shown to the bureau's readers only."
+    )
+    credit_share: Amount(Referral.__table__.c.credit_share.type, "A share from 0 to 1") = Field(
+        title="功劳份额",
+        description="This referral's share of its lead's reward (the shares of one lead sum to "
+        "1); shown to the bureau's readers only.",
+    )
     attachments: Attachments = Field(title="附件")
 
 
@@ -129,6 +148,8 @@ ReferralSummary = pick(
         "rejected_reason",
         "funds_in_place_wan",
         "submitted_at",
+        "lead_id",
+        "credit_share",
     ),
 )
 

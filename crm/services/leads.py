@@ -319,7 +319,11 @@ def get_lead(session: Session, lead_id: int, actor) -> Lead:
 
 def lead_values(session: Session, lead: Lead) -> dict:
     district = session.get(District, lead.district_id) if lead.district_id else None
-    referral = session.scalar(select(Referral.id).where(Referral.lead_id == lead.id))
+    referrals = session.scalars(
+        select(Referral.id)
+        .where(Referral.lead_id == lead.id, Referral.deleted_at.is_(None))
+        .order_by(Referral.submitted_at, Referral.id)
+    ).all()
     return {
         **{key: getattr(lead, key) for key in PLAIN_COLUMNS},
         "id": lead.id,
@@ -332,7 +336,7 @@ def lead_values(session: Session, lead: Lead) -> dict:
         "owner_name": lead.owner.label if lead.owner else None,
         "owner_unit": lead.owner_unit_id,
         "owner_unit_name": lead.owner_unit.name if lead.owner_unit else None,
-        "referral": referral,
+        "referrals": list(referrals),
         "created_at": lead.created_at,
         "updated_at": lead.updated_at,
     }

@@ -10,11 +10,22 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from flask_babel import gettext as _
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session, joinedload
 
-from crm.models import Enterprise, Lead, Park, Project, Referral, TalentReferral
+from crm.models import (
+    Ambassador,
+    ChainSegment,
+    Enterprise,
+    Lead,
+    Park,
+    Project,
+    Referral,
+    TalentReferral,
+)
 from crm.permissions import has_right
+from crm.schemas.fields import FieldProblem, parse_decimal
+from crm.schemas.leads import MAX_BASIS
 from crm.schemas.referrals import (
     REFERRALS,
     TALENT_REFERRALS,
@@ -26,6 +37,7 @@ from crm.services.ambassadors import shown_status
 from crm.services.enterprise_profile import mask
 from crm.services.errors import Forbidden, NotFound, ValidationError
 from crm.services.names import normalise_name
+from crm.services.scope import NONE, scope_kind, scope_of
 from crm.vocabulary import PROJECT_STAGE
 
 READ = "referral.read"
@@ -35,12 +47,18 @@ READ_ALL = "ambassador.read"
 # Who accepts and declines referrals in the inbox: staff and administrators.
 HANDLE = "referral.handle"
 UNMASK = "personal_data.unmask"
-MAX_INBOX = 200
+# The inbox a page at a time: each row carries its forms and its duplicate check.
+INBOX_PER_PAGE = 20
 INVESTOR_KINDS = ("investment_ambassador", "honorary_citizen")
 # Attachments of a referral (a business card's photo, a brochure): crm.services.attachments.
 ATTACHMENT_OWNER = "referral"
 TALENT_KINDS = ("talent_ambassador",)
 LANDED_POOLS = ("construction", "in_effect")
+# What the ambassador of a referral declined as known reads: neutral, never naming who
+# referred the enterprise first nor what the bureau does with it.
+KNOWN_REASON = "该企业此前已有推荐或已在跟进中。"
+# A lead's status after which its referrals show ended, unless something landed.
+ENDED_LEAD_STATUSES = ("lost",)
 
 
 # ---- who may submit ----
@@ -80,10 +98,33 @@ def may_refer_talent(ambassador) -> bool:
 def create_referral(session: Session, data: Mapping, actor) -> Referral:
     """A referral of the actor's, status submitted."""
     ambassador = submitter(actor, INVESTOR_KINDS)
-    values, errors = REFERRALS.clean(data)
+    values, errors = _checked(session, data)
     if errors:
         raise ValidationError(errors)
+    values["enterprise_name_normalised"] = normalise_name(values["enterprise_name"])
     return _submitted(session, Referral, ambassador, values, actor)
+
+
+def _checked(session: Session, data: Mapping) -> tuple[dict, dict]:
+    values, errors = REFERRALS.clean(data)
+    code = values.get("segment_code")
+    if code is not None and not segment_exists(session, code):
+        errors.setdefault("segment_code", [_("未知的产业链环节代码：%(codes)s", codes=code)])
+    return values, errors
+
+
+def referral_problems(session: Session, data: Mapping) -> dict[str, list[str]]:
+    """What is wrong with a referral's fields, without making it: a form with another problem
+    (a file) names every one at once."""
+    return _checked(session, data)[1]
+
+
+def segment_exists(session: Session, code: str) -> bool:
+    """Whether `code` names a chain segment (the level a referral or a lead points at)."""
+    found = select(ChainSegment.id).where(
+        ChainSegment.code == code, ChainSegment.level == "segment"
+    )
+    return session.scalar(found.limit(1)) is not None
 
 
 def create_talent_referral(session: Session, data: Mapping, actor) -> TalentReferral:
@@ -218,17 +259,21 @@ class Progress:
 def progress_of(session: Session, referrals: Sequence[Referral]) -> dict[int, Progress]:
     """Each referral's progress: staff's decision until a lead is linked; then the lead's
     stage (negotiation: in talks; signed: signed) and its live projects (one under
-    construction or beyond: landed, with the funds in place of those projects). Two queries
-    for any number of referrals."""
+    construction or beyond: landed, with the funds in place of those projects). A lead lost
+    or removed after acceptance, with nothing landed, shows ended rather than its last stage.
+    Two queries for any number of referrals."""
     lead_ids = {referral.lead_id for referral in referrals if referral.lead_id is not None}
-    stages: dict[int, str] = {}
+    stages: dict[int, tuple[str, bool]] = {}
     projects: dict[int, list[tuple[str, Decimal]]] = {}
     if lead_ids:
-        stages = dict(
-            session.execute(
-                select(Lead.id, Lead.stage).where(Lead.id.in_(lead_ids), Lead.deleted_at.is_(None))
-            ).all()
-        )
+        stages = {
+            lead_id: (stage, status not in ENDED_LEAD_STATUSES and deleted_at is None)
+            for lead_id, stage, status, deleted_at in session.execute(
+                select(Lead.id, Lead.stage, Lead.status, Lead.deleted_at).where(
+                    Lead.id.in_(lead_ids)
+                )
+            )
+        }
         for lead_id, stage, funds in session.execute(
             select(Project.lead_id, Project.stage, Project.funds_in_place_wan).where(
                 Project.lead_id.in_(lead_ids), Project.deleted_at.is_(None)
@@ -239,13 +284,18 @@ def progress_of(session: Session, referrals: Sequence[Referral]) -> dict[int, Pr
 
 
 def _progress(referral: Referral, stages: dict, projects: dict) -> Progress:
-    if referral.status == "rejected" or referral.lead_id not in stages:
+    # Staff's decision until a lead is linked; from then on the lead and its projects say.
+    if referral.status in ("submitted", "rejected", "known") or referral.lead_id is None:
         return Progress(referral.status)
+    if referral.lead_id not in stages:  # the lead is gone altogether
+        return Progress("ended")
     own = projects.get(referral.lead_id, [])
     landed = [funds for stage, funds in own if PROJECT_STAGE[stage].pool in LANDED_POOLS]
     if landed:
-        return Progress("landed", sum(landed, Decimal(0)))
-    stage = stages[referral.lead_id]
+        return Progress("landed", sum((funds or Decimal(0) for funds in landed), Decimal(0)))
+    stage, going = stages[referral.lead_id]
+    if not going:
+        return Progress("ended")
     if stage == "signed" or own:
         return Progress("signed")
     if stage == "negotiation":
@@ -290,22 +340,35 @@ def list_referrals(session: Session, filters: ReferralFilters, actor, page=1, pe
     return [(referral, progress[referral.id]) for referral in found], has_next
 
 
-def referral_values(referral: Referral, progress: Progress) -> dict:
+def shown_reason(referral: Referral, status: str) -> str | None:
+    """The reason an ambassador reads: staff's for a declined referral; the neutral one, in
+    the reader's language, for a known one."""
+    if status == "known":
+        return _(KNOWN_REASON)
+    return referral.rejected_reason if status == "rejected" else None
+
+
+def referral_values(referral: Referral, progress: Progress, actor=None) -> dict:
+    """A referral as its reader may see it: the lead and the credit share only for the
+    bureau's readers (an ambassador's view names no other record)."""
     values = {name: getattr(referral, name) for name in REFERRALS.writable}
+    bureau = actor is not None and _own_only(actor) is None
     return values | {
         "id": referral.id,
         "version": referral.version,
         "ambassador_id": referral.ambassador_id,
         "status": progress.status,
-        "rejected_reason": referral.rejected_reason if progress.status == "rejected" else None,
+        "rejected_reason": shown_reason(referral, progress.status),
         "funds_in_place_wan": progress.funds_in_place_wan,
         "submitted_at": referral.submitted_at,
+        "lead_id": referral.lead_id if bureau else None,
+        "credit_share": referral.credit_share if bureau else None,
     }
 
 
-def record_values(session: Session, referral: Referral) -> dict:
+def record_values(session: Session, referral: Referral, actor=None) -> dict:
     """One referral as read, with its attachments (a list row goes without them)."""
-    values = referral_values(referral, progress_of(session, [referral])[referral.id])
+    values = referral_values(referral, progress_of(session, [referral])[referral.id], actor)
     files = attachments_of(session, [referral]).get(referral.id, [])
     return values | {"attachments": [attachment_values(file) for file in files]}
 
@@ -345,19 +408,26 @@ def talent_referral_values(_session, referral: TalentReferral) -> dict:
 class Acceptance:
     lead: Lead
     created: bool  # False: an open lead of the enterprise was linked instead
+    co_referral: bool = False  # linked to a lead that carries an earlier referral
 
 
-def inbox(session: Session, actor, limit: int = MAX_INBOX) -> list[Referral]:
-    """New (submitted) referrals, oldest first: the registry's readers see them."""
+def inbox(
+    session: Session, actor, page: int = 1, per_page: int = INBOX_PER_PAGE
+) -> tuple[list[Referral], bool]:
+    """A page of new (submitted) referrals, oldest first, with their ambassadors, and whether
+    more follow: the registry's readers see them."""
     records.require(actor, READ_ALL)
-    return list(
+    found = list(
         session.scalars(
             select(Referral)
+            .options(joinedload(Referral.ambassador).joinedload(Ambassador.user))
             .where(Referral.deleted_at.is_(None), Referral.status == "submitted")
             .order_by(Referral.submitted_at, Referral.id)
-            .limit(limit)
+            .offset((page - 1) * per_page)
+            .limit(per_page + 1)
         )
     )
+    return found[:per_page], len(found) > per_page
 
 
 def inbox_count(session: Session) -> int:
@@ -380,38 +450,74 @@ def inbox_values(referral: Referral, actor) -> dict:
         "contact_name": referral.contact_name,
         "contact_phone": referral.contact_phone if full else mask("phone", referral.contact_phone),
         "estimated_investment_wan": referral.estimated_investment_wan,
+        "intended_project": referral.intended_project,
+        "how_known": referral.how_known,
+        "segment_code": referral.segment_code,
         "description": referral.description,
         "submitted_at": referral.submitted_at,
     }
 
 
-def find_enterprise(session: Session, referral: Referral) -> Enterprise | None:
-    """The live enterprise a referral names: by credit code; else by normalised name, among
-    enterprises without a code (one with another code is another enterprise)."""
+def _normalised(referral: Referral) -> str:
+    return referral.enterprise_name_normalised or normalise_name(referral.enterprise_name)
+
+
+def _enterprises_named(session: Session, found: Sequence[Referral]) -> dict[int, Enterprise]:
+    """The live enterprise each referral names, in two queries (each served by its index): by
+    credit code; else by normalised name among enterprises without a code (one with another
+    code is another enterprise), the oldest first."""
+    codes = {referral.enterprise_uscc for referral in found if referral.enterprise_uscc}
+    names = {_normalised(referral) for referral in found}
+    # Sorted here, not in SQL: ordering by id would lead SQLite to walk the table in id order.
     live = select(Enterprise).where(Enterprise.deleted_at.is_(None))
-    if referral.enterprise_uscc:
-        found = session.scalar(live.where(Enterprise.uscc == referral.enterprise_uscc))
-        if found is not None:
-            return found
-    return session.scalar(
-        live.where(
-            Enterprise.name_normalised == normalise_name(referral.enterprise_name),
-            Enterprise.uscc.is_(None),
-        ).order_by(Enterprise.id)
-    )
+    by_code: dict[str, Enterprise] = {}
+    by_name: dict[str, Enterprise] = {}
+    if codes:
+        for enterprise in sorted(
+            session.scalars(live.where(Enterprise.uscc.in_(codes))), key=lambda one: one.id
+        ):
+            by_code.setdefault(enterprise.uscc, enterprise)
+    for enterprise in sorted(
+        session.scalars(
+            live.where(Enterprise.name_normalised.in_(names), Enterprise.uscc.is_(None))
+        ),
+        key=lambda one: one.id,
+    ):
+        by_name.setdefault(enterprise.name_normalised, enterprise)
+    named = {}
+    for referral in found:
+        enterprise = by_code.get(referral.enterprise_uscc) if referral.enterprise_uscc else None
+        enterprise = enterprise or by_name.get(_normalised(referral))
+        if enterprise is not None:
+            named[referral.id] = enterprise
+    return named
+
+
+def _open_leads(session: Session, enterprise_ids: set[int]) -> dict[int, Lead]:
+    """Each enterprise's oldest live lead that is not lost, in one query."""
+    leads_of: dict[int, Lead] = {}
+    if enterprise_ids:
+        for lead in session.scalars(
+            select(Lead)
+            .where(
+                Lead.enterprise_id.in_(enterprise_ids),
+                Lead.deleted_at.is_(None),
+                Lead.status != "lost",
+            )
+            .order_by(Lead.id)
+        ):
+            leads_of.setdefault(lead.enterprise_id, lead)
+    return leads_of
+
+
+def find_enterprise(session: Session, referral: Referral) -> Enterprise | None:
+    """The live enterprise a referral names (see _enterprises_named)."""
+    return _enterprises_named(session, [referral]).get(referral.id)
 
 
 def open_lead_of(session: Session, enterprise_id: int) -> Lead | None:
     """The enterprise's oldest live lead that is not lost."""
-    return session.scalar(
-        select(Lead)
-        .where(
-            Lead.enterprise_id == enterprise_id,
-            Lead.deleted_at.is_(None),
-            Lead.status != "lost",
-        )
-        .order_by(Lead.id)
-    )
+    return _open_leads(session, {enterprise_id}).get(enterprise_id)
 
 
 @dataclass(frozen=True)
@@ -427,61 +533,93 @@ def _same_enterprise(one: Referral, other: Referral) -> bool:
     """By credit code when both have one, else by normalised name."""
     if one.enterprise_uscc and other.enterprise_uscc:
         return one.enterprise_uscc == other.enterprise_uscc
-    return normalise_name(one.enterprise_name) == normalise_name(other.enterprise_name)
+    return _normalised(one) == _normalised(other)
 
 
 def known_before(session: Session, found: Sequence[Referral]) -> dict[int, Known]:
     """The duplicates among `found`: each one whose enterprise has an active lead or an earlier
-    referral that was not declined."""
+    referral that was not declined. Four queries for any number of referrals: the earlier
+    referrals of the same codes or names, the enterprises named (two), their open leads."""
     if not found:
         return {}
+    codes = {referral.enterprise_uscc for referral in found if referral.enterprise_uscc}
+    names = {_normalised(referral) for referral in found}
     latest = max(referral.submitted_at for referral in found)
     candidates = list(
         session.scalars(
             select(Referral)
+            .options(joinedload(Referral.ambassador).joinedload(Ambassador.user))
             .where(
                 Referral.deleted_at.is_(None),
-                Referral.status != "rejected",
+                Referral.status.not_in(("rejected", "known")),
                 Referral.submitted_at <= latest,
+                or_(
+                    Referral.enterprise_uscc.in_(codes),
+                    Referral.enterprise_name_normalised.in_(names),
+                ),
             )
             .order_by(Referral.submitted_at, Referral.id)
         )
     )
+    enterprises = _enterprises_named(session, found)
+    open_leads = _open_leads(session, {enterprise.id for enterprise in enterprises.values()})
+    # The candidates by credit code and by normalised name, oldest first in each.
+    by_key: dict[str, list[Referral]] = {}
+    for other in candidates:
+        if other.enterprise_uscc:
+            by_key.setdefault(f"code:{other.enterprise_uscc}", []).append(other)
+        by_key.setdefault(f"name:{_normalised(other)}", []).append(other)
     known = {}
     for referral in found:
-        earlier = next(
+        keys = [f"name:{_normalised(referral)}"]
+        if referral.enterprise_uscc:
+            keys.append(f"code:{referral.enterprise_uscc}")
+        earlier = min(
             (
                 other
-                for other in candidates
+                for key in keys
+                for other in by_key.get(key, ())
                 if (other.submitted_at, other.id) < (referral.submitted_at, referral.id)
                 and _same_enterprise(referral, other)
             ),
-            None,
+            key=lambda other: (other.submitted_at, other.id),
+            default=None,
         )
-        enterprise = find_enterprise(session, referral)
-        lead = None
-        if enterprise is not None:
-            lead = open_lead_of(session, enterprise.id)
-            if lead is not None and lead.status != "active":
-                lead = None
+        enterprise = enterprises.get(referral.id)
+        lead = open_leads.get(enterprise.id) if enterprise is not None else None
+        if lead is not None and lead.status != "active":
+            lead = None
         if lead is not None or earlier is not None:
             known[referral.id] = Known(lead, earlier)
     return known
 
 
-def _project_of(referral: Referral) -> str | None:
-    """The intended project the portal wrote into the description (意向项目：…)."""
-    for line in (referral.description or "").splitlines():
-        if line.startswith("意向项目："):
-            return line.removeprefix("意向项目：").strip() or None
-    return None
+def visible_lead_ids(session: Session, lead_list: Sequence[Lead], actor) -> set[int]:
+    """The leads among `lead_list` the actor may open (the rest are named, not linked)."""
+    if not has_right(actor, leads.READ):
+        return set()
+    scope = scope_of(session, actor)
+    return {lead.id for lead in lead_list if scope.sees_unit(lead.owner_unit_id)}
 
 
 def _lead_name(referral: Referral) -> str:
     limit = Lead.__table__.c.name.type.length
-    project = _project_of(referral)
+    project = referral.intended_project
     name = f"{referral.enterprise_name} {project}" if project else referral.enterprise_name
     return name[:limit]
+
+
+def _lead_basis(referral: Referral) -> str | None:
+    """What staff read on the lead of where it came from: the project, how the ambassador
+    knows the investor, and the rest the ambassador wrote."""
+    lines = []
+    if referral.intended_project:
+        lines.append(_("意向项目：%(text)s", text=referral.intended_project))
+    if referral.how_known:
+        lines.append(_("大使如何认识对方：%(text)s", text=referral.how_known))
+    if referral.description:
+        lines.append(referral.description)
+    return "\n".join(lines)[:MAX_BASIS] or None
 
 
 def _require_submitted(referral: Referral) -> None:
@@ -489,42 +627,59 @@ def _require_submitted(referral: Referral) -> None:
         raise ValidationError({"status": [_("该推荐已经处理过，不能再次处理。")]})
 
 
+def lead_referrals(session: Session, lead_id: int) -> list[Referral]:
+    """The live referrals linked to a lead, first submitted first."""
+    return list(
+        session.scalars(
+            select(Referral)
+            .options(joinedload(Referral.ambassador).joinedload(Ambassador.user))
+            .where(Referral.lead_id == lead_id, Referral.deleted_at.is_(None))
+            .order_by(Referral.submitted_at, Referral.id)
+        )
+    )
+
+
+def _credit_on_joining(linked: Sequence[Referral], joining: Referral) -> list[Referral]:
+    """The lead's referrals once `joining` is linked, first submitted first, with their
+    shares: unless staff recorded a split among the linked ones (more than one share above
+    0; it stays, the newcomer at 0), the first referral keeps the whole credit, also when it
+    is accepted after a later one."""
+    together = sorted([*linked, joining], key=lambda one: (one.submitted_at, one.id))
+    if sum(1 for referral in linked if referral.credit_share > 0) > 1:
+        joining.credit_share = Decimal(0)
+        return together
+    for index, referral in enumerate(together):
+        referral.credit_share = Decimal(1) if index == 0 else Decimal(0)
+    return together
+
+
 def accept_referral(session: Session, referral: Referral, actor) -> Acceptance:
     """Accept a new referral: link the open lead of its enterprise, or create a lead (source
-    大使推荐, the enterprise linked or created by the registry's rules, the description as the
-    lead's basis) under create_lead's scope rules. The caller commits; on an error nothing of
-    it stays. An open lead that already carries another referral is not linked twice: the
-    earlier referral keeps the credit, and staff are told so."""
+    大使推荐, the enterprise linked or created by the registry's rules, the chain segment, and
+    the project and the ambassador's words as the lead's basis) under create_lead's scope
+    rules. A lead that already carries another referral takes this one as a co-referral: the
+    first referral keeps the whole credit until staff record a split. The caller commits; on
+    an error nothing of it stays."""
     records.require(actor, HANDLE)
     _require_submitted(referral)
     enterprise = find_enterprise(session, referral)
     lead = open_lead_of(session, enterprise.id) if enterprise is not None else None
     created = lead is None
+    linked: list[Referral] = []
     if lead is not None:
-        other = session.scalar(select(Referral).where(Referral.lead_id == lead.id))
-        if other is not None:
-            raise ValidationError(
-                {
-                    "lead": [
-                        _(
-                            "该企业已有大使推荐的线索“%(lead)s”（推荐 #%(id)s，先推荐者保留功劳）；"
-                            "本推荐属于重复推荐，请以“已知”为由不予受理。",
-                            lead=lead.name,
-                            id=other.id,
-                        )
-                    ]
-                }
-            )
         if not leads.may_change(session, lead, actor):
             raise Forbidden(_("该企业已有线索“%(lead)s”，但不在您的范围内。", lead=lead.name))
+        linked = lead_referrals(session, lead.id)
     else:
         data = {
             "name": _lead_name(referral),
             "source": "ambassador",
             "intended_investment_wan": referral.estimated_investment_wan,
             "sector": referral.sector,
-            "basis": referral.description,
+            "basis": _lead_basis(referral),
         }
+        if referral.segment_code and segment_exists(session, referral.segment_code):
+            data["segments"] = [referral.segment_code]
         if enterprise is not None:
             data["enterprise"] = enterprise.id
         else:
@@ -536,16 +691,30 @@ def accept_referral(session: Session, referral: Referral, actor) -> Acceptance:
     with records.stale_as_conflict():
         referral.lead_id = lead.id
         referral.status = "accepted"
-        audit.record_update(session, referral, records.actor_id(actor))
+        for one in _credit_on_joining(linked, referral):
+            audit.record_update(session, one, records.actor_id(actor))
         session.flush()
-    return Acceptance(lead, created)
+    return Acceptance(lead, created, co_referral=bool(linked))
 
 
-def decline_referral(session: Session, referral: Referral, reason: str | None, actor) -> None:
-    """Decline a new referral with the reason its ambassador reads on the portal."""
+def decline_referral(
+    session: Session, referral: Referral, reason: str | None, actor, known: bool = False
+) -> None:
+    """Decline a new referral with the reason its ambassador reads on the portal; or, `known`,
+    as already known (已知), which it must be, with the neutral reason (KNOWN_REASON). As for
+    accepting, a staff account without a unit (no scope) may not."""
     records.require(actor, HANDLE)
+    if actor is not None and scope_kind(actor) == NONE:
+        raise Forbidden(_("您的账号未设所属单位，不能处理推荐；请联系管理员设置单位。"))
     _require_submitted(referral)
-    reason = (reason or "").strip()
+    if known:
+        if referral.id not in known_before(session, [referral]):
+            raise ValidationError(
+                {"known": [_("该企业此前没有推荐或推进中的线索，不能以“已知”为由不予受理。")]}
+            )
+        status, reason = "known", KNOWN_REASON
+    else:
+        status, reason = "rejected", (reason or "").strip()
     limit = Referral.__table__.c.rejected_reason.type.length
     if not reason:
         raise ValidationError({"rejected_reason": [_("请填写不予受理的原因，大使会看到它。")]})
@@ -554,7 +723,69 @@ def decline_referral(session: Session, referral: Referral, reason: str | None, a
             {"rejected_reason": [_("原因不能超过 %(count)d 个字符。", count=limit)]}
         )
     with records.stale_as_conflict():
-        referral.status = "rejected"
+        referral.status = status
         referral.rejected_reason = reason
         audit.record_update(session, referral, records.actor_id(actor))
         session.flush()
+
+
+# ---- split credit between co-referrers ----
+
+SHARE_PLACES = Referral.__table__.c.credit_share.type.scale
+
+
+def record_split(session: Session, lead: Lead, shares: Mapping, actor) -> list[Referral]:
+    """Record how a lead's reward is split between its referrals: `shares` maps each linked
+    referral's id to its share (a decimal from 0 to 1, as text or a number); every referral
+    linked to the lead is named once and the shares sum to exactly 1. Staff and
+    administrators whose scope holds the lead."""
+    records.require(actor, HANDLE)
+    if not leads.may_change(session, lead, actor):
+        raise Forbidden(_("该线索不在您的范围内。"))
+    linked = lead_referrals(session, lead.id)
+    if not linked:
+        raise ValidationError({"shares": [_("该线索没有关联的大使推荐。")]})
+    if not isinstance(shares, Mapping):
+        raise ValidationError({"shares": [_("应为对象：推荐编号 → 份额")]})
+    by_id = {str(referral.id): referral for referral in linked}
+    errors: dict[str, list[str]] = {}
+    unknown = sorted(str(key) for key in shares if str(key) not in by_id)
+    if unknown:
+        errors["shares"] = [
+            _("推荐 %(ids)s 未关联到该线索。", ids=", ".join(f"#{key}" for key in unknown))
+        ]
+    given = {str(key): value for key, value in shares.items()}
+    values: dict[str, Decimal] = {}
+    for key in by_id:
+        field = f"share_{key}"
+        if key not in given:
+            errors[field] = [_("请填写推荐 #%(id)s 的份额（可为 0）。", id=key)]
+            continue
+        try:
+            number = parse_decimal(given[key])
+        except FieldProblem as problem:
+            errors[field] = [str(problem)]
+            continue
+        if number is None:
+            errors[field] = [_("请填写推荐 #%(id)s 的份额（可为 0）。", id=key)]
+        elif not Decimal(0) <= number <= Decimal(1):
+            errors[field] = [_("份额应在 0 到 1 之间，如 0.5")]
+        elif number != number.quantize(Decimal(1).scaleb(-SHARE_PLACES)):
+            errors[field] = [_("份额最多保留 %(places)d 位小数", places=SHARE_PLACES)]
+        else:
+            values[key] = number
+    if not errors and sum(values.values(), Decimal(0)) != Decimal(1):
+        errors["shares"] = [
+            _(
+                "各推荐的份额之和应恰好为 1，现在是 %(total)s。",
+                total=format(sum(values.values(), Decimal(0)).normalize(), "f"),
+            )
+        ]
+    if errors:
+        raise ValidationError(errors)
+    with records.stale_as_conflict():
+        for key, referral in by_id.items():
+            referral.credit_share = values[key]
+            audit.record_update(session, referral, records.actor_id(actor))
+        session.flush()
+    return linked

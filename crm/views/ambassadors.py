@@ -5,6 +5,7 @@ link, once."""
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from sqlalchemy import select
 
 from crm.api.pagination import MAX_PAGE
 from crm.extensions import db
@@ -15,7 +16,7 @@ from crm.forms.ambassadors import (
     RevokeForm,
 )
 from crm.i18n import is_english
-from crm.models import Ambassador
+from crm.models import Ambassador, ChainSegment
 from crm.permissions import require
 from crm.schemas.ambassadors import AMBASSADORS
 from crm.services import ambassadors, leads, referrals
@@ -211,18 +212,11 @@ def _messages(error: ValidationError) -> str:
     return " ".join(message for messages in error.fields.values() for message in messages)
 
 
-def _sees_lead(lead_id: int) -> bool:
-    try:
-        leads.get_lead(db.session, lead_id, current_user)
-    except NotFound:
-        return False
-    return True
-
-
 @blueprint.get("/ambassadors/inbox")
 @require(READ)
 def referral_inbox():
-    found = referrals.inbox(db.session, current_user)
+    page = min(max(1, request.args.get("page", 1, type=int) or 1), MAX_PAGE)
+    found, has_next = referrals.inbox(db.session, current_user, page)
     known = referrals.known_before(db.session, found)
     return render_template(
         "crm/ambassador_inbox.html",
@@ -230,11 +224,14 @@ def referral_inbox():
         known=known,
         files_of=referrals.attachments_of(db.session, found),
         # Leads outside the reader's scope are named as existing, not shown.
-        visible_leads={
-            duplicate.lead.id
-            for duplicate in known.values()
-            if duplicate.lead is not None and _sees_lead(duplicate.lead.id)
-        },
+        visible_leads=referrals.visible_lead_ids(
+            db.session,
+            [duplicate.lead for duplicate in known.values() if duplicate.lead is not None],
+            current_user,
+        ),
+        segment_names=_segment_names({one.segment_code for one in found if one.segment_code}),
+        page=page,
+        has_next=has_next,
         inbox_count=referrals.inbox_count(db.session),
         accept_form=AcceptReferralForm(),
         decline_form=DeclineReferralForm(),
@@ -259,11 +256,20 @@ def referral_accept(referral_id: int):
         flash(error.message or _("您无权受理该推荐。"), "error")
         return redirect(url_for("crm.referral_inbox"))
     db.session.commit()
-    if accepted.created:
+    if accepted.co_referral:
+        flash(
+            _(
+                "已作为共同推荐受理，关联到线索“%(lead)s”；未记录分配前，功劳归最先推荐的大使，"
+                "可在线索页分配。",
+                lead=accepted.lead.name,
+            ),
+            "info",
+        )
+    elif accepted.created:
         flash(_("已受理，并建立线索“%(lead)s”。", lead=accepted.lead.name), "info")
     else:
         flash(_("已受理，并关联该企业现有的线索“%(lead)s”。", lead=accepted.lead.name), "info")
-    if known is not None and known.earlier is not None:
+    if known is not None and known.earlier is not None and not accepted.co_referral:
         flash(
             _(
                 "注意：该企业此前已由%(name)s推荐（推荐 #%(id)s），功劳归最先推荐的大使。",
@@ -282,12 +288,69 @@ def referral_decline(referral_id: int):
     form = DeclineReferralForm()
     if not form.validate_on_submit():
         abort(400)
+    known = request.form.get("known") == "1"
     try:
-        referrals.decline_referral(db.session, referral, form.rejected_reason.data, current_user)
+        referrals.decline_referral(
+            db.session, referral, form.rejected_reason.data, current_user, known=known
+        )
     except ValidationError as error:
         db.session.rollback()
         flash(_messages(error), "error")
         return redirect(url_for("crm.referral_inbox"))
+    except Forbidden as error:
+        db.session.rollback()
+        flash(error.message or _("您无权处理该推荐。"), "error")
+        return redirect(url_for("crm.referral_inbox"))
     db.session.commit()
-    flash(_("已不予受理；大使会看到原因。"), "info")
+    if known:
+        flash(_("已以“已知”不予受理；大使看到的原因不提及先推荐者。"), "info")
+    else:
+        flash(_("已不予受理；大使会看到原因。"), "info")
     return redirect(url_for("crm.referral_inbox"))
+
+
+def _segment_names(codes: set[str]) -> dict[str, str]:
+    """The names of the chain segments the inbox's rows name."""
+    if not codes:
+        return {}
+    english = is_english()
+    return {
+        code: (name_en if english and name_en else name)
+        for code, name, name_en in db.session.execute(
+            select(ChainSegment.code, ChainSegment.name, ChainSegment.name_en).where(
+                ChainSegment.code.in_(codes), ChainSegment.level == "segment"
+            )
+        )
+    }
+
+
+@blueprint.post("/leads/<int:lead_id>/credit-split")
+@require(referrals.HANDLE)
+def referral_credit_split(lead_id: int):
+    """Staff record how the lead's reward is split between its co-referrers."""
+    from crm.views.leads import lead_detail  # the lead page, shown again with the problems
+
+    try:
+        lead = leads.get_lead(db.session, lead_id, current_user)
+    except NotFound:
+        abort(404)
+    if not AcceptReferralForm().validate_on_submit():
+        abort(400)
+    shares = {
+        key.removeprefix("share_"): value
+        for key, value in request.form.items()
+        if key.startswith("share_")
+    }
+    try:
+        referrals.record_split(db.session, lead, shares, current_user)
+    except ValidationError as error:
+        db.session.rollback()
+        values = {f"share_{key}": value for key, value in shares.items()}
+        return lead_detail(lead_id, status=422, credit={"values": values, "errors": error.fields})
+    except Forbidden as error:
+        db.session.rollback()
+        flash(error.message or _("您无权修改该线索。"), "error")
+        return redirect(url_for("crm.lead_detail", lead_id=lead_id))
+    db.session.commit()
+    flash(_("已保存功劳分配。"), "info")
+    return redirect(url_for("crm.lead_detail", lead_id=lead_id) + "#referral-credit")

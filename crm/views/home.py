@@ -8,6 +8,8 @@ from flask_login import current_user, login_required
 from markupsafe import Markup
 from sqlalchemy import select
 
+from crm import referral_limits
+from crm.api.pagination import MAX_PAGE
 from crm.clock import city_today
 from crm.extensions import db
 from crm.i18n import is_english, locale_key
@@ -113,17 +115,16 @@ def _as_of(text: str | None, today: date) -> date:
 
 # ---- the ambassadors' portal ----
 
-# The investor form's fields beyond the referral's own, written into its description.
-DESCRIPTION_PARTS = (
-    ("project", lambda: _("意向项目")),
-    ("how_known", lambda: _("如何认识")),
-)
 INVESTOR_FIELDS = (
     "enterprise_name",
     "enterprise_uscc",
     "contact_name",
     "contact_phone",
+    "intended_project",
     "estimated_investment_wan",
+    "segment_code",
+    "how_known",
+    "description",
 )
 TALENT_FIELDS = (
     "person_name",
@@ -134,12 +135,18 @@ TALENT_FIELDS = (
     "suggested_park_id",
     "contact",
 )
+# "My referrals" on a phone: a page of them, newest first, and a link to the next.
+MY_REFERRALS_PER_PAGE = 20
 
 
 @blueprint.get("/portal")
 @require("portal.use")
 def portal():
     return _portal_page()
+
+
+def _page_number() -> int:
+    return min(max(1, request.args.get("page", 1, type=int) or 1), MAX_PAGE)
 
 
 def _portal_page(
@@ -150,79 +157,76 @@ def _portal_page(
     reselect: bool = False,
 ):
     ambassador = current_user.ambassador
-    mine = []
-    talents = []
+    page = _page_number()
+    mine, more, talents, more_talents = [], False, [], False
     if ambassador is not None:
         own = referrals.ReferralFilters(ambassador=ambassador.id)
-        mine, _more = referrals.list_referrals(db.session, own, current_user, 1, 100)
+        mine, more = referrals.list_referrals(
+            db.session, own, current_user, page, MY_REFERRALS_PER_PAGE
+        )
         if referrals.may_refer_talent(ambassador):
             own_talent = referrals.TalentReferralFilters(ambassador=ambassador.id)
-            talents, _more = referrals.list_talent_referrals(
-                db.session, own_talent, current_user, 1, 100
+            talents, more_talents = referrals.list_talent_referrals(
+                db.session, own_talent, current_user, page, MY_REFERRALS_PER_PAGE
             )
-    page = render_template(
+    shown = shown_status(ambassador) if ambassador is not None else None
+    may_investors = referrals.may_refer_investors(ambassador)
+    may_talent = referrals.may_refer_talent(ambassador)
+    body = render_template(
         "crm/portal.html",
         ambassador=ambassador,
-        shown_status=shown_status(ambassador) if ambassador is not None else None,
-        may_refer_investors=referrals.may_refer_investors(ambassador),
-        may_refer_talent=referrals.may_refer_talent(ambassador),
+        shown_status=shown,
+        may_refer_investors=may_investors,
+        may_refer_talent=may_talent,
         investor=investor or {},
         talent=talent or {},
         errors=errors or {},
         mine=mine,
         talents=talents,
-        segments=segment_groups(db.session, is_english()),
-        parks=db.session.execute(select(Park.id, Park.name).order_by(Park.name)).all(),
+        page=page,
+        has_next=more or more_talents,
+        # The lists the forms need, read only when a form is shown.
+        segments=(
+            segment_groups(db.session, is_english()) if may_investors and shown == "active" else []
+        ),
+        parks=(
+            db.session.execute(select(Park.id, Park.name).order_by(Park.name)).all()
+            if may_talent and shown == "active"
+            else []
+        ),
         attachment_limits=referrals.attachment_limits(current_app.config),
         reselect=reselect,
     )
-    return page, status
+    return body, status
 
 
-def _segment_named(code: str) -> str | None:
-    row = db.session.execute(
-        select(ChainSegment.code, ChainSegment.name).where(
-            ChainSegment.code == code, ChainSegment.level == "segment"
-        )
-    ).first()
-    return f"{row.code} {row.name}" if row else None
-
-
-def _investor_data(form) -> tuple[dict, dict]:
-    """The referral's fields from the form, the project, how they know them and the segment
-    written into its description; and the problems only the form can have."""
-    data = {name: form.get(name, "").strip() or None for name in INVESTOR_FIELDS}
-    errors = {}
-    lines = [
-        f"{label()}：{form[name].strip()}"
-        for name, label in DESCRIPTION_PARTS
-        if form.get(name, "").strip()
-    ]
-    code = form.get("segment", "").strip()
-    if code:
-        segment = _segment_named(code)
-        if segment is None:
-            errors["segment"] = [_("未知的产业链环节代码：%(codes)s", codes=code)]
-        else:
-            lines.append(f"{_('产业链环节')}：{segment}")
-    data["description"] = "\n".join(lines) or None
-    return data, errors
+def _throttled(form_values: dict, which: str):
+    """The portal again, the form kept, when the ambassador has submitted too many."""
+    ambassador = current_user.ambassador
+    wait = referral_limits.wait_seconds(ambassador.id) if ambassador is not None else None
+    if wait is None:
+        return None
+    flash(referral_limits.message(wait), "error")
+    body, status = _portal_page(**{which: form_values}, status=429)
+    return body, status, {"Retry-After": str(wait)}
 
 
 @blueprint.post("/portal/referrals")
 @takes_attachments
 @require("portal.use")
 def portal_referral():
-    data, errors = _investor_data(request.form)
+    data = {name: request.form.get(name, "").strip() or None for name in INVESTOR_FIELDS}
     saved = []
     try:
         referrals.submitter(current_user, referrals.INVESTOR_KINDS)
+        throttled = _throttled(request.form, "investor")
+        if throttled is not None:
+            return throttled
         uploads, problems = referral_attachments.checked_files()
-        if problems:
-            errors["attachments"] = problems
-        if errors:  # the referral's own fields are checked too, to name every problem at once
-            _values, more = referrals.REFERRALS.clean(data)
-            raise ValidationError(more | errors)
+        if problems:  # the referral's own fields are checked too, to name every problem at once
+            raise ValidationError(
+                referrals.referral_problems(db.session, data) | {"attachments": problems}
+            )
         referral = referrals.create_referral(db.session, data, current_user)
         folder = referral_attachments.upload_folder()
         saved = referrals.attach_files(db.session, referral, uploads, current_user, folder)
@@ -242,6 +246,7 @@ def portal_referral():
         db.session.rollback()
         attachments.discard(referral_attachments.upload_folder(), saved)
         raise
+    referral_limits.counted(current_user.ambassador.id)
     flash(_("推荐已提交，招商局受理后会在这里显示进展。"), "success")
     return redirect(url_for("crm.portal") + "#mine")
 
@@ -251,6 +256,10 @@ def portal_referral():
 def portal_talent_referral():
     data = {name: request.form.get(name, "").strip() or None for name in TALENT_FIELDS}
     try:
+        referrals.submitter(current_user, referrals.TALENT_KINDS)
+        throttled = _throttled(request.form, "talent")
+        if throttled is not None:
+            return throttled
         referrals.create_talent_referral(db.session, data, current_user)
     except Forbidden as refused:
         db.session.rollback()
@@ -261,6 +270,7 @@ def portal_talent_referral():
         flash(_("请修改标出的内容后再提交。"), "error")
         return _portal_page(talent=request.form, errors=invalid.fields, status=422)
     db.session.commit()
+    referral_limits.counted(current_user.ambassador.id)
     flash(_("人才推荐已提交。"), "success")
     return redirect(url_for("crm.portal") + "#talents")
 
@@ -273,10 +283,21 @@ def portal_referral_detail(referral_id: int):
     except NotFound:
         abort(404)
     progress = referrals.progress_of(db.session, [referral])[referral.id]
+    segment = (
+        db.session.scalar(
+            select(ChainSegment.name).where(
+                ChainSegment.code == referral.segment_code, ChainSegment.level == "segment"
+            )
+        )
+        if referral.segment_code
+        else None
+    )
     return render_template(
         "crm/portal_referral.html",
         referral=referral,
         progress=progress,
+        reason=referrals.shown_reason(referral, progress.status),
+        segment_name=segment,
         steps=referrals.steps_of(progress),
         files=referrals.attachments_by_id(db.session, referral.id),
     )

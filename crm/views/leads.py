@@ -328,7 +328,14 @@ def _labels() -> dict[str, str]:
 
 @blueprint.get("/leads/<int:lead_id>")
 @require("lead.read")
-def lead_detail(lead_id: int, activity_form: ActivityForm | None = None, status: int = 200):
+def lead_detail(
+    lead_id: int,
+    activity_form: ActivityForm | None = None,
+    status: int = 200,
+    credit: dict | None = None,
+):
+    """The lead; `credit` is a credit split form sent back with its problems:
+    {"values": {referral id: text}, "errors": {field: [message]}}."""
     lead = _lead_or_404(lead_id)
     if activity_form is None:
         activity_form = ActivityForm(formdata=None)
@@ -339,8 +346,11 @@ def lead_detail(lead_id: int, activity_form: ActivityForm | None = None, status:
         "crm/lead_detail.html",
         lead=lead,
         values=values,
-        # The photos and brochures of the referral the lead came from.
-        referral_files=referrals.attachments_by_id(db.session, values["referral"]),
+        # The photos and brochures of the referrals the lead came from, by referral.
+        referral_files={
+            referral_id: referrals.attachments_by_id(db.session, referral_id)
+            for referral_id in values["referrals"]
+        },
         log=leads.stage_log(db.session, lead),
         timeline=activities.timeline(db.session, lead_id=lead.id),
         activity_form=activity_form,
@@ -353,6 +363,8 @@ def lead_detail(lead_id: int, activity_form: ActivityForm | None = None, status:
         ),
         district_names=dict(shown_districts()),
         today=_today(),
+        lead_referrals=referrals.lead_referrals(db.session, lead.id),
+        credit=credit or {"values": {}, "errors": {}},
     ), status
 
 

@@ -51,7 +51,7 @@ def test_create_read_list_patch_delete(client, staff, enterprise, places, app):
     assert lead["intended_investment_wan"] == "5000"
     assert lead["district"] == "420302" and lead["segments"] == ["M503"]
     assert lead["owner_unit_name"] == "市招商局" and lead["owner_name"]
-    assert lead["referral"] is None and "new_enterprise" not in lead
+    assert lead["referrals"] == [] and "new_enterprise" not in lead
     read = client.get(f"{API}/{lead['id']}", headers=staff)
     assert read.get_json() == lead
     items = client.get(API, headers=staff).get_json()["items"]

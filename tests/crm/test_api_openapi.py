@@ -174,7 +174,7 @@ def test_every_operation_documents_its_answers(client):
         ("/ambassadors/{ambassador_id}/invitation", "post"): {"201", "401", "403", "404", "422"},
         # Referrals: ambassadors create and read their own; no update or delete here.
         ("/referrals", "get"): {"200", "401", "403", "422"},
-        ("/referrals", "post"): {"201", "400", "401", "403", "413", "415", "422"},
+        ("/referrals", "post"): {"201", "400", "401", "403", "413", "415", "422", "429"},
         ("/referrals/{referral_id}", "get"): {"200", "401", "404"},
         # Staff accept or decline a new referral.
         ("/referrals/{referral_id}/accept", "post"): {"200", "400", "401", "403", "404", "413",
@@ -186,7 +186,11 @@ def test_every_operation_documents_its_answers(client):
                                                            "422"},
         ("/referrals/{referral_id}/attachments/{attachment_id}", "get"): {"200", "401", "404"},
         ("/talent-referrals", "get"): {"200", "401", "403", "422"},
-        ("/talent-referrals", "post"): {"201", "400", "401", "403", "413", "415", "422"},
+        ("/talent-referrals", "post"): {"201", "400", "401", "403", "413", "415", "422",
+                                         "429"},
+        ("/leads/{lead_id}/credit-split", "get"): {"200", "401", "403", "404"},
+        ("/leads/{lead_id}/credit-split", "put"): {"200", "400", "401", "403", "404", "413",
+                                                   "415", "422"},
         ("/talent-referrals/{talent_referral_id}", "get"): {"200", "401", "404"},
         # Reward rules: no DELETE (a year's figures rest on its rule); the leaderboard.
         ("/reward-rules", "get"): {"200", "401", "403", "422"},

@@ -12,7 +12,7 @@ from tests.support import PASSWORD, csrf_token
 
 VALID_USCC = "91110108551385082Q"
 HOSTILE = "<script>alert(1)</script>汉江精工"
-DESCRIPTION = "意向项目：动力电池电芯生产线\n如何认识：商会同事"
+DESCRIPTION = "对方下月来十堰考察"
 
 
 @pytest.fixture
@@ -73,6 +73,8 @@ def test_staff_accept_a_referral_into_a_new_lead_and_the_ambassador_sees_it_acce
         contact_name="李总",
         contact_phone="13812345678",
         estimated_investment_wan="50000",
+        intended_project="动力电池电芯生产线",
+        how_known="商会同事",
         description=DESCRIPTION,
     )
     staff = make_user("staff")
@@ -89,13 +91,13 @@ def test_staff_accept_a_referral_into_a_new_lead_and_the_ambassador_sees_it_acce
     lead = session.scalars(select(Lead)).one()
     assert lead.source == "ambassador"
     assert lead.name == "深圳某新能源科技有限公司 动力电池电芯生产线"
-    assert lead.basis == DESCRIPTION
+    assert lead.basis == f"意向项目：动力电池电芯生产线\n大使如何认识对方：商会同事\n{DESCRIPTION}"
     assert lead.owner_id == staff.id
     assert lead.enterprise.uscc == VALID_USCC
     assert lead.enterprise.name == "深圳某新能源科技有限公司"
     referral = session.get(Referral, referral.id, populate_existing=True)
     assert referral.status == "accepted" and referral.lead_id == lead.id
-    assert lead.referral.id == referral.id
+    assert [one.id for one in lead.referrals] == [referral.id]
     assert client.get(f"/leads/{lead.id}").text.count(f"#{referral.id}") >= 1
 
     mine = portal_of(app, ambassador).get(f"/portal/referrals/{referral.id}").text
@@ -123,7 +125,7 @@ def test_accepting_links_the_enterprises_open_lead_instead_of_a_second_one(
     assert lead.source == "exhibition"
 
 
-def test_a_second_referral_of_an_enterprise_makes_no_second_lead(
+def test_a_second_referral_of_an_enterprise_makes_no_second_lead_but_a_co_referral(
     client, login, make_user, ambassador, session, refer
 ):
     second = make_user("ambassador", "li.dashi")
@@ -131,13 +133,16 @@ def test_a_second_referral_of_an_enterprise_makes_no_second_lead(
     later = refer(second, "深圳某新能源", enterprise_uscc=VALID_USCC)
     login(make_user("staff"))
     handle(client, first_referral, "accept")
+    inbox = client.get("/ambassadors/inbox").text
+    assert "重复推荐" in inbox and "作为共同推荐受理" in inbox
     answer = handle(client, later, "accept")
-    assert "重复推荐" in answer.text and "先推荐者保留功劳" in answer.text
+    assert "已作为共同推荐受理" in answer.text
     assert lead_count(session) == 1
     later = session.get(Referral, later.id, populate_existing=True)
     first_referral = session.get(Referral, first_referral.id, populate_existing=True)
-    assert later.status == "submitted" and later.lead_id is None
-    assert first_referral.lead_id is not None
+    assert later.status == "accepted" and later.lead_id == first_referral.lead_id
+    # The first referral keeps the whole credit until a split is recorded.
+    assert (first_referral.credit_share, later.credit_share) == (1, 0)
     # The enterprise is found by its credit code: one enterprise, not a second.
     assert session.scalar(select(func.count()).select_from(Enterprise)) == 1
 
@@ -247,7 +252,7 @@ def test_staff_tokens_accept_and_decline_over_the_api(
     assert accepted.status_code == 200, accepted.json
     assert accepted.json["status"] == "accepted"
     lead = session.scalars(select(Lead)).one()
-    assert lead.source == "ambassador" and lead.referral.id == first.id
+    assert lead.source == "ambassador" and [one.id for one in lead.referrals] == [first.id]
     again = client.post(f"/api/v1/referrals/{first.id}/accept", json={}, headers=staff)
     assert again.status_code == 422
 
@@ -288,22 +293,35 @@ def test_a_later_referral_of_the_same_enterprise_is_flagged_and_declined_as_know
 ):
     second = make_user("ambassador", "li.dashi", display_name="李大使")
     third = make_user("ambassador", "zhang.dashi", display_name="张大使")
-    refer(ambassador, "深圳某新能源科技有限公司", enterprise_uscc=VALID_USCC)
+    first = refer(ambassador, "深圳某新能源科技有限公司", enterprise_uscc=VALID_USCC)
     later = refer(second, "深圳某新能源科技有限公司（深圳）", enterprise_uscc=VALID_USCC)
     latest = refer(third, "深圳某新能源科技有限公司", enterprise_uscc=VALID_USCC)
-    refer(second, "襄阳某电机有限公司")
+    other = refer(second, "襄阳某电机有限公司")
     login(make_user("staff"))
     inbox = client.get("/ambassadors/inbox").text
     assert inbox.count('data-testid="inbox-known"') == 2
+    assert inbox.count('data-testid="decline-known"') == 2
     assert "重复推荐：王大使" in inbox and "功劳归先推荐者" in inbox
-    reason = "已知：该企业此前已有推荐或已在跟进中，功劳归最先推荐的大使。"
-    assert inbox.count(f">{reason}</textarea>") == 2
-    assert handle(client, later, "decline", rejected_reason=reason).status_code == 200
+    answer = handle(client, later, "decline", known="1")
+    assert "已以“已知”不予受理" in answer.text
+    later = session.get(Referral, later.id, populate_existing=True)
+    assert later.status == "known" and later.lead_id is None
     portal = portal_of(app, second).get(f"/portal/referrals/{later.id}").text
-    assert "未受理" in portal and "已知" in portal
+    assert "已知" in portal and "该企业此前已有推荐或已在跟进中" in portal
+    assert "王大使" not in portal and "wang.dashi" not in portal
+    # Only a duplicate may be declined as known.
+    refused = handle(client, other, "decline", known="1")
+    assert "不能以“已知”为由不予受理" in refused.text
+    assert session.get(Referral, other.id, populate_existing=True).status == "submitted"
     # Accepting a later one while the earlier waits: staff are told who keeps the credit.
     answer = handle(client, latest, "accept")
     assert "已受理" in answer.text and "注意：该企业此前已由王大使推荐" in answer.text
+    # When the first is accepted after it, it joins the lead and takes the credit.
+    handle(client, first, "accept")
+    first = session.get(Referral, first.id, populate_existing=True)
+    latest = session.get(Referral, latest.id, populate_existing=True)
+    assert first.lead_id == latest.lead_id
+    assert (first.credit_share, latest.credit_share) == (1, 0)
 
 
 def test_a_referral_of_an_enterprise_with_an_active_lead_is_flagged(

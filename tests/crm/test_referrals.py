@@ -59,10 +59,11 @@ def test_an_ambassador_refers_an_investor_and_sees_it_submitted(
             "enterprise_uscc": VALID_USCC.lower(),
             "contact_name": "李总",
             "contact_phone": "13812345678",
-            "project": "动力电池电芯生产线",
+            "intended_project": "动力电池电芯生产线",
             "estimated_investment_wan": "50000",
-            "segment": "M501",
+            "segment_code": "M501",
             "how_known": "商会同事",
+            "description": "对方下月来十堰",
         },
     )
     assert response.status_code == 302
@@ -71,9 +72,10 @@ def test_an_ambassador_refers_an_investor_and_sees_it_submitted(
     assert referral.status == "submitted"
     assert referral.enterprise_uscc == VALID_USCC
     assert referral.estimated_investment_wan == Decimal(50000)
-    assert referral.description == (
-        "意向项目：动力电池电芯生产线\n如何认识：商会同事\n产业链环节：M501 动力电池电芯"
-    )
+    assert referral.intended_project == "动力电池电芯生产线"
+    assert referral.how_known == "商会同事"
+    assert referral.segment_code == "M501"
+    assert referral.description == "对方下月来十堰"
     mine = client.get("/portal").text
     assert "深圳某新能源科技有限公司" in mine and "已提交" in mine
     detail = client.get(f"/portal/referrals/{referral.id}")
@@ -90,7 +92,7 @@ def test_bad_values_are_named_at_the_field_and_hostile_text_shows_as_text(
             "enterprise_name": HOSTILE,
             "enterprise_uscc": "91110108551385082A",
             "estimated_investment_wan": "-5",
-            "segment": "X999",
+            "segment_code": "X999",
         },
     )
     assert response.status_code == 422
@@ -220,7 +222,7 @@ def test_an_ambassador_never_sees_another_ones_referral(
 
 
 def test_the_api_creates_for_the_ambassador_and_staff_read_all(
-    client, bearer, ambassador, make_user, session
+    client, bearer, ambassador, make_user, session, places
 ):
     headers = bearer(ambassador)
     answer = client.post(
@@ -229,7 +231,9 @@ def test_the_api_creates_for_the_ambassador_and_staff_read_all(
             "enterprise_name": "十堰汉江精工有限公司",
             "enterprise_uscc": VALID_USCC,
             "estimated_investment_wan": "1200.5",
-            "description": "意向项目：车桥",
+            "intended_project": "车桥",
+            "how_known": "同乡",
+            "segment_code": "M501",
         },
         headers=headers,
     )
@@ -238,6 +242,13 @@ def test_the_api_creates_for_the_ambassador_and_staff_read_all(
     assert body["ambassador_id"] == ambassador.ambassador.id
     assert body["status"] == "submitted"
     assert body["estimated_investment_wan"] == "1200.5"
+    assert (body["intended_project"], body["how_known"], body["segment_code"]) == (
+        "车桥",
+        "同乡",
+        "M501",
+    )
+    # An ambassador's view names no lead and no share.
+    assert body["lead_id"] is None and body["credit_share"] is None
     assert answer.headers["Location"] == f"/api/v1/referrals/{body['id']}"
 
     bad = client.post(
