@@ -12,7 +12,7 @@ id) an ambassador's "my referrals". referrals carries no triggers, so on SQLite 
 recreate it.
 
 Revision ID: c7d3e5f1a2b4
-Revises: 9c3e5d7a1f42
+Revises: 7d1f0c2b9e44
 Create Date: 2026-11-28 10:45:00.000000
 
 """
@@ -24,7 +24,7 @@ from crm.services.names import normalise_name
 
 # revision identifiers, used by Alembic.
 revision = 'c7d3e5f1a2b4'
-down_revision = '9c3e5d7a1f42'
+down_revision = '7d1f0c2b9e44'
 branch_labels = None
 depends_on = None
 
