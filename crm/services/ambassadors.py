@@ -24,7 +24,8 @@ from crm.permissions import has_right
 from crm.schemas.ambassadors import AMBASSADORS, AmbassadorFilters
 from crm.services import audit, records, users
 from crm.services.enterprise_profile import mask
-from crm.services.errors import ValidationError
+from crm.services.errors import Forbidden, ValidationError
+from crm.services.scope import NONE, scope_kind
 
 READ = "ambassador.read"
 WRITE = "ambassador.write"
@@ -182,10 +183,18 @@ def _check_words(session: Session, values: dict, errors: dict) -> None:
 # ---- appointing, changing, revoking ----
 
 
+def _require_writer(actor) -> None:
+    """The right to keep the registry, held by an account with a scope: staff without a unit
+    are a mistake to be fixed, not a way to appoint or revoke anyone."""
+    records.require(actor, WRITE)
+    if actor is not None and scope_kind(actor) == NONE:
+        raise Forbidden(_("您的账号未设所属单位，不能任免大使；请联系管理员设置单位。"))
+
+
 def create_ambassador(session: Session, data: Mapping, actor) -> Ambassador:
     """A new ambassador and their account (no password), with a one-time invitation link in
     `ambassador.invitation` (shown once: only its hash is stored)."""
-    records.require(actor, WRITE)
+    _require_writer(actor)
     values = _checked(session, data)
     actor_id = records.actor_id(actor)
     user = users.create_user(
@@ -210,7 +219,7 @@ def update_ambassador(
 ) -> Ambassador:
     """A change of the record; status revoked (with a reason) or active again is a revocation
     or a reinstatement."""
-    records.require(actor, WRITE)
+    _require_writer(actor)
     records.check_version(ambassador, expected_version)
     values = _checked(session, data, ambassador)
     actor_id = records.actor_id(actor)
@@ -269,7 +278,7 @@ def _reinstate(session: Session, ambassador: Ambassador, actor_id: int | None) -
 
 def invite(session: Session, ambassador: Ambassador, actor) -> users.IssuedLink:
     """A new one-time link for the ambassador to set a password; older links stop working."""
-    records.require(actor, WRITE)
+    _require_writer(actor)
     if ambassador.status == "revoked":
         raise ValidationError({"status": [_("大使已被撤销，请先恢复")]})
     ambassador.invitation = users.issue_password_link(

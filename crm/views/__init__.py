@@ -5,6 +5,7 @@ from flask_babel import lazy_gettext as _l
 
 from crm.errors import MESSAGES
 from crm.permissions import require
+from crm.services.errors import Forbidden
 
 blueprint = Blueprint("crm", __name__)
 
@@ -13,6 +14,17 @@ def refuse(message=None):
     """A 403 page that says why: the scope's reason, where the role alone is not it."""
     page = render_template("errors/error.html", status=403, message=message or MESSAGES[403])
     abort(make_response(page, 403))
+
+
+@blueprint.errorhandler(Forbidden)
+def refused_by_a_service(error: Forbidden):
+    """A service's refusal a view did not turn into a message of its own: a 403 page saying
+    why, never a 500 (the refused write is rolled back)."""
+    from crm.extensions import db
+
+    db.session.rollback()
+    page = render_template("errors/error.html", status=403, message=error.message or MESSAGES[403])
+    return page, 403
 
 
 def form_version(text) -> int:
