@@ -18,6 +18,7 @@ from crm.api import (  # noqa: E402, F401  (their routes join the blueprint)
     openapi,
     projects,
     referrals,
+    reports,
     service_requests,
     supply_links,
     users,
