@@ -16,8 +16,11 @@ read as the data stood at the end of `as_of` (crm.services.as_of):
   that the elapsed days of the year call for: (completed − plan × days elapsed ÷ days in
   year) ÷ (plan × days elapsed ÷ days in year), in per cent; positive is ahead;
 - problems needing coordination: those raised by then and not solved as of then;
-- milestones: done means status 已完成 as of then; due next week = planned in the following
-  Monday–Sunday and not done; overdue = planned before `as_of` and not done.
+- milestones of the listed projects: done means status 已完成 as of then; due next week =
+  planned in the following Monday–Sunday and not done; overdue = planned before `as_of` and
+  not done;
+- new leads (registered in the week up to `as_of`) and stage moves (of leads and of every
+  project in scope, whatever its size) are the week's events.
 
 Where the history cannot say (an audited old value that is empty or unreadable, records
 deleted since), the sheet says so in `unknown` per row or `caveats` for the whole sheet.
@@ -210,6 +213,7 @@ def compute(session: Session, actor, params: ReportParams) -> WeeklyReport:
         total = project["total_investment_wan"]
         if total is None or total >= threshold:  # unknown size: listed, and said so
             listed.append(project)
+    listed_ids = [project["id"] for project in listed]
     names = _names(session, listed)
     progress = _progress(session, [p["id"] for p in listed], as_of, end, week_start)
     problems = _open_problems(session, [p["id"] for p in listed], end)
@@ -263,8 +267,8 @@ def compute(session: Session, actor, params: ReportParams) -> WeeklyReport:
         rows=rows,
         new_leads=_new_leads(session, actor, params.scope, week_start, as_of),
         stage_moves=_stage_moves(session, projects, seen_ids, actor, params.scope, week_start, end),
-        due_next_week=_milestones(session, projects, seen_ids, as_of, end, "next_week"),
-        overdue=_milestones(session, projects, seen_ids, as_of, end, "overdue"),
+        due_next_week=_milestones(session, projects, listed_ids, as_of, end, "next_week"),
+        overdue=_milestones(session, projects, listed_ids, as_of, end, "overdue"),
         caveats=caveats,
     )
 
@@ -565,7 +569,8 @@ def _stage_moves(session, projects, project_ids, actor, scope, week_start, end) 
 
 
 def _milestones(session, projects, project_ids, as_of: date, end: datetime, which: str) -> list:
-    """Milestones not done as of the day: due next week, or overdue (planned before the day)."""
+    """The listed projects' milestones not done as of the day: due next week, or overdue
+    (planned before the day)."""
     if not project_ids:
         return []
     _start, week_end = week_of(as_of)

@@ -75,6 +75,7 @@ def report_page(key: str):
         params = parse_params(db.session, request.args.get("as_of"), scope_text, today)
         report = kind.build(db.session, current_user, params)
     except ValidationError as error:
+        header["invalid"] = True
         page = render_template("reports/invalid.html", report_header=header, errors=error.fields)
         return page, 400
     except Forbidden as error:

@@ -84,10 +84,9 @@ def test_the_city_sheet_lists_the_projects_over_the_size_with_their_figures(
     assert [(m.milestone, m.planned_on) for m in report.due_next_week] == [
         ("设备安装", date(2026, 6, 17))
     ]
-    # 主体验收 (9 days) and the small project's step: overdue lists every project in scope.
+    # 主体验收, 9 days; the small project's step is not on the sheet, as the project is not.
     assert [(m.project, m.milestone, m.days_overdue) for m in report.overdue] == [
         ("汽车零部件产业园", "主体验收", 9),
-        ("小型技改", "小项目节点", 8),
     ]
     assert report.caveats == []
 
