@@ -29,14 +29,14 @@ An issued sheet (crm.services.weekly_sheets) is the frozen copy: build() answers
 and scope, whatever the data says now."""
 
 from collections import defaultdict
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 
 from flask import current_app, has_app_context
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, false, or_, select
+from sqlalchemy import and_, false, func, or_, select
 from sqlalchemy.orm import Session
 
 from crm.models import (
@@ -213,10 +213,11 @@ def compute(session: Session, actor, params: ReportParams) -> WeeklyReport:
         total = project["total_investment_wan"]
         if total is None or total >= threshold:  # unknown size: listed, and said so
             listed.append(project)
-    listed_ids = [project["id"] for project in listed]
+    listed_ids = {project["id"] for project in listed}
     names = _names(session, listed)
-    progress = _progress(session, [p["id"] for p in listed], as_of, end, week_start)
-    problems = _open_problems(session, [p["id"] for p in listed], end)
+    progress = _progress(session, listed_ids, as_of, end, week_start)
+    problems = _open_problems(session, listed_ids, end)
+    due, overdue = _milestones(session, projects, listed_ids, as_of, end)
 
     rows = []
     for project in listed:
@@ -267,8 +268,8 @@ def compute(session: Session, actor, params: ReportParams) -> WeeklyReport:
         rows=rows,
         new_leads=_new_leads(session, actor, params.scope, week_start, as_of),
         stage_moves=_stage_moves(session, projects, seen_ids, actor, params.scope, week_start, end),
-        due_next_week=_milestones(session, projects, listed_ids, as_of, end, "next_week"),
-        overdue=_milestones(session, projects, listed_ids, as_of, end, "overdue"),
+        due_next_week=due,
+        overdue=overdue,
         caveats=caveats,
     )
 
@@ -334,7 +335,9 @@ def _projects_as_of(session: Session, actor, end: datetime, as_of: date) -> dict
         statement = statement.where(false())
     elif mine is not None and mine.kind != CITY:
         statement = statement.where(Project.owner_unit_id.in_(mine.unit_ids))
-    projects = {row.id: dict(row._mapping) | {"unknown": []} for row in session.execute(statement)}
+    result = session.execute(statement)
+    keys = list(result.keys())
+    projects = {row[0]: dict(zip(keys, row, strict=True)) | {"unknown": []} for row in result}
     before = values_before(session, "projects", PROJECT_FIELDS, end)
     for project_id, _field in before:
         if project_id in projects:
@@ -378,14 +381,22 @@ def _names(session: Session, projects: list[dict]) -> dict[str, dict]:
     }
 
 
+def _rows(session: Session, statement) -> list[dict]:
+    result = session.execute(statement)
+    keys = list(result.keys())
+    return [dict(zip(keys, row, strict=True)) for row in result]
+
+
 def _progress(
-    session: Session, project_ids: list[int], as_of: date, end: datetime, week_start: date
+    session: Session, project_ids: set[int], as_of: date, end: datetime, week_start: date
 ) -> dict[int, dict]:
     """Per project: this week's completed investment, this year's, the latest cumulative figure
-    and 形象进度, from the entries known at `end` with their values of then."""
+    and 形象进度, from the entries known at `end` with their values of then. The listed
+    projects are picked in Python: an IN list of thousands of ids costs more than the rows."""
     if not project_ids:
         return {}
     year_start = date(as_of.year, 1, 1)
+    first = min(year_start, week_start)
     columns = (
         ProjectProgress.id,
         ProjectProgress.project_id,
@@ -394,36 +405,46 @@ def _progress(
         ProjectProgress.updated_at,
         *(getattr(ProjectProgress, name) for name in PROGRESS_FIELDS),
     )
-    known = and_(
-        ProjectProgress.created_at < end,
-        ProjectProgress.period_start_on <= as_of,
-        ProjectProgress.project_id.in_(project_ids),
-    )
-    this_year = session.execute(
-        select(*columns).where(
-            known, ProjectProgress.period_start_on >= min(year_start, week_start)
+    known = and_(ProjectProgress.created_at < end, ProjectProgress.period_start_on <= as_of)
+    entries = [
+        entry
+        for entry in _rows(
+            session, select(*columns).where(known, ProjectProgress.period_start_on >= first)
         )
-    ).all()
-    found = {row.project_id for row in this_year}
-    # Projects with no entry this year: their latest earlier one gives the cumulative figure.
-    earlier = [pid for pid in project_ids if pid not in found]
-    latest_earlier = []
-    if earlier:
+        if entry["project_id"] in project_ids
+    ]
+    found = {entry["project_id"] for entry in entries}
+    if found != project_ids:
+        # Projects with no entry this year: their latest earlier one gives the cumulative figure.
         newest = (
-            select(*columns)
-            .where(known, ProjectProgress.project_id.in_(earlier))
-            .order_by(
-                ProjectProgress.project_id,
-                ProjectProgress.period_start_on.desc(),
-                ProjectProgress.id.desc(),
+            select(
+                ProjectProgress.project_id, func.max(ProjectProgress.period_start_on).label("on")
             )
+            .where(known, ProjectProgress.period_start_on < first)
+            .group_by(ProjectProgress.project_id)
+            .subquery()
         )
-        seen = set()
-        for row in session.execute(newest):
-            if row.project_id not in seen:
-                seen.add(row.project_id)
-                latest_earlier.append(row)
-    entries = [dict(row._mapping) | {"unknown": []} for row in (*this_year, *latest_earlier)]
+        latest_earlier: dict[int, dict] = {}
+        statement = (
+            select(*columns)
+            .join(
+                newest,
+                and_(
+                    newest.c.project_id == ProjectProgress.project_id,
+                    newest.c.on == ProjectProgress.period_start_on,
+                ),
+            )
+            .where(known)
+        )
+        for entry in _rows(session, statement):
+            project_id = entry["project_id"]
+            if project_id in project_ids and project_id not in found:
+                kept = latest_earlier.get(project_id)
+                if kept is None or entry["id"] > kept["id"]:
+                    latest_earlier[project_id] = entry
+        entries += latest_earlier.values()
+    for entry in entries:
+        entry["unknown"] = []
     changed = [entry["id"] for entry in entries if entry["updated_at"] >= end]
     if changed:
         before = values_before(session, "project_progress", PROGRESS_FIELDS, end, changed)
@@ -441,7 +462,8 @@ def _progress(
             mine["week"] += amount
         if start >= year_start:
             year_by_period[(entry["project_id"], entry["period"])] += amount
-        mine["unknown"] = mine["unknown"] + entry["unknown"]
+        if entry["unknown"]:
+            mine["unknown"] = mine["unknown"] + entry["unknown"]
         current = latest.get(entry["project_id"])
         if current is None or (start, entry["id"]) > (current["period_start_on"], current["id"]):
             latest[entry["project_id"]] = entry
@@ -456,21 +478,29 @@ def _progress(
     return result
 
 
-def _open_problems(session: Session, project_ids: list[int], end: datetime) -> dict[int, list]:
-    """The problems raised by `end` and not solved as of then, per project."""
+def _open_problems(session: Session, project_ids: set[int], end: datetime) -> dict[int, list]:
+    """The problems raised by `end` and not solved as of then, per project: those solved now
+    and unchanged since were solved then too."""
     if not project_ids:
         return {}
-    rows = session.execute(
-        select(
-            ProjectProblem.id,
-            ProjectProblem.project_id,
-            ProjectProblem.description,
-            ProjectProblem.status,
-            ProjectProblem.updated_at,
+    rows = [
+        row
+        for row in session.execute(
+            select(
+                ProjectProblem.id,
+                ProjectProblem.project_id,
+                ProjectProblem.description,
+                ProjectProblem.status,
+                ProjectProblem.updated_at,
+            )
+            .where(
+                ProjectProblem.created_at < end,
+                or_(ProjectProblem.status != "solved", ProjectProblem.updated_at >= end),
+            )
+            .order_by(ProjectProblem.id)
         )
-        .where(ProjectProblem.created_at < end, ProjectProblem.project_id.in_(project_ids))
-        .order_by(ProjectProblem.id)
-    ).all()
+        if row.project_id in project_ids
+    ]
     changed = [row.id for row in rows if row.updated_at >= end]
     before = (
         values_before(session, "project_problems", ("status", "description"), end, changed)
@@ -540,10 +570,12 @@ def _stage_moves(session, projects, project_ids, actor, scope, week_start, end) 
     if project_ids:
         statement = (
             select(StageChange)
-            .where(in_week, StageChange.project_id.in_(project_ids))
+            .where(in_week, StageChange.project_id.is_not(None))
             .order_by(StageChange.changed_at, StageChange.id)
         )
         for change in session.scalars(statement):
+            if change.project_id not in project_ids:
+                continue
             moves.append(
                 StageMove(
                     "project", change.project_id, projects[change.project_id]["name"] or "",
@@ -568,45 +600,55 @@ def _stage_moves(session, projects, project_ids, actor, scope, week_start, end) 
     return moves
 
 
-def _milestones(session, projects, project_ids, as_of: date, end: datetime, which: str) -> list:
-    """The listed projects' milestones not done as of the day: due next week, or overdue
-    (planned before the day)."""
+def _milestones(session, projects, project_ids, as_of: date, end: datetime) -> tuple[list, list]:
+    """The listed projects' milestones not done as of the day: (due next week, overdue, that is
+    planned before the day). Those done now, or planned after next week, and unchanged since
+    were so then too: SQL leaves them out."""
     if not project_ids:
-        return []
+        return [], []
     _start, week_end = week_of(as_of)
-    rows = session.execute(
-        select(
-            Milestone.id,
-            Milestone.project_id,
-            Milestone.name,
-            Milestone.planned_on,
-            Milestone.status,
-            Milestone.updated_at,
+    next_end = week_end + timedelta(days=7)
+    rows = [
+        row
+        for row in session.execute(
+            select(
+                Milestone.id,
+                Milestone.project_id,
+                Milestone.name,
+                Milestone.planned_on,
+                Milestone.status,
+                Milestone.updated_at,
+            )
+            .where(
+                Milestone.created_at < end,
+                or_(Milestone.status != "done", Milestone.updated_at >= end),
+                or_(Milestone.planned_on <= next_end, Milestone.updated_at >= end),
+            )
+            .order_by(Milestone.planned_on, Milestone.id)
         )
-        .where(Milestone.created_at < end, Milestone.project_id.in_(project_ids))
-        .order_by(Milestone.planned_on, Milestone.id)
-    ).all()
+        if row.project_id in project_ids
+    ]
     changed = [row.id for row in rows if row.updated_at >= end]
     fields = ("status", "planned_on", "name")
     before = values_before(session, "milestones", fields, end, changed) if changed else {}
-    lines = []
+    due, overdue = [], []
     for row in rows:
         status = before.get((row.id, "status"), row.status)
         planned = before.get((row.id, "planned_on"))
         planned = date.fromisoformat(planned) if planned else row.planned_on
-        name = before.get((row.id, "name"), row.name)
         if status == "done":
             continue
-        due_next = week_end < planned <= week_end + timedelta(days=7)
-        if (which == "next_week" and due_next) or (which == "overdue" and planned < as_of):
-            lines.append(
-                MilestoneLine(
-                    row.project_id, projects[row.project_id]["name"] or "", name, planned,
-                    (as_of - planned).days if which == "overdue" else 0,
-                )
-            )  # fmt: skip
-    lines.sort(key=lambda line: (line.planned_on, line.project_id))
-    return lines
+        name = before.get((row.id, "name"), row.name)
+        project = projects[row.project_id]["name"] or ""
+        if week_end < planned <= next_end:
+            due.append(MilestoneLine(row.project_id, project, name, planned))
+        elif planned < as_of:
+            overdue.append(
+                MilestoneLine(row.project_id, project, name, planned, (as_of - planned).days)
+            )
+    for lines in (due, overdue):
+        lines.sort(key=lambda line: (line.planned_on, line.project_id))
+    return due, overdue
 
 
 # ---- as JSON, and back (an issued sheet is kept as JSON) ----
@@ -624,17 +666,27 @@ def _json_value(value):
     return value
 
 
+ROW_FIELDS = [item.name for item in fields(SheetRow) if item.name != "note_version"]
+
+
 def to_dict(report: WeeklyReport) -> dict:
+    """The report as JSON: money and per cents as decimal strings, days as ISO dates. The rows
+    are converted field by field (dataclasses.asdict deep-copies, too slow for thousands)."""
     data = {
-        key: _json_value(value)
-        for key, value in asdict(report).items()
-        if key not in ("sheet_version",)
-    }
-    data["kind"] = "weekly"
-    data["issued"] = report.issued
-    data["totals"] = _json_value(report.totals)
-    for row in data["rows"]:
-        row.pop("note_version", None)
+        "kind": "weekly",
+        **{
+            key: _json_value(getattr(report, key))
+            for key in ("as_of", "week_start", "week_end", "scope", "scope_label",
+                        "min_investment_wan", "caveats", "sheet_id", "issued_at", "issued_by")
+        },
+        "issued": report.issued,
+        "rows": [
+            {name: _json_value(getattr(row, name)) for name in ROW_FIELDS} for row in report.rows
+        ],
+        "totals": _json_value(report.totals),
+    }  # fmt: skip
+    for key in ("new_leads", "stage_moves", "due_next_week", "overdue"):
+        data[key] = [_json_value(asdict(line)) for line in getattr(report, key)]
     return data
 
 
