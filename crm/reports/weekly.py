@@ -29,14 +29,14 @@ An issued sheet (crm.services.weekly_sheets) is the frozen copy: build() answers
 and scope, whatever the data says now."""
 
 from collections import defaultdict
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import dataclass, field, fields
 from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 
 from flask import current_app, has_app_context
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, false, func, or_, select
+from sqlalchemy import and_, case, false, func, or_, select
 from sqlalchemy.orm import Session
 
 from crm.models import (
@@ -391,89 +391,101 @@ def _progress(
     session: Session, project_ids: set[int], as_of: date, end: datetime, week_start: date
 ) -> dict[int, dict]:
     """Per project: this week's completed investment, this year's, the latest cumulative figure
-    and 形象进度, from the entries known at `end` with their values of then. The listed
+    and 形象进度, from the entries known at `end` with their values of then.
+
+    The sums of entries unchanged since are the database's (GROUP BY); the few entries changed
+    since are read one by one with their audited values of then and added in. The listed
     projects are picked in Python: an IN list of thousands of ids costs more than the rows."""
     if not project_ids:
         return {}
     year_start = date(as_of.year, 1, 1)
     first = min(year_start, week_start)
-    columns = (
-        ProjectProgress.id,
-        ProjectProgress.project_id,
-        ProjectProgress.period,
-        ProjectProgress.period_start_on,
-        ProjectProgress.updated_at,
-        *(getattr(ProjectProgress, name) for name in PROGRESS_FIELDS),
-    )
-    known = and_(ProjectProgress.created_at < end, ProjectProgress.period_start_on <= as_of)
-    entries = [
-        entry
-        for entry in _rows(
-            session, select(*columns).where(known, ProjectProgress.period_start_on >= first)
-        )
-        if entry["project_id"] in project_ids
-    ]
-    found = {entry["project_id"] for entry in entries}
-    if found != project_ids:
-        # Projects with no entry this year: their latest earlier one gives the cumulative figure.
-        newest = (
-            select(
-                ProjectProgress.project_id, func.max(ProjectProgress.period_start_on).label("on")
-            )
-            .where(known, ProjectProgress.period_start_on < first)
-            .group_by(ProjectProgress.project_id)
-            .subquery()
-        )
-        latest_earlier: dict[int, dict] = {}
-        statement = (
-            select(*columns)
-            .join(
-                newest,
-                and_(
-                    newest.c.project_id == ProjectProgress.project_id,
-                    newest.c.on == ProjectProgress.period_start_on,
-                ),
-            )
-            .where(known)
-        )
-        for entry in _rows(session, statement):
-            project_id = entry["project_id"]
-            if project_id in project_ids and project_id not in found:
-                kept = latest_earlier.get(project_id)
-                if kept is None or entry["id"] > kept["id"]:
-                    latest_earlier[project_id] = entry
-        entries += latest_earlier.values()
-    for entry in entries:
-        entry["unknown"] = []
-    changed = [entry["id"] for entry in entries if entry["updated_at"] >= end]
-    if changed:
-        before = values_before(session, "project_progress", PROGRESS_FIELDS, end, changed)
-        for entry in entries:
-            entry["unknown"] = _overlay(entry, entry["id"], before, PROGRESS_FIELDS)
-
-    result: dict[int, dict] = defaultdict(lambda: {"week": Decimal(0), "unknown": []})
+    entry = ProjectProgress
+    known = and_(entry.created_at < end, entry.period_start_on <= as_of)
+    in_week = and_(entry.period == "week", entry.period_start_on >= week_start)
+    zero = Decimal(0)
+    result: dict[int, dict] = defaultdict(lambda: {"week": zero, "unknown": []})
     year_by_period: dict[tuple[int, str], Decimal] = defaultdict(Decimal)
-    latest: dict[int, dict] = {}
-    for entry in entries:
-        mine = result[entry["project_id"]]
-        amount = entry["investment_period_wan"] or Decimal(0)
-        start = entry["period_start_on"]
-        if entry["period"] == "week" and start >= week_start:
-            mine["week"] += amount
+
+    def count(project_id, period, start, amount):
+        if period == "week" and start >= week_start:
+            result[project_id]["week"] += amount
         if start >= year_start:
-            year_by_period[(entry["project_id"], entry["period"])] += amount
-        if entry["unknown"]:
-            mine["unknown"] = mine["unknown"] + entry["unknown"]
-        current = latest.get(entry["project_id"])
-        if current is None or (start, entry["id"]) > (current["period_start_on"], current["id"]):
-            latest[entry["project_id"]] = entry
-    for project_id, entry in latest.items():
+            year_by_period[(project_id, period)] += amount
+
+    sums = (
+        select(
+            entry.project_id,
+            entry.period,
+            func.sum(case((entry.period_start_on >= year_start, entry.investment_period_wan),
+                          else_=zero)),
+            func.sum(case((in_week, entry.investment_period_wan), else_=zero)),
+        )
+        .where(known, entry.updated_at < end, entry.period_start_on >= first)
+        .group_by(entry.project_id, entry.period)
+    )  # fmt: skip
+    for project_id, period, year, week in session.execute(sums):
+        if project_id in project_ids:
+            result[project_id]["week"] += week or zero
+            year_by_period[(project_id, period)] += year or zero
+
+    columns = (
+        entry.id,
+        entry.project_id,
+        entry.period,
+        entry.period_start_on,
+        entry.updated_at,
+        *(getattr(entry, name) for name in PROGRESS_FIELDS),
+    )
+    # The latest entry of each project (the cumulative figure and 形象进度), and the entries
+    # changed since the day, whose values of then the audit trail holds.
+    newest = (
+        select(entry.project_id, func.max(entry.period_start_on).label("on"))
+        .where(known)
+        .group_by(entry.project_id)
+        .subquery()
+    )
+    latest: dict[int, dict] = {}
+    statement = select(*columns).join(
+        newest,
+        and_(newest.c.project_id == entry.project_id, newest.c.on == entry.period_start_on),
+    )
+    for row in _rows(session, statement.where(known)):
+        kept = latest.get(row["project_id"])
+        if row["project_id"] in project_ids and (kept is None or row["id"] > kept["id"]):
+            latest[row["project_id"]] = row
+    changed = [
+        row
+        for row in _rows(
+            session,
+            select(*columns).where(known, entry.updated_at >= end, entry.period_start_on >= first),
+        )
+        if row["project_id"] in project_ids
+    ]
+    stale = [row["id"] for row in (*changed, *latest.values()) if row["updated_at"] >= end]
+    before = (
+        values_before(session, "project_progress", PROGRESS_FIELDS, end, stale) if stale else {}
+    )
+    for row in changed:
+        unknown = _overlay(row, row["id"], before, PROGRESS_FIELDS)
+        if unknown:
+            result[row["project_id"]]["unknown"] += unknown
+        count(
+            row["project_id"], row["period"], row["period_start_on"],
+            row["investment_period_wan"] or zero,
+        )  # fmt: skip
+    for project_id, row in latest.items():
         mine = result[project_id]
-        mine["cumulative"] = entry["investment_cumulative_wan"]
-        mine["image"] = entry["image_progress"]
+        if row["updated_at"] >= end:
+            unknown = _overlay(row, row["id"], before, PROGRESS_FIELDS)
+            mine["unknown"] = sorted(set(mine["unknown"]) | set(unknown))
+        mine["cumulative"] = row["investment_cumulative_wan"]
+        mine["image"] = row["image_progress"]
+    for project_id in list(result):
+        mine = result[project_id]
         weekly = year_by_period.get((project_id, "week"))
         mine["year"] = (
-            weekly if weekly is not None else year_by_period.get((project_id, "month"), Decimal(0))
+            weekly if weekly is not None else year_by_period.get((project_id, "month"), zero)
         )
     return result
 
@@ -686,7 +698,10 @@ def to_dict(report: WeeklyReport) -> dict:
         "totals": _json_value(report.totals),
     }  # fmt: skip
     for key in ("new_leads", "stage_moves", "due_next_week", "overdue"):
-        data[key] = [_json_value(asdict(line)) for line in getattr(report, key)]
+        data[key] = [
+            {name: _json_value(getattr(line, name)) for name in line.__dataclass_fields__}
+            for line in getattr(report, key)
+        ]
     return data
 
 
