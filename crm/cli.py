@@ -1,5 +1,5 @@
 """Command-line tools under `flask --app app`: init-db, users, tokens, import and export, the
-ambassadors' rewards, backup and restore."""
+ambassadors' rewards, the rhythm's reports and supervision, backup and restore."""
 
 import sys
 from pathlib import Path
@@ -11,13 +11,16 @@ from flask.cli import with_appcontext
 from flask_migrate import upgrade
 from sqlalchemy import select
 
+from crm.clock import city_today
 from crm.extensions import db
 from crm.models import Unit, User
+from crm.reports import REPORTS
+from crm.reports.params import parse_params
 from crm.schemas.enterprises import ENTERPRISES
 from crm.schemas.supply_links import SUPPLY_LINKS
 from crm.services.backup import BackupError, backup_database, restore_database, schema_heads
 from crm.services.enterprise_export import export_enterprises
-from crm.services.errors import ValidationError
+from crm.services.errors import Forbidden, ValidationError
 from crm.services.import_kinds import KINDS
 from crm.services.reward_export import export_year
 from crm.services.supply_link_export import export_supply_links
@@ -311,12 +314,47 @@ def rewards_command(year, file):
     click.echo(f"已导出 / exported {year}: {count:,} ambassadors to {file}")
 
 
+@click.command("report")
+@with_appcontext
+@click.argument("key")
+@click.option("--as-of", "as_of", help="The day the report is read as of (YYYY-MM-DD; today).")
+@click.option(
+    "--scope", default="city", help="city, district:<code>, unit:<id or name>, leader:<name>."
+)
+@click.option(
+    "--out", "out", required=True, type=click.Path(dir_okay=False), help="The .xlsx to write."
+)
+@click.option("--user", "user_name", help="Read as this user (their scope); default the system.")
+def report_command(key, as_of, scope, out, user_name):
+    """Write one of the rhythm's reports (weekly, monthly, quarterly, annual) as .xlsx."""
+    kind = REPORTS.get(key)
+    if kind is None:
+        raise click.ClickException(
+            f"没有这种报表 / no such report: {key} (known: {', '.join(sorted(REPORTS))})"
+        )
+    actor = _user_named(user_name) if user_name else None
+    try:
+        params = parse_params(db.session, as_of, scope, city_today())
+        report = kind.build(db.session, actor, params)
+    except ValidationError as error:
+        raise click.ClickException(
+            "；".join(f"{field}: {' '.join(messages)}" for field, messages in error.fields.items())
+        ) from error
+    except Forbidden as error:
+        raise click.ClickException(
+            f"无权查看 / forbidden: {error.message or '该用户无权查看报表'}"
+        ) from error
+    Path(out).write_bytes(kind.to_xlsx(report))
+    click.echo(f"已写入 / written: {out} ({key}, {params.as_of.isoformat()}, {params.scope})")
+
+
 def _database_shown() -> str:
     return db.engine.url.render_as_string(hide_password=True)
 
 
 commands = [
     import_command,
+    report_command,
     export_command,
     rewards_command,
     init_db,

@@ -18,6 +18,7 @@ from crm.api import (  # noqa: E402, F401  (their routes join the blueprint)
     openapi,
     projects,
     referrals,
+    reports,
     reward_rules,
     service_requests,
     supervision,

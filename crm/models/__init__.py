@@ -29,6 +29,7 @@ from crm.models.supply import SupplyLink
 from crm.models.target import Target
 from crm.models.unit import Unit
 from crm.models.user import ApiToken, PasswordLink, User, UserSession
+from crm.models.weekly_sheet import WeeklyNote, WeeklySheet
 
 __all__ = [
     "Activity",
@@ -69,6 +70,8 @@ __all__ = [
     "Unit",
     "User",
     "UserSession",
+    "WeeklyNote",
+    "WeeklySheet",
     "enterprise_segments",
     "lead_segments",
 ]

@@ -7,9 +7,9 @@ says so rather than guess."""
 
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import case, exists, select
+from sqlalchemy import case, exists, func, select
 
-from crm.models import StageChange
+from crm.models import AuditEvent, StageChange
 
 
 def stage_on(model, subject_column, as_of: date):
@@ -24,3 +24,44 @@ def stage_on(model, subject_column, as_of: date):
         .scalar_subquery()
     )
     return case((exists().where(subject_column == model.id), reached), else_=model.stage)
+
+
+def day_end(as_of: date) -> datetime:
+    """The first instant after `as_of`, in the stored time stamps' terms (as stage_on reads
+    them): a row stamped before it was known at the end of that day."""
+    return datetime.combine(as_of + timedelta(days=1), time())
+
+
+def values_before(session, entity: str, fields, since: datetime, ids=None) -> dict:
+    """{(record id, field): text} of the values `entity`'s records (a table name) had before
+    their first audited change at or after `since`: the audit trail keeps each change's old
+    value, so a record's field as of a past day is its current value unless changed since, and
+    then that first change's old value. Records and fields never changed since are absent."""
+    statement = (
+        select(AuditEvent.entity_id, AuditEvent.field, AuditEvent.old_value)
+        .where(
+            AuditEvent.entity == entity,
+            AuditEvent.action == "update",
+            AuditEvent.at >= since,
+            AuditEvent.field.in_(list(fields)),
+        )
+        .order_by(AuditEvent.at, AuditEvent.id)
+    )
+    if ids is not None:
+        statement = statement.where(AuditEvent.entity_id.in_(list(ids)))
+    before: dict = {}
+    for entity_id, field, old in session.execute(statement):
+        before.setdefault((entity_id, field), old)
+    return before
+
+
+def deleted_since(session, entities, since: datetime) -> int:
+    """How many records of these tables were deleted at or after `since`: a past day's report
+    cannot show rows that are gone, so it says how many it may be missing."""
+    return session.scalar(
+        select(func.count()).where(
+            AuditEvent.entity.in_(list(entities)),
+            AuditEvent.action == "delete",
+            AuditEvent.at >= since,
+        )
+    )

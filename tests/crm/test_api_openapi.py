@@ -84,6 +84,8 @@ def test_every_operation_documents_its_answers(client):
                                                          "413", "415", "422"},
         ("/enterprises/import", "post"): {"200", "400", "401", "403", "413", "422"},
         ("/enterprises/export.xlsx", "get"): {"200", "401", "403", "422"},
+        ("/reports", "get"): {"200", "401", "403"},
+        ("/reports/{key}", "get"): {"200", "401", "403", "404", "422"},
         ("/leads", "get"): {"200", "401", "403", "422"},
         ("/leads", "post"): {"201", "400", "401", "403", "413", "415", "422"},
         ("/leads/{lead_id}", "get"): {"200", "401", "404"},
