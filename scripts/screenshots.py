@@ -89,6 +89,15 @@ def main() -> None:
                 ("chain-segment", None),
                 ("map", "/map"),
                 ("ambassadors", "/ambassadors"),
+                ("referral-inbox", "/ambassadors/inbox"),
+                ("leaderboard", "/ambassadors/leaderboard"),
+                ("reports", "/reports"),
+                ("weekly", "/reports/weekly"),
+                ("supervision", "/supervision"),
+                ("monthly", "/reports/monthly"),
+                ("quarterly", "/reports/quarterly"),
+                ("annual", "/reports/annual"),
+                ("targets", "/targets"),
             ]
             for name, path in shots:
                 if name == "enterprise":
@@ -105,6 +114,8 @@ def main() -> None:
                     page.goto(base + path)
                 if name == "chain":
                     page.locator("#chain-app[data-ready=true]").wait_for()
+                if name == "dashboard":
+                    page.locator("[data-chart=funnel] canvas").wait_for()
                 if name == "map":
                     page.get_by_test_id("map-count").filter(has_text="家").wait_for()
                 page.screenshot(path=str(OUT / f"{name}.png"))
@@ -129,6 +140,8 @@ def main() -> None:
             log_in(page, base, "ambassador1")
             page.goto(f"{base}/portal")
             page.screenshot(path=str(OUT / "portal-phone.png"), full_page=True)
+            page.goto(f"{base}/portal/recognition")
+            page.screenshot(path=str(OUT / "recognition-phone.png"), full_page=True)
             browser.close()
         server.shutdown()
 
