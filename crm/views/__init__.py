@@ -3,7 +3,6 @@
 from flask import Blueprint, abort, current_app, make_response, render_template
 
 from crm.errors import MESSAGES
-from crm.permissions import require
 from crm.services.errors import Forbidden
 
 blueprint = Blueprint("crm", __name__)
@@ -46,17 +45,6 @@ def shown_districts() -> list[tuple[str, str]]:
         (code, (name_en or name) if english else name)
         for code, name, name_en in district_choices(db.session)
     ]
-
-
-def not_built(title, right: str, endpoint: str, path: str):
-    """A section whose page says plainly that it is not built yet."""
-
-    @require(right)
-    def view():
-        return render_template("not_built.html", title=title)
-
-    view.__name__ = endpoint
-    blueprint.add_url_rule(path, endpoint, view)
 
 
 @blueprint.get("/favicon.ico")

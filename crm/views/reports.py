@@ -44,7 +44,7 @@ def reports():
     kinds = [
         {
             "key": key,
-            "kind": REPORTS.get(key),
+            "kind": REPORTS[key],
             "links": [
                 (title, url_for("crm.report_page", key=key, as_of=day.isoformat(), scope=scope))
                 for title, day in zip(_link_titles()[key], days[key], strict=True)

@@ -30,7 +30,7 @@ def test_staff_sees_chinese_home_switches_to_english_and_logs_out(page, live_ser
     screenshot("home-en")
 
     page.get_by_role("navigation").get_by_role("link", name="Reports").click()
-    expect(page.get_by_test_id("not-built")).to_contain_text("not built yet")
+    expect(page.get_by_test_id("report-kind-weekly")).to_contain_text("Weekly dispatch")
 
     # The choice is remembered for the user: back to Chinese, which the other journeys read.
     page.get_by_test_id("language-switch").click()
