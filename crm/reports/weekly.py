@@ -335,9 +335,9 @@ def _projects_as_of(session: Session, actor, end: datetime, as_of: date) -> dict
         statement = statement.where(false())
     elif mine is not None and mine.kind != CITY:
         statement = statement.where(Project.owner_unit_id.in_(mine.unit_ids))
-    result = session.execute(statement)
+    result = _result(session, statement)
     keys = list(result.keys())
-    projects = {row[0]: dict(zip(keys, row, strict=True)) | {"unknown": []} for row in result}
+    projects = {row[0]: dict(zip(keys, row, strict=True)) | {"unknown": []} for row in result.all()}
     before = values_before(session, "projects", PROJECT_FIELDS, end)
     for project_id, _field in before:
         if project_id in projects:
@@ -368,23 +368,34 @@ def _names(session: Session, projects: list[dict]) -> dict[str, dict]:
     return {
         "leader": {
             row.id: row.display_name or row.name
-            for row in session.execute(
-                select(User.id, User.display_name, User.name).where(User.id.in_(leaders))
+            for row in _plain(
+                session, select(User.id, User.display_name, User.name).where(User.id.in_(leaders))
             )
         },
-        "unit": dict(session.execute(select(Unit.id, Unit.name).where(Unit.id.in_(units))).all()),
+        "unit": dict(_plain(session, select(Unit.id, Unit.name).where(Unit.id.in_(units)))),
         "district": dict(
-            session.execute(
-                select(District.id, District.name).where(District.id.in_(districts))
-            ).all()
+            _plain(session, select(District.id, District.name).where(District.id.in_(districts)))
         ),
     }
 
 
+def _result(session: Session, statement):
+    """The statement's result without the ORM's per-row loading (thousands of rows here);
+    pending changes are flushed first, as session.execute would."""
+    if session.autoflush:
+        session.flush()
+    return session.connection().execute(statement)
+
+
+def _plain(session: Session, statement) -> list:
+    """The statement's rows, fetched at once (iterating a Core result fetches row by row)."""
+    return _result(session, statement).all()
+
+
 def _rows(session: Session, statement) -> list[dict]:
-    result = session.execute(statement)
+    result = _result(session, statement)
     keys = list(result.keys())
-    return [dict(zip(keys, row, strict=True)) for row in result]
+    return [dict(zip(keys, row, strict=True)) for row in result.all()]
 
 
 def _progress(
@@ -424,7 +435,7 @@ def _progress(
         .where(known, entry.updated_at < end, entry.period_start_on >= first)
         .group_by(entry.project_id, entry.period)
     )  # fmt: skip
-    for project_id, period, year, week in session.execute(sums):
+    for project_id, period, year, week in _plain(session, sums):
         if project_id in project_ids:
             result[project_id]["week"] += week or zero
             year_by_period[(project_id, period)] += year or zero
@@ -497,7 +508,8 @@ def _open_problems(session: Session, project_ids: set[int], end: datetime) -> di
         return {}
     rows = [
         row
-        for row in session.execute(
+        for row in _plain(
+            session,
             select(
                 ProjectProblem.id,
                 ProjectProblem.project_id,
@@ -509,7 +521,7 @@ def _open_problems(session: Session, project_ids: set[int], end: datetime) -> di
                 ProjectProblem.created_at < end,
                 or_(ProjectProblem.status != "solved", ProjectProblem.updated_at >= end),
             )
-            .order_by(ProjectProblem.id)
+            .order_by(ProjectProblem.id),
         )
         if row.project_id in project_ids
     ]
@@ -570,7 +582,7 @@ def _new_leads(session, actor, scope, week_start: date, as_of: date) -> list[Lea
             row.id, row.name, row.stage, row.intended_investment_wan, row.unit or "",
             row.created_at.date(),
         )
-        for row in session.execute(statement)
+        for row in _plain(session, statement)
     ]  # fmt: skip
 
 
@@ -581,11 +593,16 @@ def _stage_moves(session, projects, project_ids, actor, scope, week_start, end) 
     moves = []
     if project_ids:
         statement = (
-            select(StageChange)
+            select(
+                StageChange.project_id,
+                StageChange.from_stage,
+                StageChange.to_stage,
+                StageChange.changed_at,
+            )
             .where(in_week, StageChange.project_id.is_not(None))
             .order_by(StageChange.changed_at, StageChange.id)
         )
-        for change in session.scalars(statement):
+        for change in _plain(session, statement):
             if change.project_id not in project_ids:
                 continue
             moves.append(
@@ -595,16 +612,22 @@ def _stage_moves(session, projects, project_ids, actor, scope, week_start, end) 
                 )
             )  # fmt: skip
     statement = (
-        select(StageChange, Lead.name)
+        select(
+            StageChange.lead_id,
+            StageChange.from_stage,
+            StageChange.to_stage,
+            StageChange.changed_at,
+            Lead.name,
+        )
         .join(Lead, Lead.id == StageChange.lead_id)
         .where(in_week, or_(Lead.deleted_at.is_(None), Lead.deleted_at >= end))
         .where(*_lead_scope(session, actor, scope))
         .order_by(StageChange.changed_at, StageChange.id)
     )
-    for change, name in session.execute(statement):
+    for change in _plain(session, statement):
         moves.append(
             StageMove(
-                "lead", change.lead_id, name, change.from_stage, change.to_stage,
+                "lead", change.lead_id, change.name, change.from_stage, change.to_stage,
                 change.changed_at.date(),
             )
         )  # fmt: skip
@@ -622,7 +645,8 @@ def _milestones(session, projects, project_ids, as_of: date, end: datetime) -> t
     next_end = week_end + timedelta(days=7)
     rows = [
         row
-        for row in session.execute(
+        for row in _plain(
+            session,
             select(
                 Milestone.id,
                 Milestone.project_id,
@@ -636,7 +660,7 @@ def _milestones(session, projects, project_ids, as_of: date, end: datetime) -> t
                 or_(Milestone.status != "done", Milestone.updated_at >= end),
                 or_(Milestone.planned_on <= next_end, Milestone.updated_at >= end),
             )
-            .order_by(Milestone.planned_on, Milestone.id)
+            .order_by(Milestone.planned_on, Milestone.id),
         )
         if row.project_id in project_ids
     ]
@@ -681,6 +705,48 @@ def _json_value(value):
 ROW_FIELDS = [item.name for item in fields(SheetRow) if item.name != "note_version"]
 
 
+def _decimal_json(value: Decimal | None) -> str | None:
+    """_json_value of a Decimal or None (anything else as _json_value has it)."""
+    if not isinstance(value, Decimal):
+        return _json_value(value)
+    return format(value.normalize(), "f") if value == value.to_integral() else str(value)
+
+
+def _iso_json(value: date | None) -> str | None:
+    return value.isoformat() if isinstance(value, (date, datetime)) else _json_value(value)
+
+
+def _converters(cls, names=None) -> list[tuple[str, object]]:
+    """(field, function giving its _json_value) of a dataclass's fields, by their declared
+    types: a per-value type dispatch costs more than the rest of the JSON for a city's
+    thousands of rows and milestones."""
+    declared = {item.name: str(item.type) for item in fields(cls)}
+    converters = []
+    for name in names or declared:
+        kind = declared[name]
+        if "Decimal" in kind:
+            converters.append((name, _decimal_json))
+        elif "date" in kind:
+            converters.append((name, _iso_json))
+        elif kind.startswith("list"):
+            converters.append((name, _json_value))
+        else:
+            converters.append((name, None))
+    return converters
+
+
+_ROW_JSON = _converters(SheetRow, ROW_FIELDS)
+_LINE_JSON = {cls: _converters(cls) for cls in (LeadLine, StageMove, MilestoneLine)}
+
+
+def _as_json(item, converters) -> dict:
+    values = item.__dict__
+    return {
+        name: values[name] if convert is None else convert(values[name])
+        for name, convert in converters
+    }
+
+
 def to_dict(report: WeeklyReport) -> dict:
     """The report as JSON: money and per cents as decimal strings, days as ISO dates. The rows
     are converted field by field (dataclasses.asdict deep-copies, too slow for thousands)."""
@@ -692,16 +758,11 @@ def to_dict(report: WeeklyReport) -> dict:
                         "min_investment_wan", "caveats", "sheet_id", "issued_at", "issued_by")
         },
         "issued": report.issued,
-        "rows": [
-            {name: _json_value(getattr(row, name)) for name in ROW_FIELDS} for row in report.rows
-        ],
+        "rows": [_as_json(row, _ROW_JSON) for row in report.rows],
         "totals": _json_value(report.totals),
     }  # fmt: skip
     for key in ("new_leads", "stage_moves", "due_next_week", "overdue"):
-        data[key] = [
-            {name: _json_value(getattr(line, name)) for name in line.__dataclass_fields__}
-            for line in getattr(report, key)
-        ]
+        data[key] = [_as_json(line, _LINE_JSON[type(line)]) for line in getattr(report, key)]
     return data
 
 

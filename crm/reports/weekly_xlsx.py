@@ -3,12 +3,12 @@ units, two header rows (投资额（万元） over 总投资/年度计划/本期
 borders, frozen panes, fitted widths, and A4 landscape printing with the headers on every
 page. The week's leads, stage moves and milestones follow on sheets of their own."""
 
-from copy import copy
 from datetime import date
 from io import BytesIO
 
 from flask_babel import gettext as _
 from openpyxl import Workbook
+from openpyxl.cell import Cell
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 
@@ -113,8 +113,10 @@ def _main_sheet(sheet, report) -> None:
             cell.fill = HEADER_FILL
             cell.border = BOX
 
-    # One style per kind of cell, copied onto each (setting border and alignment cell by cell
-    # costs openpyxl a lookup each: seconds for a city's thousands of rows).
+    # One style per kind of cell, shared by all (setting border and alignment cell by cell
+    # costs openpyxl a lookup each: seconds for a city's thousands of rows). The data cells are
+    # not restyled afterwards, so sharing the style array is safe; they are made and appended
+    # row by row (Worksheet.cell's lookup per cell costs as much again).
     text_style = _style(sheet.parent, border=BOX, alignment=WRAP)
     amount_style = _style(sheet.parent, border=BOX, alignment=WRAP, number_format=AMOUNT)
     percent_style = _style(sheet.parent, border=BOX, alignment=WRAP, number_format="+0.0;-0.0;0.0")
@@ -137,14 +139,15 @@ def _main_sheet(sheet, report) -> None:
             _text(row.leader),
             _text(row.unit),
         ]
-        for column, value in enumerate(values, start=1):
-            cell = sheet.cell(row=number, column=column, value=value)
-            if 5 <= column <= 9 and isinstance(value, float):
-                cell._style = copy(amount_style)
-            elif column == 10 and isinstance(value, float):
-                cell._style = copy(percent_style)
+        cells = [Cell(sheet, value=value) for value in values]
+        for column, cell in enumerate(cells, start=1):
+            if 5 <= column <= 9 and isinstance(cell.value, float):
+                cell._style = amount_style
+            elif column == 10 and isinstance(cell.value, float):
+                cell._style = percent_style
             else:
-                cell._style = copy(text_style)
+                cell._style = text_style
+        sheet.append(cells)  # row `number`: the rows above are written
         number += 1
     totals = report.totals
     sheet.cell(row=number, column=1, value=_("合计"))
@@ -202,10 +205,11 @@ def _list_sheet(workbook, title: str, headers: list[tuple[str, int]], rows: list
         sheet.column_dimensions[get_column_letter(column)].width = width
     plain = _style(workbook, border=BOX)
     day = _style(workbook, border=BOX, number_format="yyyy-mm-dd")
-    for number, values in enumerate(rows, start=2):
-        for column, value in enumerate(values, start=1):
-            cell = sheet.cell(row=number, column=column, value=value)
-            cell._style = copy(day if isinstance(value, date) else plain)
+    for values in rows:  # rows 2 on, under the header; shared styles as on the main sheet
+        cells = [Cell(sheet, value=value) for value in values]
+        for cell, value in zip(cells, values, strict=True):
+            cell._style = day if isinstance(value, date) else plain
+        sheet.append(cells)
     sheet.freeze_panes = "A2"
     _print_setup(sheet, "1:1")
 
