@@ -215,8 +215,9 @@ def build_ledgers(
     session: Session, days: tuple[date, ...], start_within_days: int | None = None
 ) -> list[Ledger]:
     """The ledgers of several days (the bulletin's day and the previous quarter's end) from
-    one read of each table: the stage logs, projects and signed leads come to Python once,
-    the funds and progress are summed per day in one pass. The sums are made per (district,
+    one read of each table: the stage log is read in SQL (each day's stage and first start
+    and completion per project, beside the project's row), projects and signed leads come to
+    Python once, the funds and progress are summed per day in one pass. The sums are made per (district,
     unit) pair, then rolled up the district and unit trees."""
     sums = [defaultdict(lambda: defaultdict(int)) for _day in days]
     projects = _project_facts(session, days, sums)
@@ -265,88 +266,80 @@ def _ancestors(session: Session, model) -> dict[int | None, tuple[int, ...]]:
     return chains
 
 
-@dataclass
-class _Log:
-    """A project's stage log as of one day: the stage it had reached (the latest change, the
-    later-added on a tie, as crm.services.as_of.stage_on) and when it first showed a started
-    and a completed stage."""
+def _log_summary(days):
+    """Each logged project's stage log read in SQL, per day: the first started and completed
+    stage's date against the year, as 1 (this year), 0 (before it) or NULL (not by the day)."""
+    changed_at, to_stage = StageChange.changed_at, StageChange.to_stage
+    columns = [StageChange.project_id.label("project_id")]
+    for index, day in enumerate(days):
+        end, year_start = day_end(day), datetime.combine(date(day.year, 1, 1), time())
+        this_year = case((changed_at >= year_start, 1), else_=0)
+        for name, stages in (("started", STARTED_STAGES), ("completed", COMPLETED_STAGES)):
+            reached = case(((changed_at < end) & to_stage.in_(stages), this_year))
+            columns.append(func.min(reached).label(f"{name}_{index}"))
+    return (
+        select(*columns)
+        .where(StageChange.project_id.is_not(None))
+        .group_by(StageChange.project_id)
+        .subquery()
+    )
 
-    stage: str | None = None
-    at: tuple = ()
-    started_at: datetime | None = None
-    completed_at: datetime | None = None
 
-
-def _project_logs(session, days) -> tuple[set[int], list[dict[int, _Log]]]:
-    """Which projects have a log at all, and each day's reading of the logs."""
-    ends = [day_end(day) for day in days]
-    logged: set[int] = set()
-    readings: list[dict[int, _Log]] = [defaultdict(_Log) for _day in days]
-    statement = select(
-        StageChange.project_id, StageChange.id, StageChange.to_stage, StageChange.changed_at
-    ).where(StageChange.project_id.is_not(None))
-    for project_id, change_id, stage, changed_at in session.connection().execute(statement).all():
-        logged.add(project_id)
-        for end, reading in zip(ends, readings, strict=True):
-            if changed_at >= end:
-                continue
-            log = reading[project_id]
-            if (changed_at, change_id) > log.at:
-                log.stage, log.at = stage, (changed_at, change_id)
-            if stage in STARTED_STAGES and (log.started_at is None or changed_at < log.started_at):
-                log.started_at = changed_at
-            if stage in COMPLETED_STAGES and (
-                log.completed_at is None or changed_at < log.completed_at
-            ):
-                log.completed_at = changed_at
-    return logged, readings
+def _stage_then(log, day: date):
+    """The stage a project had at the end of `day`: its log's latest change by then (the
+    later-added on a tie, as crm.services.as_of.stage_on), NULL when its log begins after the
+    day, its current stage when it has no log."""
+    reached = (
+        select(StageChange.to_stage)
+        .where(StageChange.project_id == Project.id, StageChange.changed_at < day_end(day))
+        .order_by(StageChange.changed_at.desc(), StageChange.id.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+    return case((log.c.project_id.is_not(None), reached), else_=Project.stage)
 
 
 def _project_facts(session, days, sums) -> list[dict[int, ProjectThen]]:
-    """Pools, starts, completions, sizes and 入库: each project read once, its stage each day
-    from its log."""
-    logged, readings = _project_logs(session, days)
-    statement = select(
-        Project.id,
-        Project.lead_id,
-        Project.district_id,
-        Project.owner_unit_id,
-        Project.leader_id,
-        Project.stage,
-        Project.total_investment_wan,
-        func.coalesce(Project.signed_on, Lead.signed_on),
-        Project.started_on,
-        Project.completed_on,
-        Project.in_statistics,
-        Project.in_statistics_on,
-        Project.deleted_at,
-    ).outerjoin(Lead, Lead.id == Project.lead_id)
+    """Pools, starts, completions, sizes and 入库: each project read once with each day's
+    stage and the reading of its log (_log_summary) beside it."""
+    log = _log_summary(days)
+    statement = (
+        select(
+            Project.id,
+            Project.lead_id,
+            Project.district_id,
+            Project.owner_unit_id,
+            Project.leader_id,
+            Project.total_investment_wan,
+            func.coalesce(Project.signed_on, Lead.signed_on),
+            Project.started_on,
+            Project.completed_on,
+            Project.in_statistics,
+            Project.in_statistics_on,
+            Project.deleted_at,
+            log.c.project_id.is_not(None),
+            *(_stage_then(log, day) for day in days),
+            *(column for column in log.c if column.key != "project_id"),
+        )
+        .outerjoin(Lead, Lead.id == Project.lead_id)
+        .outerjoin(log, log.c.project_id == Project.id)
+    )
     rows = session.connection().execute(statement).all()
+    width = len(days)
     result = []
-    for as_of, reading, day_sums in zip(days, readings, sums, strict=True):
+    for index, (as_of, day_sums) in enumerate(zip(days, sums, strict=True)):
         year_start, end = date(as_of.year, 1, 1), day_end(as_of)
+        stage_at, started_at = 13 + index, 13 + width + 2 * index
         projects: dict[int, ProjectThen] = {}
-        for (
-            project_id,
-            lead_id,
-            district_id,
-            unit_id,
-            leader_id,
-            current,
-            total,
-            signed_on,
-            started_on,
-            completed_on,
-            in_statistics,
-            in_statistics_on,
-            deleted_at,
-        ) in rows:
-            if deleted_at is not None and deleted_at < end:
-                continue
-            has_log = project_id in logged
-            log = reading.get(project_id) if has_log else None
-            stage = current if not has_log else (log.stage if log else None)
+        for row in rows:
+            (
+                project_id, lead_id, district_id, unit_id, leader_id, total, signed_on,
+                started_on, completed_on, in_statistics, in_statistics_on, deleted_at, has_log,
+            ) = row[:13]  # fmt: skip
+            stage = row[stage_at]
             if stage is None:  # its log begins after the day: it did not exist yet
+                continue
+            if deleted_at is not None and deleted_at < end:
                 continue
             started = stage in STARTED_STAGES
             counted = bool(in_statistics) and in_statistics_on is not None
@@ -358,16 +351,16 @@ def _project_facts(session, days, sums) -> list[dict[int, ProjectThen]]:
             bucket = day_sums[(district_id, unit_id)]
             bucket[POOL_KEY[stage]] += 1
             if started:
-                when = _event_day(started_on, log and log.started_at, has_log, as_of)
+                when = _event(started_on, row[started_at], has_log, year_start, as_of)
                 if when is None:
                     bucket["undated_starts"] += 1
-                elif year_start <= when <= as_of:
+                elif when:
                     bucket["projects_started"] += 1
             if stage in COMPLETED_STAGES:
-                when = _event_day(completed_on, log and log.completed_at, has_log, as_of)
+                when = _event(completed_on, row[started_at + 1], has_log, year_start, as_of)
                 if when is None:
                     bucket["undated_completions"] += 1
-                elif year_start <= when <= as_of:
+                elif when:
                     bucket["projects_completed"] += 1
             if signed_on is not None and year_start <= signed_on <= as_of:
                 total = Decimal(total or 0)
@@ -380,15 +373,14 @@ def _project_facts(session, days, sums) -> list[dict[int, ProjectThen]]:
     return result
 
 
-def _event_day(dated: date | None, logged_at: datetime | None, has_log: bool, as_of: date):
-    """When a project reached a stage the log has it in: its own date if the record gives one
-    (by the day), else the day the log first shows it; None when neither can say."""
-    if dated is not None and dated <= as_of:
-        return dated
-    if logged_at is not None:
-        return logged_at.date()
-    if not has_log and dated is not None:
-        return dated
+def _event(dated, logged_this_year, has_log: bool, year_start: date, as_of: date):
+    """Whether a project reached a stage the log has it in this year by `as_of`: by its own
+    date if the record gives one (by the day, or any day without a log), else by the day the
+    log first shows it (_log_summary's 1 or 0); None when neither can say."""
+    if dated is not None and (dated <= as_of or not has_log):
+        return year_start <= dated <= as_of
+    if logged_this_year is not None:
+        return bool(logged_this_year)
     return None
 
 
