@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
-from sqlalchemy import case, func, select
+from sqlalchemy import case, exists, func, select
 from sqlalchemy.orm import Session
 
 from crm.models import District, FundsArrival, Lead, Project, ProjectProgress, StageChange, Unit
@@ -222,8 +222,8 @@ def build_ledgers(
     sums = [defaultdict(lambda: defaultdict(int)) for _day in days]
     projects = _project_facts(session, days, sums)
     _signed_leads(session, projects, days, start_within_days, sums)
-    _funds(session, projects, days, sums)
-    _investment(session, projects, days, sums)
+    _funds(session, days, sums)
+    _investment(session, days, sums)
     district_up, unit_up = _ancestors(session, District), _ancestors(session, Unit)
     city_units = frozenset(session.scalars(select(Unit.id).where(Unit.kind == "city_bureau")))
     targets = {year: targets_by_owner(session, year) for year in {day.year for day in days}}
@@ -448,23 +448,58 @@ def _per_day_sums(amount_column, date_column, days):
     ]
 
 
-def _funds(session, projects, days, sums) -> None:
+def _there(day: date):
+    """SQL: the project was there at the end of `day` (as _project_facts reads it): not
+    deleted by then, and its stage log, if it has one, begun by then."""
+    end = day_end(day)
+    logged = StageChange.project_id == Project.id
+    return (Project.deleted_at.is_(None) | (Project.deleted_at >= end)) & (
+        ~exists().where(logged) | exists().where(logged, StageChange.changed_at < end)
+    )
+
+
+def _by_place(amount_columns, days):
+    """Each day's sum of per-project amounts over the projects there on the day."""
+    return [
+        func.sum(case((_there(day), amount), else_=None))
+        for day, amount in zip(days, amount_columns, strict=True)
+    ]
+
+
+def _funds(session, days, sums) -> None:
+    """Funds in place this year, summed in SQL per (district, unit) and origin."""
     first, last = min(date(day.year, 1, 1) for day in days), max(days)
-    statement = (
+    per_project = (
         select(
             FundsArrival.project_id,
             FundsArrival.origin,
-            *_per_day_sums(FundsArrival.amount_wan, FundsArrival.arrived_on, days),
+            *(
+                amount.label(f"amount_{index}")
+                for index, amount in enumerate(
+                    _per_day_sums(FundsArrival.amount_wan, FundsArrival.arrived_on, days)
+                )
+            ),
         )
         .where(FundsArrival.arrived_on >= first, FundsArrival.arrived_on <= last)
         .group_by(FundsArrival.project_id, FundsArrival.origin)
+        .subquery()
     )
-    for project_id, origin, *amounts in session.connection().execute(statement).all():
-        for day_projects, day_sums, amount in zip(projects, sums, amounts, strict=True):
-            project = day_projects.get(project_id)
-            if project is None or not amount:
+    amounts = [per_project.c[f"amount_{index}"] for index in range(len(days))]
+    statement = (
+        select(
+            Project.district_id,
+            Project.owner_unit_id,
+            per_project.c.origin,
+            *_by_place(amounts, days),
+        )
+        .join(per_project, per_project.c.project_id == Project.id)
+        .group_by(Project.district_id, Project.owner_unit_id, per_project.c.origin)
+    )
+    for district_id, unit_id, origin, *amounts in session.connection().execute(statement).all():
+        for day_sums, amount in zip(sums, amounts, strict=True):
+            if not amount:
                 continue
-            bucket = day_sums[(project.district_id, project.unit_id)]
+            bucket = day_sums[(district_id, unit_id)]
             amount = Decimal(amount)
             bucket["funds_in_place_wan"] += amount
             if origin == "out_of_province":
@@ -473,37 +508,58 @@ def _funds(session, projects, days, sums) -> None:
                 bucket["funds_foreign_wan"] += amount
 
 
-def _investment(session, projects, days, sums) -> None:
+def _investment(session, days, sums) -> None:
     """Investment completed this year: each project's monthly entries, else its weekly ones
-    (whichever it has in the day's window)."""
+    (whichever it has in the day's window), summed in SQL per (district, unit)."""
     first, last = min(date(day.year, 1, 1) for day in days), max(days)
-    counts = [
-        func.count().filter(ProjectProgress.period_start_on.between(date(day.year, 1, 1), day))
-        for day in days
-    ]
-    statement = (
+    progress = ProjectProgress
+    per_period = (
         select(
-            ProjectProgress.project_id,
-            ProjectProgress.period,
-            *_per_day_sums(
-                ProjectProgress.investment_period_wan, ProjectProgress.period_start_on, days
+            progress.project_id,
+            progress.period,
+            *(
+                amount.label(f"amount_{index}")
+                for index, amount in enumerate(
+                    _per_day_sums(progress.investment_period_wan, progress.period_start_on, days)
+                )
             ),
-            *counts,
+            *(
+                func.count()
+                .filter(progress.period_start_on.between(date(day.year, 1, 1), day))
+                .label(f"entries_{index}")
+                for index, day in enumerate(days)
+            ),
         )
-        .where(ProjectProgress.period_start_on >= first, ProjectProgress.period_start_on <= last)
-        .group_by(ProjectProgress.project_id, ProjectProgress.period)
+        .where(progress.period_start_on >= first, progress.period_start_on <= last)
+        .group_by(progress.project_id, progress.period)
+        .subquery()
     )
-    found: list[dict[int, dict[str, Decimal]]] = [defaultdict(dict) for _day in days]
-    width = len(days)
-    for project_id, period, *values in session.connection().execute(statement).all():
-        amounts, entries = values[:width], values[width:]
-        for by_project, amount, entry_count in zip(found, amounts, entries, strict=True):
-            if entry_count:
-                by_project[project_id][period] = Decimal(amount or 0)
-    for by_project, day_projects, day_sums in zip(found, projects, sums, strict=True):
-        for project_id, by_period in by_project.items():
-            project = day_projects.get(project_id)
-            if project is None:
-                continue
-            amount = by_period.get("month", by_period.get("week", Decimal(0)))
-            day_sums[(project.district_id, project.unit_id)]["investment_completed_wan"] += amount
+    c = per_period.c
+
+    def of_period(index: int, period: str):
+        chosen = (c.period == period) & (c[f"entries_{index}"] > 0)
+        return func.max(case((chosen, c[f"amount_{index}"]), else_=None))
+
+    per_project = (
+        select(
+            c.project_id,
+            *(
+                func.coalesce(of_period(index, "month"), of_period(index, "week")).label(
+                    f"amount_{index}"
+                )
+                for index in range(len(days))
+            ),
+        )
+        .group_by(c.project_id)
+        .subquery()
+    )
+    amounts = [per_project.c[f"amount_{index}"] for index in range(len(days))]
+    statement = (
+        select(Project.district_id, Project.owner_unit_id, *_by_place(amounts, days))
+        .join(per_project, per_project.c.project_id == Project.id)
+        .group_by(Project.district_id, Project.owner_unit_id)
+    )
+    for district_id, unit_id, *amounts in session.connection().execute(statement).all():
+        for day_sums, amount in zip(sums, amounts, strict=True):
+            if amount is not None:
+                day_sums[(district_id, unit_id)]["investment_completed_wan"] += Decimal(amount)
