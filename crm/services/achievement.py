@@ -267,36 +267,40 @@ def _ancestors(session: Session, model) -> dict[int | None, tuple[int, ...]]:
 
 
 def _log_summary(days):
-    """Each logged project's stage log read in SQL, per day: the first started and completed
-    stage's date against the year, as 1 (this year), 0 (before it) or NULL (not by the day)."""
-    changed_at, to_stage = StageChange.changed_at, StageChange.to_stage
-    columns = [StageChange.project_id.label("project_id")]
+    """Each logged project's stage log read in SQL, per day: the stage it had reached (the
+    latest change by the day's end, the later-added on a tie, as crm.services.as_of.stage_on;
+    NULL when the log begins after the day), and the first started and completed stage's
+    date against the year, as 1 (this year), 0 (before it) or NULL (not by the day)."""
+    ranked_columns = [StageChange.project_id, StageChange.to_stage, StageChange.changed_at]
+    for index, day in enumerate(days):
+        latest_first = (
+            case((StageChange.changed_at < day_end(day), 0), else_=1),
+            StageChange.changed_at.desc(),
+            StageChange.id.desc(),
+        )
+        ranked_columns.append(
+            func.row_number()
+            .over(partition_by=StageChange.project_id, order_by=latest_first)
+            .label(f"rank_{index}")
+        )
+    ranked = select(*ranked_columns).where(StageChange.project_id.is_not(None)).subquery()
+    changed_at, to_stage = ranked.c.changed_at, ranked.c.to_stage
+    columns = [ranked.c.project_id.label("project_id")]
     for index, day in enumerate(days):
         end, year_start = day_end(day), datetime.combine(date(day.year, 1, 1), time())
+        latest = (ranked.c[f"rank_{index}"] == 1) & (changed_at < end)
+        columns.append(func.max(case((latest, to_stage))).label(f"stage_{index}"))
         this_year = case((changed_at >= year_start, 1), else_=0)
         for name, stages in (("started", STARTED_STAGES), ("completed", COMPLETED_STAGES)):
             reached = case(((changed_at < end) & to_stage.in_(stages), this_year))
             columns.append(func.min(reached).label(f"{name}_{index}"))
-    return (
-        select(*columns)
-        .where(StageChange.project_id.is_not(None))
-        .group_by(StageChange.project_id)
-        .subquery()
-    )
+    return select(*columns).group_by(ranked.c.project_id).subquery()
 
 
-def _stage_then(log, day: date):
-    """The stage a project had at the end of `day`: its log's latest change by then (the
-    later-added on a tie, as crm.services.as_of.stage_on), NULL when its log begins after the
-    day, its current stage when it has no log."""
-    reached = (
-        select(StageChange.to_stage)
-        .where(StageChange.project_id == Project.id, StageChange.changed_at < day_end(day))
-        .order_by(StageChange.changed_at.desc(), StageChange.id.desc())
-        .limit(1)
-        .scalar_subquery()
-    )
-    return case((log.c.project_id.is_not(None), reached), else_=Project.stage)
+def _stage_then(log, index: int):
+    """The stage a project had at the end of the index-th day: its log's reading, its current
+    stage when it has no log."""
+    return case((log.c.project_id.is_not(None), log.c[f"stage_{index}"]), else_=Project.stage)
 
 
 def _project_facts(session, days, sums) -> list[dict[int, ProjectThen]]:
@@ -318,8 +322,12 @@ def _project_facts(session, days, sums) -> list[dict[int, ProjectThen]]:
             Project.in_statistics_on,
             Project.deleted_at,
             log.c.project_id.is_not(None),
-            *(_stage_then(log, day) for day in days),
-            *(column for column in log.c if column.key != "project_id"),
+            *(_stage_then(log, index) for index in range(len(days))),
+            *(
+                log.c[f"{name}_{index}"]
+                for index in range(len(days))
+                for name in ("started", "completed")
+            ),
         )
         .outerjoin(Lead, Lead.id == Project.lead_id)
         .outerjoin(log, log.c.project_id == Project.id)
