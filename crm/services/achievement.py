@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
-from sqlalchemy import case, exists, func, select
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from crm.models import District, FundsArrival, Lead, Project, ProjectProgress, StageChange, Unit
@@ -456,22 +456,37 @@ def _per_day_sums(amount_column, date_column, days):
     ]
 
 
-def _there(day: date):
-    """SQL: the project was there at the end of `day` (as _project_facts reads it): not
-    deleted by then, and its stage log, if it has one, begun by then."""
-    end = day_end(day)
-    logged = StageChange.project_id == Project.id
-    return (Project.deleted_at.is_(None) | (Project.deleted_at >= end)) & (
-        ~exists().where(logged) | exists().where(logged, StageChange.changed_at < end)
+def _log_begun():
+    """Each logged project's first stage change."""
+    return (
+        select(StageChange.project_id, func.min(StageChange.changed_at).label("first_at"))
+        .where(StageChange.project_id.is_not(None))
+        .group_by(StageChange.project_id)
+        .subquery()
     )
 
 
-def _by_place(amount_columns, days):
-    """Each day's sum of per-project amounts over the projects there on the day."""
-    return [
-        func.sum(case((_there(day), amount), else_=None))
+def _there(day: date, begun):
+    """SQL: the project was there at the end of `day` (as _project_facts reads it): not
+    deleted by then, and its stage log, if it has one (`begun`), begun by then."""
+    end = day_end(day)
+    return (Project.deleted_at.is_(None) | (Project.deleted_at >= end)) & (
+        begun.c.first_at.is_(None) | (begun.c.first_at < end)
+    )
+
+
+def _by_place(per_project, amount_columns, days):
+    """Each day's sum of per-project amounts over the projects there on the day, from
+    `per_project` (by project_id) joined to its project and the start of its log."""
+    begun = _log_begun()
+    sums = [
+        func.sum(case((_there(day, begun), amount), else_=None))
         for day, amount in zip(days, amount_columns, strict=True)
     ]
+    joined = per_project.join(Project, Project.id == per_project.c.project_id).outerjoin(
+        begun, begun.c.project_id == Project.id
+    )
+    return sums, joined
 
 
 def _funds(session, days, sums) -> None:
@@ -493,14 +508,10 @@ def _funds(session, days, sums) -> None:
         .subquery()
     )
     amounts = [per_project.c[f"amount_{index}"] for index in range(len(days))]
+    sums_there, joined = _by_place(per_project, amounts, days)
     statement = (
-        select(
-            Project.district_id,
-            Project.owner_unit_id,
-            per_project.c.origin,
-            *_by_place(amounts, days),
-        )
-        .join(per_project, per_project.c.project_id == Project.id)
+        select(Project.district_id, Project.owner_unit_id, per_project.c.origin, *sums_there)
+        .select_from(joined)
         .group_by(Project.district_id, Project.owner_unit_id, per_project.c.origin)
     )
     for district_id, unit_id, origin, *amounts in session.connection().execute(statement).all():
@@ -562,9 +573,10 @@ def _investment(session, days, sums) -> None:
         .subquery()
     )
     amounts = [per_project.c[f"amount_{index}"] for index in range(len(days))]
+    sums_there, joined = _by_place(per_project, amounts, days)
     statement = (
-        select(Project.district_id, Project.owner_unit_id, *_by_place(amounts, days))
-        .join(per_project, per_project.c.project_id == Project.id)
+        select(Project.district_id, Project.owner_unit_id, *sums_there)
+        .select_from(joined)
         .group_by(Project.district_id, Project.owner_unit_id)
     )
     for district_id, unit_id, *amounts in session.connection().execute(statement).all():
