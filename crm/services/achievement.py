@@ -217,8 +217,8 @@ def build_ledgers(
     """The ledgers of several days (the bulletin's day and the previous quarter's end) from
     one read of each table: the stage log is read in SQL (each day's stage and first start
     and completion per project, beside the project's row), projects and signed leads come to
-    Python once, the funds and progress are summed in SQL per day and (district, unit). The sums are made per (district,
-    unit) pair, then rolled up the district and unit trees."""
+    Python once, the funds and progress are summed in SQL per day. The sums are made per
+    (district, unit) pair, then rolled up the district and unit trees."""
     sums = [defaultdict(lambda: defaultdict(int)) for _day in days]
     projects = _project_facts(session, days, sums)
     _signed_leads(session, projects, days, start_within_days, sums)
