@@ -33,7 +33,7 @@ from flask import current_app, has_app_context
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
-from sqlalchemy import func, or_, select
+from sqlalchemy import Date, Integer, bindparam, case, cast, func, or_, select
 from sqlalchemy.orm import Session
 
 from crm.models import District, Milestone, Project, Unit, User
@@ -382,17 +382,26 @@ def project_speeds(
         return [], []
     shown = _projects_in_scope(session, params, ledger)
     done = Milestone.actual_on.is_not(None) & (Milestone.actual_on <= as_of)
-    statement = select(Milestone.project_id, Milestone.planned_on, Milestone.actual_on).where(
-        or_(Milestone.planned_on <= as_of, done)
+    finished = case((done, Milestone.actual_on), else_=bindparam("as_of", as_of, Date))
+    delay = _days_between(session, finished, Milestone.planned_on)
+    statement = (
+        select(
+            Milestone.project_id,
+            func.count(),
+            func.sum(delay),
+            func.sum(case((delay > 0, 1), else_=0)),
+        )
+        .where(or_(Milestone.planned_on <= as_of, done))
+        .group_by(Milestone.project_id)
     )
-    delays: dict[int, list[int]] = {}
-    for project_id, planned_on, actual_on in session.connection().execute(statement).all():
-        if project_id not in shown:
-            continue
-        finished = actual_on if actual_on is not None and actual_on <= as_of else as_of
-        delays.setdefault(project_id, []).append((finished - planned_on).days)
+    # Each project's milestones counted, their days of delay summed, the late ones counted.
+    delays: dict[int, tuple[int, int, int]] = {
+        project_id: (count, int(total), late)
+        for project_id, count, total, late in session.connection().execute(statement).all()
+        if project_id in shown
+    }
     means = sorted(
-        (Decimal(sum(days)) / len(days), project_id) for project_id, days in delays.items()
+        (Decimal(total) / count, project_id) for project_id, (count, total, _late) in delays.items()
     )
     # With fewer than twice `listed` projects, each list takes its half.
     fastest_ids = [project_id for _mean, project_id in means[: min(listed, (len(means) + 1) // 2)]]
@@ -411,18 +420,19 @@ def project_speeds(
     }  # fmt: skip
 
     def speed(project_id: int) -> ProjectSpeed:
-        row, days = names[project_id], delays[project_id]
+        row, (count, total, late) = names[project_id], delays[project_id]
         return ProjectSpeed(
-            project_id,
-            row.name,
-            row.district,
-            row.leader,
-            len(days),
-            sum(1 for day in days if day > 0),
-            Decimal(sum(days)) / len(days),
+            project_id, row.name, row.district, row.leader, count, late, Decimal(total) / count
         )
 
     return [speed(i) for i in fastest_ids], [speed(i) for i in slowest_ids]
+
+
+def _days_between(session: Session, later, earlier):
+    """SQL: the days from one date to another (SQLite keeps dates as text)."""
+    if session.get_bind().dialect.name == "sqlite":
+        return cast(func.julianday(later) - func.julianday(earlier), Integer)
+    return later - earlier
 
 
 def _projects_in_scope(session: Session, params: ReportParams, ledger: Ledger) -> set[int]:

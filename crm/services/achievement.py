@@ -215,14 +215,15 @@ def build_ledgers(
     session: Session, days: tuple[date, ...], start_within_days: int | None = None
 ) -> list[Ledger]:
     """The ledgers of several days (the bulletin's day and the previous quarter's end) from
-    one read of each table: the stage logs, projects and signed leads come to Python once,
-    the funds and progress are summed per day in one pass. The sums are made per (district,
-    unit) pair, then rolled up the district and unit trees."""
+    one read of each table: the stage log is read in SQL (each day's stage and first start
+    and completion per project, beside the project's row), projects and signed leads come to
+    Python once, the funds and progress are summed in SQL per day. The sums are made per
+    (district, unit) pair, then rolled up the district and unit trees."""
     sums = [defaultdict(lambda: defaultdict(int)) for _day in days]
     projects = _project_facts(session, days, sums)
     _signed_leads(session, projects, days, start_within_days, sums)
-    _funds(session, projects, days, sums)
-    _investment(session, projects, days, sums)
+    _funds(session, days, sums)
+    _investment(session, days, sums)
     district_up, unit_up = _ancestors(session, District), _ancestors(session, Unit)
     city_units = frozenset(session.scalars(select(Unit.id).where(Unit.kind == "city_bureau")))
     targets = {year: targets_by_owner(session, year) for year in {day.year for day in days}}
@@ -265,88 +266,88 @@ def _ancestors(session: Session, model) -> dict[int | None, tuple[int, ...]]:
     return chains
 
 
-@dataclass
-class _Log:
-    """A project's stage log as of one day: the stage it had reached (the latest change, the
-    later-added on a tie, as crm.services.as_of.stage_on) and when it first showed a started
-    and a completed stage."""
+def _log_summary(days):
+    """Each logged project's stage log read in SQL, per day: the stage it had reached (the
+    latest change by the day's end, the later-added on a tie, as crm.services.as_of.stage_on;
+    NULL when the log begins after the day), and the first started and completed stage's
+    date against the year, as 1 (this year), 0 (before it) or NULL (not by the day)."""
+    ranked_columns = [StageChange.project_id, StageChange.to_stage, StageChange.changed_at]
+    for index, day in enumerate(days):
+        latest_first = (
+            case((StageChange.changed_at < day_end(day), 0), else_=1),
+            StageChange.changed_at.desc(),
+            StageChange.id.desc(),
+        )
+        ranked_columns.append(
+            func.row_number()
+            .over(partition_by=StageChange.project_id, order_by=latest_first)
+            .label(f"rank_{index}")
+        )
+    ranked = select(*ranked_columns).where(StageChange.project_id.is_not(None)).subquery()
+    changed_at, to_stage = ranked.c.changed_at, ranked.c.to_stage
+    columns = [ranked.c.project_id.label("project_id")]
+    for index, day in enumerate(days):
+        end, year_start = day_end(day), datetime.combine(date(day.year, 1, 1), time())
+        latest = (ranked.c[f"rank_{index}"] == 1) & (changed_at < end)
+        columns.append(func.max(case((latest, to_stage))).label(f"stage_{index}"))
+        this_year = case((changed_at >= year_start, 1), else_=0)
+        for name, stages in (("started", STARTED_STAGES), ("completed", COMPLETED_STAGES)):
+            reached = case(((changed_at < end) & to_stage.in_(stages), this_year))
+            columns.append(func.min(reached).label(f"{name}_{index}"))
+    return select(*columns).group_by(ranked.c.project_id).subquery()
 
-    stage: str | None = None
-    at: tuple = ()
-    started_at: datetime | None = None
-    completed_at: datetime | None = None
 
-
-def _project_logs(session, days) -> tuple[set[int], list[dict[int, _Log]]]:
-    """Which projects have a log at all, and each day's reading of the logs."""
-    ends = [day_end(day) for day in days]
-    logged: set[int] = set()
-    readings: list[dict[int, _Log]] = [defaultdict(_Log) for _day in days]
-    statement = select(
-        StageChange.project_id, StageChange.id, StageChange.to_stage, StageChange.changed_at
-    ).where(StageChange.project_id.is_not(None))
-    for project_id, change_id, stage, changed_at in session.connection().execute(statement).all():
-        logged.add(project_id)
-        for end, reading in zip(ends, readings, strict=True):
-            if changed_at >= end:
-                continue
-            log = reading[project_id]
-            if (changed_at, change_id) > log.at:
-                log.stage, log.at = stage, (changed_at, change_id)
-            if stage in STARTED_STAGES and (log.started_at is None or changed_at < log.started_at):
-                log.started_at = changed_at
-            if stage in COMPLETED_STAGES and (
-                log.completed_at is None or changed_at < log.completed_at
-            ):
-                log.completed_at = changed_at
-    return logged, readings
+def _stage_then(log, index: int):
+    """The stage a project had at the end of the index-th day: its log's reading, its current
+    stage when it has no log."""
+    return case((log.c.project_id.is_not(None), log.c[f"stage_{index}"]), else_=Project.stage)
 
 
 def _project_facts(session, days, sums) -> list[dict[int, ProjectThen]]:
-    """Pools, starts, completions, sizes and 入库: each project read once, its stage each day
-    from its log."""
-    logged, readings = _project_logs(session, days)
-    statement = select(
-        Project.id,
-        Project.lead_id,
-        Project.district_id,
-        Project.owner_unit_id,
-        Project.leader_id,
-        Project.stage,
-        Project.total_investment_wan,
-        func.coalesce(Project.signed_on, Lead.signed_on),
-        Project.started_on,
-        Project.completed_on,
-        Project.in_statistics,
-        Project.in_statistics_on,
-        Project.deleted_at,
-    ).outerjoin(Lead, Lead.id == Project.lead_id)
+    """Pools, starts, completions, sizes and 入库: each project read once with each day's
+    stage and the reading of its log (_log_summary) beside it."""
+    log = _log_summary(days)
+    statement = (
+        select(
+            Project.id,
+            Project.lead_id,
+            Project.district_id,
+            Project.owner_unit_id,
+            Project.leader_id,
+            Project.total_investment_wan,
+            func.coalesce(Project.signed_on, Lead.signed_on),
+            Project.started_on,
+            Project.completed_on,
+            Project.in_statistics,
+            Project.in_statistics_on,
+            Project.deleted_at,
+            log.c.project_id.is_not(None),
+            *(_stage_then(log, index) for index in range(len(days))),
+            *(
+                log.c[f"{name}_{index}"]
+                for index in range(len(days))
+                for name in ("started", "completed")
+            ),
+        )
+        .outerjoin(Lead, Lead.id == Project.lead_id)
+        .outerjoin(log, log.c.project_id == Project.id)
+    )
     rows = session.connection().execute(statement).all()
+    width = len(days)
     result = []
-    for as_of, reading, day_sums in zip(days, readings, sums, strict=True):
+    for index, (as_of, day_sums) in enumerate(zip(days, sums, strict=True)):
         year_start, end = date(as_of.year, 1, 1), day_end(as_of)
+        stage_at, started_at = 13 + index, 13 + width + 2 * index
         projects: dict[int, ProjectThen] = {}
-        for (
-            project_id,
-            lead_id,
-            district_id,
-            unit_id,
-            leader_id,
-            current,
-            total,
-            signed_on,
-            started_on,
-            completed_on,
-            in_statistics,
-            in_statistics_on,
-            deleted_at,
-        ) in rows:
-            if deleted_at is not None and deleted_at < end:
-                continue
-            has_log = project_id in logged
-            log = reading.get(project_id) if has_log else None
-            stage = current if not has_log else (log.stage if log else None)
+        for row in rows:
+            (
+                project_id, lead_id, district_id, unit_id, leader_id, total, signed_on,
+                started_on, completed_on, in_statistics, in_statistics_on, deleted_at, has_log,
+            ) = row[:13]  # fmt: skip
+            stage = row[stage_at]
             if stage is None:  # its log begins after the day: it did not exist yet
+                continue
+            if deleted_at is not None and deleted_at < end:
                 continue
             started = stage in STARTED_STAGES
             counted = bool(in_statistics) and in_statistics_on is not None
@@ -358,16 +359,16 @@ def _project_facts(session, days, sums) -> list[dict[int, ProjectThen]]:
             bucket = day_sums[(district_id, unit_id)]
             bucket[POOL_KEY[stage]] += 1
             if started:
-                when = _event_day(started_on, log and log.started_at, has_log, as_of)
+                when = _event(started_on, row[started_at], has_log, year_start, as_of)
                 if when is None:
                     bucket["undated_starts"] += 1
-                elif year_start <= when <= as_of:
+                elif when:
                     bucket["projects_started"] += 1
             if stage in COMPLETED_STAGES:
-                when = _event_day(completed_on, log and log.completed_at, has_log, as_of)
+                when = _event(completed_on, row[started_at + 1], has_log, year_start, as_of)
                 if when is None:
                     bucket["undated_completions"] += 1
-                elif year_start <= when <= as_of:
+                elif when:
                     bucket["projects_completed"] += 1
             if signed_on is not None and year_start <= signed_on <= as_of:
                 total = Decimal(total or 0)
@@ -380,15 +381,14 @@ def _project_facts(session, days, sums) -> list[dict[int, ProjectThen]]:
     return result
 
 
-def _event_day(dated: date | None, logged_at: datetime | None, has_log: bool, as_of: date):
-    """When a project reached a stage the log has it in: its own date if the record gives one
-    (by the day), else the day the log first shows it; None when neither can say."""
-    if dated is not None and dated <= as_of:
-        return dated
-    if logged_at is not None:
-        return logged_at.date()
-    if not has_log and dated is not None:
-        return dated
+def _event(dated, logged_this_year, has_log: bool, year_start: date, as_of: date):
+    """Whether a project reached a stage the log has it in this year by `as_of`: by its own
+    date if the record gives one (by the day, or any day without a log), else by the day the
+    log first shows it (_log_summary's 1 or 0); None when neither can say."""
+    if dated is not None and (dated <= as_of or not has_log):
+        return year_start <= dated <= as_of
+    if logged_this_year is not None:
+        return bool(logged_this_year)
     return None
 
 
@@ -456,23 +456,69 @@ def _per_day_sums(amount_column, date_column, days):
     ]
 
 
-def _funds(session, projects, days, sums) -> None:
+def _log_begun():
+    """Each logged project's first stage change."""
+    return (
+        select(StageChange.project_id, func.min(StageChange.changed_at).label("first_at"))
+        .where(StageChange.project_id.is_not(None))
+        .group_by(StageChange.project_id)
+        .subquery()
+    )
+
+
+def _there(day: date, begun):
+    """SQL: the project was there at the end of `day` (as _project_facts reads it): not
+    deleted by then, and its stage log, if it has one (`begun`), begun by then."""
+    end = day_end(day)
+    return (Project.deleted_at.is_(None) | (Project.deleted_at >= end)) & (
+        begun.c.first_at.is_(None) | (begun.c.first_at < end)
+    )
+
+
+def _by_place(per_project, amount_columns, days):
+    """Each day's sum of per-project amounts over the projects there on the day, from
+    `per_project` (by project_id) joined to its project and the start of its log."""
+    begun = _log_begun()
+    sums = [
+        func.sum(case((_there(day, begun), amount), else_=None))
+        for day, amount in zip(days, amount_columns, strict=True)
+    ]
+    joined = per_project.join(Project, Project.id == per_project.c.project_id).outerjoin(
+        begun, begun.c.project_id == Project.id
+    )
+    return sums, joined
+
+
+def _funds(session, days, sums) -> None:
+    """Funds in place this year, summed in SQL per (district, unit) and origin."""
     first, last = min(date(day.year, 1, 1) for day in days), max(days)
-    statement = (
+    per_project = (
         select(
             FundsArrival.project_id,
             FundsArrival.origin,
-            *_per_day_sums(FundsArrival.amount_wan, FundsArrival.arrived_on, days),
+            *(
+                amount.label(f"amount_{index}")
+                for index, amount in enumerate(
+                    _per_day_sums(FundsArrival.amount_wan, FundsArrival.arrived_on, days)
+                )
+            ),
         )
         .where(FundsArrival.arrived_on >= first, FundsArrival.arrived_on <= last)
         .group_by(FundsArrival.project_id, FundsArrival.origin)
+        .subquery()
     )
-    for project_id, origin, *amounts in session.connection().execute(statement).all():
-        for day_projects, day_sums, amount in zip(projects, sums, amounts, strict=True):
-            project = day_projects.get(project_id)
-            if project is None or not amount:
+    amounts = [per_project.c[f"amount_{index}"] for index in range(len(days))]
+    sums_there, joined = _by_place(per_project, amounts, days)
+    statement = (
+        select(Project.district_id, Project.owner_unit_id, per_project.c.origin, *sums_there)
+        .select_from(joined)
+        .group_by(Project.district_id, Project.owner_unit_id, per_project.c.origin)
+    )
+    for district_id, unit_id, origin, *amounts in session.connection().execute(statement).all():
+        for day_sums, amount in zip(sums, amounts, strict=True):
+            if not amount:
                 continue
-            bucket = day_sums[(project.district_id, project.unit_id)]
+            bucket = day_sums[(district_id, unit_id)]
             amount = Decimal(amount)
             bucket["funds_in_place_wan"] += amount
             if origin == "out_of_province":
@@ -481,37 +527,59 @@ def _funds(session, projects, days, sums) -> None:
                 bucket["funds_foreign_wan"] += amount
 
 
-def _investment(session, projects, days, sums) -> None:
+def _investment(session, days, sums) -> None:
     """Investment completed this year: each project's monthly entries, else its weekly ones
-    (whichever it has in the day's window)."""
+    (whichever it has in the day's window), summed in SQL per (district, unit)."""
     first, last = min(date(day.year, 1, 1) for day in days), max(days)
-    counts = [
-        func.count().filter(ProjectProgress.period_start_on.between(date(day.year, 1, 1), day))
-        for day in days
-    ]
-    statement = (
+    progress = ProjectProgress
+    per_period = (
         select(
-            ProjectProgress.project_id,
-            ProjectProgress.period,
-            *_per_day_sums(
-                ProjectProgress.investment_period_wan, ProjectProgress.period_start_on, days
+            progress.project_id,
+            progress.period,
+            *(
+                amount.label(f"amount_{index}")
+                for index, amount in enumerate(
+                    _per_day_sums(progress.investment_period_wan, progress.period_start_on, days)
+                )
             ),
-            *counts,
+            *(
+                func.count()
+                .filter(progress.period_start_on.between(date(day.year, 1, 1), day))
+                .label(f"entries_{index}")
+                for index, day in enumerate(days)
+            ),
         )
-        .where(ProjectProgress.period_start_on >= first, ProjectProgress.period_start_on <= last)
-        .group_by(ProjectProgress.project_id, ProjectProgress.period)
+        .where(progress.period_start_on >= first, progress.period_start_on <= last)
+        .group_by(progress.project_id, progress.period)
+        .subquery()
     )
-    found: list[dict[int, dict[str, Decimal]]] = [defaultdict(dict) for _day in days]
-    width = len(days)
-    for project_id, period, *values in session.connection().execute(statement).all():
-        amounts, entries = values[:width], values[width:]
-        for by_project, amount, entry_count in zip(found, amounts, entries, strict=True):
-            if entry_count:
-                by_project[project_id][period] = Decimal(amount or 0)
-    for by_project, day_projects, day_sums in zip(found, projects, sums, strict=True):
-        for project_id, by_period in by_project.items():
-            project = day_projects.get(project_id)
-            if project is None:
-                continue
-            amount = by_period.get("month", by_period.get("week", Decimal(0)))
-            day_sums[(project.district_id, project.unit_id)]["investment_completed_wan"] += amount
+    c = per_period.c
+
+    def of_period(index: int, period: str):
+        chosen = (c.period == period) & (c[f"entries_{index}"] > 0)
+        return func.max(case((chosen, c[f"amount_{index}"]), else_=None))
+
+    per_project = (
+        select(
+            c.project_id,
+            *(
+                func.coalesce(of_period(index, "month"), of_period(index, "week")).label(
+                    f"amount_{index}"
+                )
+                for index in range(len(days))
+            ),
+        )
+        .group_by(c.project_id)
+        .subquery()
+    )
+    amounts = [per_project.c[f"amount_{index}"] for index in range(len(days))]
+    sums_there, joined = _by_place(per_project, amounts, days)
+    statement = (
+        select(Project.district_id, Project.owner_unit_id, *sums_there)
+        .select_from(joined)
+        .group_by(Project.district_id, Project.owner_unit_id)
+    )
+    for district_id, unit_id, *amounts in session.connection().execute(statement).all():
+        for day_sums, amount in zip(sums, amounts, strict=True):
+            if amount is not None:
+                day_sums[(district_id, unit_id)]["investment_completed_wan"] += Decimal(amount)
