@@ -90,6 +90,7 @@ def main() -> None:
                 ("map", "/map"),
                 ("ambassadors", "/ambassadors"),
                 ("referral-inbox", "/ambassadors/inbox"),
+                ("talent-desk", "/ambassadors/talent"),
                 ("leaderboard", "/ambassadors/leaderboard"),
                 ("reports", "/reports"),
                 ("weekly", "/reports/weekly"),

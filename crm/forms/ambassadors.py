@@ -77,3 +77,13 @@ class DeclineReferralForm(MessagesAtFields, FlaskForm):
     fallback = "rejected_reason"
 
     rejected_reason = TextAreaField(_l("不予受理的原因"))
+
+
+class TalentStepForm(MessagesAtFields, FlaskForm):
+    """The talent desk's next step on one talent referral."""
+
+    fallback = "status"
+
+    status = SelectField(_l("下一步"), choices=[], validate_choice=False)
+    rejected_reason = StringField(_l("未采纳的原因"))
+    version = HiddenField()

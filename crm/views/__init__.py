@@ -68,5 +68,6 @@ from crm.views import (  # noqa: E402, F401  (their routes join the blueprint)
     service_requests,
     supervision,
     supply_links,
+    talent_desk,
     targets,
 )

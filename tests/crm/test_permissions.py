@@ -25,6 +25,7 @@ PAGES = {
     "/ambassadors/new": {"admin": 200, "staff": 200, "official": 403, "ambassador": 403},
     # New referrals: officials read them; staff and administrators accept or decline them.
     "/ambassadors/inbox": {"admin": 200, "staff": 200, "official": 200, "ambassador": 403},
+    "/ambassadors/talent": {"admin": 200, "staff": 200, "official": 200, "ambassador": 403},
     "/ambassadors/<int:ambassador_id>": {"admin": 200, "staff": 200, "official": 200,
                                          "ambassador": 403},
     "/ambassadors/<int:ambassador_id>/edit": {"admin": 200, "staff": 200, "official": 403,
