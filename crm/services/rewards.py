@@ -408,12 +408,15 @@ class RewardLine:
         return steps
 
 
-def reward_lines(session: Session, city: str, ambassador_ids=None) -> list[RewardLine]:
-    """Every credited referral's share of each year's project reward, by year then project."""
+def reward_lines(
+    session: Session, city: str, ambassador_ids=None, found: list[Credit] | None = None
+) -> list[RewardLine]:
+    """Every credited referral's share of each year's project reward, by year then project;
+    of the credits `found` when the caller has read them already."""
     rules = rules_by_year(session, city)
     lines = []
     years_of: dict[int, list[ProjectYear]] = {}
-    for credit in credits(session, ambassador_ids):
+    for credit in credits(session, ambassador_ids) if found is None else found:
         project = credit.project
         if project.id not in years_of:
             years_of[project.id] = project_years(project, rules)
@@ -459,10 +462,9 @@ def year_rewards(session: Session, city: str, year: int) -> list[AmbassadorYear]
     return sorted(by_ambassador_year(lines).values(), key=lambda item: item.ambassador_id)
 
 
-def ambassador_rewards(session: Session, city: str, ambassador_id: int) -> list[AmbassadorYear]:
-    """One ambassador's rewards, latest year first."""
-    lines = reward_lines(session, city, [ambassador_id])
-    grouped = by_ambassador_year(
-        line for line in lines if line.credit.ambassador_id == ambassador_id
-    )
+def ambassador_rewards(
+    session: Session, city: str, ambassador_id: int, found: list[Credit] | None = None
+) -> list[AmbassadorYear]:
+    """One ambassador's rewards, latest year first (from their credits `found`, if read)."""
+    grouped = by_ambassador_year(reward_lines(session, city, [ambassador_id], found))
     return sorted(grouped.values(), key=lambda item: -item.year)

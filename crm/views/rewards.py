@@ -285,18 +285,12 @@ def _own_ambassador():
     return ambassador
 
 
-def _credited(ambassador):
-    """The ambassador's credited referrals, each with its project, and the years' rewards."""
-    years = rewards.ambassador_rewards(db.session, _city(), ambassador.id)
-    credits = rewards.credits(db.session, [ambassador.id])
-    return credits, years
-
-
 @blueprint.get("/portal/recognition")
 @require("portal.use")
 def portal_recognition():
     ambassador = _own_ambassador()
-    credits, years = _credited(ambassador)
+    credits = rewards.credits(db.session, [ambassador.id])
+    years = rewards.ambassador_rewards(db.session, _city(), ambassador.id, credits)
     return render_template(
         "crm/portal_recognition.html", ambassador=ambassador, credits=credits, years=years
     )
@@ -306,7 +300,7 @@ def portal_recognition():
 @require("portal.use")
 def portal_certificate():
     ambassador = _own_ambassador()
-    credits, _years = _credited(ambassador)
+    credits = rewards.credits(db.session, [ambassador.id])
     return render_template(
         "crm/portal_certificate.html",
         ambassador=ambassador,
