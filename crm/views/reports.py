@@ -22,8 +22,8 @@ from crm.reports.params import (
 )
 from crm.services import weekly_sheets
 from crm.services.enterprise_export import XLSX
-from crm.services.errors import Forbidden, NotFound, StaleVersion, ValidationError
-from crm.views import blueprint, form_version, refuse
+from crm.services.errors import NotFound, StaleVersion, ValidationError
+from crm.views import blueprint, form_version
 
 
 def _link_titles() -> dict[str, tuple[str, str]]:
@@ -78,8 +78,6 @@ def report_page(key: str):
         header["invalid"] = True
         page = render_template("reports/invalid.html", report_header=header, errors=error.fields)
         return page, 400
-    except Forbidden as error:
-        refuse(error.message)
     if request.args.get("format") == "xlsx":
         return send_file(
             BytesIO(kind.to_xlsx(report)),
@@ -126,17 +124,18 @@ def weekly_note():
         return _weekly_back(back)
     except ValidationError as error:
         db.session.rollback()
-        for messages in error.fields.values():
-            for message in messages:
-                flash(message, "error")
+        _flash_each(error)
         return _weekly_back(back)
-    except Forbidden as error:
-        db.session.rollback()
-        refuse(error.message)
     flash(_("说明已保存。"), "success")
     return redirect(
         url_for("crm.report_page", key="weekly", **back, _anchor=f"project-{project_id}")
     )
+
+
+def _flash_each(error: ValidationError) -> None:
+    for messages in error.fields.values():
+        for message in messages:
+            flash(message, "error")
 
 
 @blueprint.post("/reports/weekly/issue")
@@ -160,12 +159,7 @@ def weekly_issue():
         return _weekly_back(back)
     except ValidationError as error:
         db.session.rollback()
-        for messages in error.fields.values():
-            for message in messages:
-                flash(message, "error")
+        _flash_each(error)
         return _weekly_back(back)
-    except Forbidden as error:
-        db.session.rollback()
-        refuse(error.message)
     flash(_("周调度表已印发，此后数据的变动不会改变它。"), "success")
     return _weekly_back(back)
