@@ -11,12 +11,10 @@ dates (crm.services.supervision.lag_lists). Items count in the month of their op
 from collections import Counter
 from dataclasses import asdict, dataclass, field
 from datetime import date
-from io import BytesIO
 
 from flask import current_app, has_app_context
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from sqlalchemy import or_, select
@@ -24,6 +22,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from crm.models import Project, SupervisionItem
 from crm.reports import ReportKind, ReportParams, check_scope
+from crm.reports.workbook import new_workbook, workbook_bytes
 from crm.services.scope import CITY, NONE, district_subtree_ids, scope_of, unit_subtree_ids
 from crm.services.supervision import SupervisionSettings, lag_lists, state_on
 from crm.spreadsheets import protect_text
@@ -364,8 +363,7 @@ def _sheet(workbook, title: str, heading: str, headers: list[str], widths, rows)
 
 
 def to_xlsx(report: MonthlyReport) -> bytes:
-    workbook = Workbook()
-    workbook.remove(workbook.active)
+    workbook = new_workbook()
     month = _("%(year)d年%(month)d月", year=report.as_of.year, month=report.as_of.month)
     heading = _("%(month)s督办情况（%(scope)s，截至 %(day)s）",
                 month=month, scope=report.scope_label, day=report.as_of.isoformat())  # fmt: skip
@@ -415,9 +413,7 @@ def to_xlsx(report: MonthlyReport) -> bytes:
                 for row in rows
             ],
         )
-    out = BytesIO()
-    workbook.save(out)
-    return out.getvalue()
+    return workbook_bytes(workbook)
 
 
 KIND = ReportKind(
