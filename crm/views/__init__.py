@@ -1,6 +1,6 @@
 """The bureau's pages, one module per section, on one blueprint."""
 
-from flask import Blueprint, abort, current_app, make_response, render_template
+from flask import Blueprint, abort, current_app, make_response, render_template, request
 
 from crm.errors import MESSAGES
 from crm.services.errors import Forbidden
@@ -23,6 +23,18 @@ def refused_by_a_service(error: Forbidden):
     db.session.rollback()
     page = render_template("errors/error.html", status=403, message=error.message or MESSAGES[403])
     return page, 403
+
+
+def page_number() -> int:
+    """The list page asked for in ?page=, at least 1 and at most the API's MAX_PAGE."""
+    from crm.api.pagination import MAX_PAGE
+
+    return min(max(1, request.args.get("page", 1, type=int) or 1), MAX_PAGE)
+
+
+def error_messages(error, separator: str = " ") -> str:
+    """A ValidationError's messages in one line, for a flash."""
+    return separator.join(message for messages in error.fields.values() for message in messages)
 
 
 def form_version(text) -> int:

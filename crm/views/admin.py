@@ -6,7 +6,6 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select
 
-from crm.api.pagination import MAX_PAGE
 from crm.extensions import db
 from crm.forms.accounts import UserForm
 from crm.models import Unit, User
@@ -15,7 +14,7 @@ from crm.schemas.users import USERS
 from crm.services import sessions, users
 from crm.services.errors import NotFound, StaleVersion, ValidationError
 from crm.services.scope import scope_description
-from crm.views import blueprint, form_version
+from crm.views import blueprint, form_version, page_number
 from crm.vocabulary import ROLE, UNIT_KIND
 
 MANAGE = users.MANAGE
@@ -57,7 +56,7 @@ def admin_users():
     except ValidationError:
         filters = USERS.filters()
         flash(_("筛选条件有误，已显示全部用户。"), "error")
-    page = min(max(1, request.args.get("page", 1, type=int) or 1), MAX_PAGE)
+    page = page_number()
     rows, has_next = users.list_users(db.session, filters, current_user, page)
     return render_template(
         "admin/users.html",

@@ -7,7 +7,6 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from crm.api.pagination import MAX_PAGE
 from crm.extensions import db
 from crm.forms.ambassadors import (
     AcceptReferralForm,
@@ -22,7 +21,7 @@ from crm.schemas.ambassadors import AMBASSADORS
 from crm.services import ambassadors, leads, referrals
 from crm.services.errors import Forbidden, NotFound, StaleVersion, ValidationError
 from crm.services.references import segment_groups
-from crm.views import blueprint, form_version
+from crm.views import blueprint, error_messages, form_version, page_number
 from crm.vocabulary import AMBASSADOR_KIND, AMBASSADOR_STATUS
 
 READ, WRITE = ambassadors.READ, ambassadors.WRITE
@@ -62,7 +61,7 @@ def ambassador_list():
     except ValidationError:
         filters = AMBASSADORS.filters()
         flash(_("筛选条件有误，已显示全部大使。"), "error")
-    page = min(max(1, request.args.get("page", 1, type=int) or 1), MAX_PAGE)
+    page = page_number()
     rows, has_next = ambassadors.list_ambassadors(db.session, filters, current_user, page)
     return render_template(
         "crm/ambassador_list.html",
@@ -192,7 +191,7 @@ def ambassador_invitation(ambassador_id: int):
         ambassadors.invite(db.session, ambassador, current_user)
     except ValidationError as error:
         db.session.rollback()
-        flash(" ".join(m for messages in error.fields.values() for m in messages), "error")
+        flash(error_messages(error), "error")
         return redirect(url_for("crm.ambassador_detail", ambassador_id=ambassador.id))
     db.session.commit()
     return _link_page(ambassador, 201)
@@ -208,14 +207,10 @@ def _referral_or_404(referral_id: int):
         abort(404)
 
 
-def _messages(error: ValidationError) -> str:
-    return " ".join(message for messages in error.fields.values() for message in messages)
-
-
 @blueprint.get("/ambassadors/inbox")
 @require(READ)
 def referral_inbox():
-    page = min(max(1, request.args.get("page", 1, type=int) or 1), MAX_PAGE)
+    page = page_number()
     found, has_next = referrals.inbox(db.session, current_user, page)
     known = referrals.known_before(db.session, found)
     return render_template(
@@ -249,7 +244,7 @@ def referral_accept(referral_id: int):
         accepted = referrals.accept_referral(db.session, referral, current_user)
     except ValidationError as error:
         db.session.rollback()
-        flash(_messages(error), "error")
+        flash(error_messages(error), "error")
         return redirect(url_for("crm.referral_inbox"))
     except Forbidden as error:
         db.session.rollback()
@@ -295,7 +290,7 @@ def referral_decline(referral_id: int):
         )
     except ValidationError as error:
         db.session.rollback()
-        flash(_messages(error), "error")
+        flash(error_messages(error), "error")
         return redirect(url_for("crm.referral_inbox"))
     except Forbidden as error:
         db.session.rollback()

@@ -9,7 +9,6 @@ from markupsafe import Markup
 from sqlalchemy import select
 
 from crm import referral_limits
-from crm.api.pagination import MAX_PAGE
 from crm.clock import city_today
 from crm.extensions import db
 from crm.i18n import is_english, locale_key
@@ -26,7 +25,7 @@ from crm.services.references import segment_groups
 from crm.services.scope import scope_label
 from crm.services.supervision import open_items_of
 from crm.services.targets import targets_for
-from crm.views import blueprint, referral_attachments
+from crm.views import blueprint, page_number, referral_attachments
 
 EARLIEST_AS_OF = date(2000, 1, 1)
 
@@ -145,10 +144,6 @@ def portal():
     return _portal_page()
 
 
-def _page_number() -> int:
-    return min(max(1, request.args.get("page", 1, type=int) or 1), MAX_PAGE)
-
-
 def _portal_page(
     investor: dict | None = None,
     talent: dict | None = None,
@@ -157,7 +152,7 @@ def _portal_page(
     reselect: bool = False,
 ):
     ambassador = current_user.ambassador
-    page = _page_number()
+    page = page_number()
     mine, more, talents, more_talents = [], False, [], False
     if ambassador is not None:
         own = referrals.ReferralFilters(ambassador=ambassador.id)

@@ -4,7 +4,6 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from crm.api.pagination import MAX_PAGE
 from crm.extensions import db
 from crm.forms.ambassadors import TalentStepForm
 from crm.models import Park, TalentReferral
@@ -12,7 +11,7 @@ from crm.permissions import require
 from crm.services import talent_desk
 from crm.services.errors import StaleVersion, ValidationError
 from crm.services.referrals import HANDLE, READ_ALL
-from crm.views import blueprint, form_version
+from crm.views import blueprint, error_messages, form_version, page_number
 from crm.vocabulary import TALENT_REFERRAL_STATUS
 
 
@@ -22,7 +21,7 @@ def talent_desk_page():
     status = request.args.get("status") or None
     if status not in (None, *TALENT_REFERRAL_STATUS.keys):
         status = None
-    page = min(max(1, request.args.get("page", 1, type=int) or 1), MAX_PAGE)
+    page = page_number()
     found, has_next = talent_desk.desk(db.session, current_user, status, page)
     park_ids = {one.suggested_park_id for one in found if one.suggested_park_id}
     parks = dict(
@@ -63,7 +62,7 @@ def talent_step(referral_id: int):
         )
     except ValidationError as error:
         db.session.rollback()
-        flash("；".join(m for messages in error.fields.values() for m in messages), "error")
+        flash(error_messages(error, "；"), "error")
         return back
     except StaleVersion:
         db.session.rollback()
